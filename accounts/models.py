@@ -1,0 +1,130 @@
+"""Who is who: the cooperative's member record and the web banking user.
+
+``Member`` is the cooperative's customer (a natural person with a CI, or a company with a
+NIT); it exists whether or not the member uses web banking. ``User`` is the web login, linked
+to at most one member. Branch staff are users without a member.
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Member(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    class DocumentType(models.TextChoices):
+        CI = "CI", _("Identity card")
+        NIT = "NIT", _("NIT")
+
+    class Department(models.TextChoices):
+        LA_PAZ = "LP", "La Paz"
+        COCHABAMBA = "CB", "Cochabamba"
+        SANTA_CRUZ = "SC", "Santa Cruz"
+        ORURO = "OR", "Oruro"
+        POTOSI = "PT", "Potosí"
+        CHUQUISACA = "CH", "Chuquisaca"
+        TARIJA = "TJ", "Tarija"
+        BENI = "BE", "Beni"
+        PANDO = "PD", "Pando"
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    document_type = models.CharField(_("document type"), max_length=3, choices=DocumentType.choices)
+    document_number = models.CharField(_("document number"), max_length=20)
+    document_issued_in = models.CharField(
+        _("issued in"), max_length=2, choices=Department.choices, blank=True
+    )
+    first_names = models.CharField(_("first names"), max_length=100, blank=True)
+    last_names = models.CharField(_("last names"), max_length=100, blank=True)
+    business_name = models.CharField(_("business name"), max_length=200, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_number"], name="member_document_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="person", document_type="CI")
+                    | models.Q(kind="company", document_type="NIT")
+                ),
+                name="member_document_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.document_type} {self.document_number})"
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == self.Kind.COMPANY:
+            return self.business_name
+        return f"{self.first_names} {self.last_names}".strip()
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username: str) -> "User":
+        # "MPerez" and "mperez" are the same login; the unique index below guarantees one row.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """The web banking login. Usernames are unique regardless of case."""
+
+    objects = CaseInsensitiveUserManager()
+
+    member = models.OneToOneField(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """One row per change a person made, written in the same transaction as the change.
+
+    ``subject`` names what changed as ``"<app_label>.<model>:<pk>"`` so one table serves every
+    app; ``old``/``new`` hold only the fields that changed, never secrets (passwords, PINs).
+    """
+
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    event = models.CharField(_("event"), max_length=60, db_index=True)
+    subject = models.CharField(_("subject"), max_length=120, db_index=True)
+    old = models.JSONField(_("old values"), default=dict, blank=True)
+    new = models.JSONField(_("new values"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.subject}"

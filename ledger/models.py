@@ -1,0 +1,217 @@
+"""The cooperative's double-entry ledger.
+
+Design
+------
+* Every balance lives on an :class:`Account`: member products (caja de ahorros, cuenta
+  corriente) and the cooperative's internal accounts (vault, interbank clearing, fee income,
+  FX position, loan portfolio, ...). Each account has one currency.
+* Money moves only as a :class:`Posting` with two or more :class:`PostingLine` rows. A line's
+  ``amount`` is signed from the account holder's point of view: positive credits the account
+  (raises its balance), negative debits it. Per currency the lines of a posting sum to zero, so
+  a deposit is ``+100`` on the member's account and ``-100`` on the vault (internal accounts
+  may therefore run negative; member savings may not).
+* ``Account.balance`` is the stored balance; each line keeps ``balance_after``, the account's
+  balance right after that line, so a statement never sums history.
+* Only :mod:`ledger.services` writes these tables. It locks the touched accounts in primary-key
+  order inside one transaction; the database enforces what it can (no negative member balance,
+  no zero-amount line, positive rates) and ``manage.py ledger_audit`` proves the rest.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Currency(models.TextChoices):
+    BOB = "BOB", _("Bolivianos")
+    USD = "USD", _("US dollars")
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("Member product")
+        INTERNAL = "internal", _("Internal account")
+
+    class ProductType(models.TextChoices):
+        SAVINGS = "savings", _("Savings account")
+        CHECKING = "checking", _("Checking account")
+        INTERNAL = "internal", _("Internal")
+
+    class HolderMode(models.TextChoices):
+        # "Individual": one holder. "Alterna": any holder may operate alone.
+        # "Conjunta": every holder must sign each debit.
+        INDIVIDUAL = "individual", _("Individual")
+        ALTERNA = "alterna", _("Alternate")
+        CONJUNTA = "conjunta", _("Joint")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        BLOCKED = "blocked", _("Blocked")
+        CLOSED = "closed", _("Closed")
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    product_type = models.CharField(_("product type"), max_length=10, choices=ProductType.choices)
+    holder_mode = models.CharField(
+        _("holder mode"), max_length=10, choices=HolderMode.choices, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    # Internal accounts are looked up by code (e.g. "VAULT"); member products leave it empty.
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    holders = models.ManyToManyField(
+        "accounts.Member", through="Holder", related_name="ledger_accounts", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="internal") | models.Q(balance__gte=0),
+                name="account_member_balance_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "currency"],
+                condition=models.Q(kind="internal"),
+                name="account_internal_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="internal", product_type="internal", holder_mode="")
+                    | (
+                        models.Q(kind="member")
+                        & ~models.Q(product_type="internal")
+                        & ~models.Q(holder_mode="")
+                    )
+                ),
+                name="account_kind_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_product_type_display()} {self.currency}"
+
+    @property
+    def masked_number(self) -> str:
+        """The guide's mask: only the last three digits are shown ("X000X-136")."""
+        return f"X000X-{self.number[-3:]}"
+
+
+class Holder(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        CO_OWNER = "co_owner", _("Co-owner")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="holder_links")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="holder_links"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OWNER)
+
+    class Meta:
+        verbose_name = _("holder")
+        verbose_name_plural = _("holders")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "member"], name="holder_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.account.number}"
+
+
+class Posting(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Cash deposit")
+        WITHDRAWAL = "withdrawal", _("Cash withdrawal")
+        TRANSFER = "transfer", _("Transfer")
+        FEE = "fee", _("Fee")
+        LOAN = "loan", _("Loan")
+        REVERSAL = "reversal", _("Reversal")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    booked_at = models.DateTimeField(_("booked at"), db_index=True)
+    # A client-supplied key makes a retried submit post once; the database enforces it.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.description}"
+
+
+class PostingLine(models.Model):
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    # Denormalised from the account so the per-currency balance check needs no join.
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    booked_at = models.DateTimeField(_("booked at"))
+    description = models.CharField(_("description"), max_length=200)
+
+    class Meta:
+        verbose_name = _("posting line")
+        verbose_name_plural = _("posting lines")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="line_amount_not_zero"),
+        ]
+        indexes = [
+            # Statement pages walk one account newest-first by id (keyset pagination).
+            models.Index(fields=["account", "-id"], name="line_account_id_desc"),
+            models.Index(fields=["account", "booked_at"], name="line_account_booked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.number} {self.amount}"
+
+
+class ExchangeRate(models.Model):
+    """Official rates published for a date; the newest one on or before a date applies."""
+
+    class RateType(models.TextChoices):
+        OFFICIAL_BUY = "official_buy", _("Official buy")
+        OFFICIAL_SELL = "official_sell", _("Official sell")
+
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.USD
+    )
+    rate_type = models.CharField(_("rate type"), max_length=20, choices=RateType.choices)
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(_("rate (BOB per unit)"), max_digits=10, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "rate_type", "valid_from"], name="exchange_rate_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.get_rate_type_display()} {self.valid_from}: {self.rate}"

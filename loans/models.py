@@ -1,0 +1,1 @@
+"""Loans and their schedules (built in the loans issue)."""

@@ -1,0 +1,268 @@
+"""Demo data for ``make run`` and for trying the portal: idempotent, built through services.
+
+Every credential here is development data and is listed in README.md. Running the loader
+again changes nothing: members, users and accounts are looked up by their natural keys and an
+account's history is posted only when the account is first created.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Member, User
+from ledger import services as ledger_services
+from ledger.models import Account, Holder
+
+DEMO_PASSWORD = "Progreso2026"
+STAFF_USERNAME = "auxiliar"
+STAFF_PASSWORD = "Auxiliar2026"
+STAFF_GROUP = "Auxiliar de Atención al Socio"
+
+# Permissions the branch clerk group holds; later features append theirs here.
+STAFF_PERMISSIONS = [
+    ("accounts", "view_member"),
+    ("accounts", "view_user"),
+    ("accounts", "change_user"),
+    ("accounts", "view_auditevent"),
+    ("ledger", "view_account"),
+    ("ledger", "view_holder"),
+    ("ledger", "view_posting"),
+    ("ledger", "view_postingline"),
+    ("ledger", "view_exchangerate"),
+    ("ledger", "change_exchangerate"),
+    ("ledger", "add_exchangerate"),
+    ("beneficiaries", "view_bank"),
+    ("beneficiaries", "change_bank"),
+    ("beneficiaries", "add_bank"),
+]
+
+
+@dataclass
+class DemoAccount:
+    number: str
+    currency: str
+    product_type: str = Account.ProductType.SAVINGS
+    holder_mode: str = Account.HolderMode.INDIVIDUAL
+    opening: Decimal = Decimal("0")
+    co_holders: list[str] = field(default_factory=list)  # document numbers
+
+
+@dataclass
+class DemoMember:
+    kind: str
+    document_number: str
+    names: tuple[str, str]  # (first names, last names) or (business name, "")
+    email: str
+    username: str | None
+    accounts: list[DemoAccount]
+    issued_in: str = "LP"
+    phone: str = ""
+    address: str = ""
+
+
+MEMBERS = [
+    DemoMember(
+        kind=Member.Kind.PERSON,
+        document_number="4871236",
+        names=("María Elena", "Pérez Quispe"),
+        email="maria.perez@example.com",
+        username="mperez",
+        phone="71234567",
+        address="Av. 6 de Agosto 2150, La Paz",
+        accounts=[
+            DemoAccount("1011000136", "BOB", opening=Decimal("15250.00")),
+            DemoAccount("2011000393", "USD", opening=Decimal("1830.00")),
+            DemoAccount(
+                "1011000079",
+                "BOB",
+                holder_mode=Account.HolderMode.ALTERNA,
+                opening=Decimal("4200.00"),
+                co_holders=["5123987"],
+            ),
+        ],
+    ),
+    DemoMember(
+        kind=Member.Kind.PERSON,
+        document_number="5123987",
+        names=("Juan Carlos", "Gómez Mamani"),
+        email="juan.gomez@example.com",
+        username="jgomez",
+        issued_in="CB",
+        phone="76543210",
+        address="Calle Jordán 345, Cochabamba",
+        accounts=[
+            DemoAccount("1011000245", "BOB", opening=Decimal("8900.00")),
+            DemoAccount(
+                "1011000512",
+                "BOB",
+                holder_mode=Account.HolderMode.CONJUNTA,
+                opening=Decimal("20000.00"),
+                co_holders=["4871236"],
+            ),
+        ],
+    ),
+    DemoMember(
+        kind=Member.Kind.COMPANY,
+        document_number="1020304025",
+        names=("Consultora Andina S.R.L.", ""),
+        email="finanzas@consultora-andina.example.com",
+        username="candina",
+        issued_in="",
+        phone="22445566",
+        address="Calle Loayza 233, La Paz",
+        accounts=[
+            DemoAccount(
+                "1011000538",
+                "BOB",
+                product_type=Account.ProductType.CHECKING,
+                opening=Decimal("85000.00"),
+            ),
+            DemoAccount("2011000671", "USD", opening=Decimal("12500.00")),
+        ],
+    ),
+    # A member of the cooperative who has not registered for web banking: try registration.
+    DemoMember(
+        kind=Member.Kind.PERSON,
+        document_number="3344556",
+        names=("Silvia", "Ferrufino Fernández"),
+        email="silvia.ferrufino@example.com",
+        username=None,
+        phone="70011223",
+        address="Av. Busch 1020, La Paz",
+        accounts=[DemoAccount("1011000784", "BOB", opening=Decimal("3100.00"))],
+    ),
+]
+
+HISTORY_DAYS = 90
+DESCRIPTIONS_IN = ["Depósito en ventanilla", "Abono de sueldo", "Depósito en efectivo"]
+DESCRIPTIONS_OUT = ["Retiro en ventanilla", "Retiro en efectivo", "Pago de servicios"]
+
+
+def _member(spec: DemoMember) -> Member:
+    if spec.kind == Member.Kind.COMPANY:
+        names = {"business_name": spec.names[0]}
+        document_type = Member.DocumentType.NIT
+    else:
+        names = {"first_names": spec.names[0], "last_names": spec.names[1]}
+        document_type = Member.DocumentType.CI
+    member, _ = Member.objects.get_or_create(
+        document_type=document_type,
+        document_number=spec.document_number,
+        defaults={
+            "kind": spec.kind,
+            "document_issued_in": spec.issued_in,
+            "email": spec.email,
+            "mobile_phone": spec.phone,
+            "address": spec.address,
+            **names,
+        },
+    )
+    return member
+
+
+def _history(account: Account, opening: Decimal, rng: random.Random) -> None:
+    """Post an opening deposit and a few months of movements, oldest first."""
+    start = timezone.now() - timedelta(days=HISTORY_DAYS)
+    ledger_services.cash_deposit(
+        account=account, amount=opening, description="Apertura de cuenta", booked_at=start
+    )
+    balance = opening
+    day = start
+    while True:
+        day += timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
+        if day >= timezone.now() - timedelta(hours=1):
+            break
+        if rng.random() < 0.55 or balance < 200:
+            amount = Decimal(rng.randint(100, 3000)) + Decimal(rng.randint(0, 99)) / 100
+            ledger_services.cash_deposit(
+                account=account,
+                amount=amount,
+                description=rng.choice(DESCRIPTIONS_IN),
+                booked_at=day,
+            )
+            balance += amount
+        else:
+            amount = min(balance / 3, Decimal(rng.randint(50, 1500))).quantize(Decimal("0.01"))
+            ledger_services.cash_withdrawal(
+                account=account,
+                amount=amount,
+                description=rng.choice(DESCRIPTIONS_OUT),
+                booked_at=day,
+            )
+            balance -= amount
+
+
+def _staff() -> User:
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    for app_label, codename in STAFF_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)
+    staff, created = User.objects.get_or_create(
+        username=STAFF_USERNAME,
+        defaults={"first_name": "Ana", "last_name": "Auxiliar", "is_staff": True},
+    )
+    if created:
+        staff.set_password(STAFF_PASSWORD)
+        staff.save(update_fields=["password"])
+    staff.groups.add(group)
+    return staff
+
+
+@transaction.atomic
+def demo_load() -> dict[str, int]:
+    """Create what is missing; return how many members and accounts were created."""
+    rng = random.Random(20261126)  # noqa: S311 - deterministic demo data, not security
+    created = {"members": 0, "accounts": 0}
+    _staff()
+    members = {}
+    for spec in MEMBERS:
+        before = Member.objects.count()
+        member = _member(spec)
+        created["members"] += Member.objects.count() - before
+        members[spec.document_number] = member
+        if spec.username:
+            user, new_user = User.objects.get_or_create(
+                username=spec.username,
+                defaults={
+                    "member": member,
+                    "email": spec.email,
+                    "first_name": spec.names[0] if spec.kind == Member.Kind.PERSON else "",
+                    "last_name": spec.names[1],
+                },
+            )
+            if new_user:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+    for spec in MEMBERS:
+        owner = members[spec.document_number]
+        for acc in spec.accounts:
+            account, new_account = Account.objects.get_or_create(
+                number=acc.number,
+                defaults={
+                    "kind": Account.Kind.MEMBER,
+                    "product_type": acc.product_type,
+                    "holder_mode": acc.holder_mode,
+                    "currency": acc.currency,
+                },
+            )
+            Holder.objects.get_or_create(
+                account=account, member=owner, defaults={"role": Holder.Role.OWNER}
+            )
+            for document in acc.co_holders:
+                Holder.objects.get_or_create(
+                    account=account,
+                    member=members[document],
+                    defaults={"role": Holder.Role.CO_OWNER},
+                )
+            if new_account:
+                created["accounts"] += 1
+                _history(account, acc.opening, rng)
+    return created

@@ -1,0 +1,70 @@
+"""The member menu, as the cooperative's guide draws it.
+
+Entries point at URL names; an entry whose feature has not been built yet resolves to nothing
+and is shown as plain text rather than as a broken link.
+"""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+
+    @property
+    def url(self) -> str | None:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+@dataclass(frozen=True)
+class Menu:
+    label: str
+    items: tuple[MenuItem, ...]
+
+
+MAIN_MENU = (
+    Menu(_("My accounts"), (MenuItem(_("Accounts summary"), "ledger:dashboard"),)),
+    Menu(
+        _("Transfers"),
+        (
+            MenuItem(_("Between my accounts"), "transfers:own"),
+            MenuItem(_("To a third-party account"), "transfers:third_party"),
+            MenuItem(_("To other banks"), "transfers:other_bank"),
+        ),
+    ),
+    Menu(
+        _("Loans"),
+        (
+            MenuItem(_("My loans"), "loans:list"),
+            MenuItem(_("Debt inquiry"), "loans:debts"),
+        ),
+    ),
+    Menu(_("Administration"), (MenuItem(_("Third-party products"), "beneficiaries:list"),)),
+)
+
+USER_MENU = Menu(
+    _("Personal settings"),
+    (
+        MenuItem(_("Personal settings"), "accounts:settings"),
+        MenuItem(_("Change password"), "accounts:password_change"),
+        MenuItem(_("Change PIN"), "accounts:pin_change"),
+        MenuItem(_("Change security device"), "accounts:device_change"),
+        MenuItem(_("Change personal data"), "accounts:profile_change"),
+        MenuItem(_("Set up SMS token"), "accounts:sms_token"),
+    ),
+)
+
+
+def menu(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"main_menu": MAIN_MENU, "user_menu": USER_MENU}

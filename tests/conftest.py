@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests run on the PostgreSQL that ``make test`` starts (settings.test)."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
+# database calls made from that thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import (  # noqa: E402
+    make_account,
+    make_member,
+    make_user,
+)
+
+
+def _uses_transactional_db(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table afterwards, migration data included; put the
+    reference rows (internal accounts, rates, banks) back before each such test."""
+    if _uses_transactional_db(request):
+        request.getfixturevalue("transactional_db")
+        from beneficiaries.models import Bank
+        from beneficiaries.seed import seed_banks
+        from ledger.models import Account, ExchangeRate
+        from ledger.seed import seed_ledger_reference
+
+        seed_ledger_reference(Account, ExchangeRate)
+        seed_banks(Bank)
+
+
+@pytest.fixture
+def member(db):
+    return make_member()
+
+
+@pytest.fixture
+def member_user(db, member):
+    return make_user(member=member, username="socio1", password="Cancionero45")
+
+
+@pytest.fixture
+def bob_account(db, member):
+    return make_account(member=member, currency="BOB")
+
+
+@pytest.fixture
+def logged_client(client, member_user):
+    client.force_login(member_user)
+    return client

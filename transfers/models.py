@@ -1,0 +1,1 @@
+"""Transfers: the three wizards' records (built in the transfers issue)."""
