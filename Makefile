@@ -49,9 +49,16 @@ bench: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
 	DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m bench $(BENCH_ARGS)
 
-## messages: recompile the Spanish catalogue after editing locale/es/LC_MESSAGES/django.po
+APPS := accounts ledger beneficiaries transfers loans
+
+## messages: refresh the Spanish catalogues (one per app, plus locale/ for templates/ and
+## progresonet/), then compile them. Translate new entries in the .po files and run it again.
 messages: $(VENV)/.dev-installed
-	$(PY) manage.py compilemessages --locale es --ignore .venv
+	for app in $(APPS); do \
+	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages --locale es --no-location --no-obsolete) || exit 1; \
+	done
+	$(PY) manage.py makemessages --locale es --no-location --no-obsolete $(foreach app,$(APPS),--ignore '$(app)/*') --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*'
+	$(PY) manage.py compilemessages --locale es --ignore '.venv/*'
 
 clean-venv:
 	rm -rf $(VENV)

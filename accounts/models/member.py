@@ -1,13 +1,9 @@
-"""Who is who: the cooperative's member record and the web banking user.
+"""The cooperative's member record: a natural person with a CI, or a company with a NIT.
 
-``Member`` is the cooperative's customer (a natural person with a CI, or a company with a
-NIT); it exists whether or not the member uses web banking. ``User`` is the web login, linked
-to at most one member. Branch staff are users without a member.
+It exists whether or not the member uses web banking.
 """
 
-from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,61 +66,3 @@ class Member(models.Model):
         if self.kind == self.Kind.COMPANY:
             return self.business_name
         return f"{self.first_names} {self.last_names}".strip()
-
-
-class CaseInsensitiveUserManager(UserManager):
-    def get_by_natural_key(self, username: str) -> "User":
-        # "MPerez" and "mperez" are the same login; the unique index below guarantees one row.
-        return self.get(username__iexact=username)
-
-
-class User(AbstractUser):
-    """The web banking login. Usernames are unique regardless of case."""
-
-    objects = CaseInsensitiveUserManager()
-
-    member = models.OneToOneField(
-        Member,
-        verbose_name=_("member"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="user",
-    )
-
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
-        constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
-        ]
-
-
-class AuditEvent(models.Model):
-    """One row per change a person made, written in the same transaction as the change.
-
-    ``subject`` names what changed as ``"<app_label>.<model>:<pk>"`` so one table serves every
-    app; ``old``/``new`` hold only the fields that changed, never secrets (passwords, PINs).
-    """
-
-    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("actor"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    event = models.CharField(_("event"), max_length=60, db_index=True)
-    subject = models.CharField(_("subject"), max_length=120, db_index=True)
-    old = models.JSONField(_("old values"), default=dict, blank=True)
-    new = models.JSONField(_("new values"), default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-occurred_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.subject}"

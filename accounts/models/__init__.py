@@ -1,0 +1,7 @@
+"""Who is who. One module per concern; everything is re-exported here for Django."""
+
+from .audit import AuditEvent
+from .member import Member
+from .user import CaseInsensitiveUserManager, User
+
+__all__ = ["AuditEvent", "CaseInsensitiveUserManager", "Member", "User"]

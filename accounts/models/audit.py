@@ -1,0 +1,33 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One row per change a person made, written in the same transaction as the change.
+
+    ``subject`` names what changed as ``"<app_label>.<model>:<pk>"`` so one table serves every
+    app; ``old``/``new`` hold only the fields that changed, never secrets (passwords, PINs).
+    """
+
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    event = models.CharField(_("event"), max_length=60, db_index=True)
+    subject = models.CharField(_("subject"), max_length=120, db_index=True)
+    old = models.JSONField(_("old values"), default=dict, blank=True)
+    new = models.JSONField(_("new values"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.subject}"
