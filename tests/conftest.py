@@ -56,3 +56,31 @@ def bob_account(db, member):
 def logged_client(client, member_user):
     client.force_login(member_user)
     return client
+
+
+@pytest.fixture
+def staff_user(db):
+    """A branch clerk in the "Auxiliar de Atención al Socio" group, as the demo loader makes."""
+    from django.contrib.auth.models import Group, Permission
+
+    from progresonet.demo import STAFF_GROUP, STAFF_PERMISSIONS
+
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    for app_label, codename in STAFF_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    user = make_user(username="clerk", password="Auxiliar2026", is_staff=True)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client logged into the Django admin as the branch clerk.
+
+    Admin tests use this fixture so that tightening admin access (e.g. requiring an OTP
+    device) is done in one place.
+    """
+    client.force_login(staff_user)
+    return client

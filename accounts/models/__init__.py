@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .member import Member
+from .outbox import OutboxMessage
 from .user import CaseInsensitiveUserManager, User
 
-__all__ = ["AuditEvent", "CaseInsensitiveUserManager", "Member", "User"]
+__all__ = ["AuditEvent", "CaseInsensitiveUserManager", "Member", "OutboxMessage", "User"]

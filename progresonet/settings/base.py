@@ -168,6 +168,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing must not hang a request while the broker is down: fail fast, the outbox relay
+# delivers the message later.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay-due": {"task": "accounts.tasks.outbox_relay_due_task", "schedule": 30.0},
+}
 
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
@@ -177,6 +190,12 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "ProgresoNet <no-responder@coopprogreso.bo>")
+
+# Absolute links in emails (set-password, confirmations) are built from this.
+SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
+SMS_GATEWAY = env("SMS_GATEWAY", "accounts.sms.file_gateway")
+SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", str(BASE_DIR / "var" / "sms.jsonl"))
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")

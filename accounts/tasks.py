@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from .outbox import outbox_deliver, outbox_relay_due
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_deliver_task(message_id: int) -> bool:
+    # Retries live in the outbox row (attempts, backoff), not in Celery, so a message is never
+    # lost with a task: the periodic relay below picks up whatever is due.
+    return outbox_deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_relay_due_task() -> int:
+    return outbox_relay_due()
