@@ -21,3 +21,7 @@ if not env("RECAPTCHA_PRIVATE_KEY"):
         "RECAPTCHA_PUBLIC_KEY/RECAPTCHA_PRIVATE_KEY unset: the registration captcha is left out.",
         stacklevel=1,
     )
+
+# Serve static files straight from the finders (no collectstatic in development).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

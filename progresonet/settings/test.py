@@ -25,3 +25,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Templates used only by tests (e.g. a sample outbox email).
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+
+# Serve static files straight from the finders (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

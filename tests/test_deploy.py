@@ -1,0 +1,64 @@
+"""Production settings: secure by default, refuse to start without secrets, check --deploy clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "progresonet.settings.production",
+    "DJANGO_SECRET_KEY": "p" * 20 + "-production-like-secret-" + "q" * 30,
+    "DJANGO_ALLOWED_HOSTS": "banca.coopprogreso.bo",
+    "DATABASE_URL": "postgres://progresonet@127.0.0.1:5432/progresonet",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "RECAPTCHA_PUBLIC_KEY": "public-key-for-the-check",
+    "RECAPTCHA_PRIVATE_KEY": "private-key-for-the-check",
+    "DJANGO_PIN_PEPPER": "pepper-for-the-check-" + "x" * 40,
+}
+
+
+def _manage(*args, env_overrides=None, drop=()):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RECAPTCHA_"))}
+    env.update(PRODUCTION_ENV)
+    env.update(env_overrides or {})
+    for name in drop:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_has_no_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "RECAPTCHA_PRIVATE_KEY"],
+)
+def test_production_refuses_to_start_without(missing):
+    result = _manage("check", drop=(missing,))
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_argon2_is_the_first_password_hasher_outside_tests():
+    from progresonet.settings import base
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_sessions_live_in_the_database_for_any_web_process():
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
