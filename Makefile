@@ -31,12 +31,12 @@ run: $(VENV)/.base-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/djlint templates $(wildcard */templates) --lint
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-	$(VENV)/bin/djlint templates --reformat
+	$(VENV)/bin/djlint templates $(wildcard */templates) --reformat
 
 ## test: the whole suite on a throwaway PostgreSQL and Redis, Chromium for browser tests
 test: $(VENV)/.dev-installed

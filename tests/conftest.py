@@ -32,9 +32,12 @@ def _reference_data(request):
         from beneficiaries.seed import seed_banks
         from ledger.models import Account, ExchangeRate
         from ledger.seed import seed_ledger_reference
+        from transfers.models import DailyLimit, FeeBand
+        from transfers.seed import seed_transfer_reference
 
         seed_ledger_reference(Account, ExchangeRate)
         seed_banks(Bank)
+        seed_transfer_reference(FeeBand, DailyLimit)
 
 
 @pytest.fixture

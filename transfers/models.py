@@ -1,1 +1,196 @@
-"""Transfers: the three wizards' records (built in the transfers issue)."""
+"""Transfers: what a member asked to move, what it cost, and how it ended.
+
+A :class:`Transfer` is the member-facing record; the money itself moves as one ledger
+:class:`~ledger.models.Posting` (debit, credit, FX and fee lines). Destination details are
+snapshotted on the transfer so a receipt never changes when a beneficiary is edited later.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import MONEY, Currency
+
+
+class TransferType(models.TextChoices):
+    OWN = "own", _("Between my accounts")
+    THIRD_PARTY = "third_party", _("To a third-party account")
+    OTHER_BANK = "other_bank", _("To other banks")
+
+
+class TransferStatus(models.TextChoices):
+    PENDING_COSIGN = "pending_cosign", _("Pending co-signature")
+    POSTED = "posted", _("Completed")
+    SENT = "sent", _("Sent to the other bank")
+    SETTLED = "settled", _("Settled")
+    REJECTED = "rejected", _("Rejected and reversed")
+    DECLINED = "declined", _("Declined by a co-holder")
+    EXPIRED = "expired", _("Expired")
+
+
+# The transfer state machine in one place: status → statuses it may move to.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    TransferStatus.PENDING_COSIGN: {
+        TransferStatus.POSTED,
+        TransferStatus.SENT,
+        TransferStatus.DECLINED,
+        TransferStatus.EXPIRED,
+    },
+    TransferStatus.POSTED: set(),
+    TransferStatus.SENT: {TransferStatus.SETTLED, TransferStatus.REJECTED},
+    TransferStatus.SETTLED: set(),
+    TransferStatus.REJECTED: set(),
+    TransferStatus.DECLINED: set(),
+    TransferStatus.EXPIRED: set(),
+}
+
+
+class Transfer(models.Model):
+    transfer_type = models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices
+    )
+    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers"
+    )
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="transfers"
+    )
+    source_account = models.ForeignKey(
+        "ledger.Account", on_delete=models.PROTECT, related_name="outgoing_transfers"
+    )
+    # In-cooperative destination (own account or another member's).
+    destination_account = models.ForeignKey(
+        "ledger.Account",
+        on_delete=models.PROTECT,
+        related_name="incoming_transfers",
+        null=True,
+        blank=True,
+    )
+    # Other-bank destination, snapshotted from the registered beneficiary.
+    destination_bank = models.ForeignKey(
+        "beneficiaries.Bank", on_delete=models.PROTECT, null=True, blank=True
+    )
+    destination_number = models.CharField(_("destination number"), max_length=32, blank=True)
+    destination_name = models.CharField(_("beneficiary name"), max_length=200, blank=True)
+    destination_currency = models.CharField(
+        _("destination currency"), max_length=3, choices=Currency.choices
+    )
+    currency = models.CharField(_("transfer currency"), max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    debit_amount = models.DecimalField(_("amount debited"), **MONEY)
+    credit_amount = models.DecimalField(_("amount credited"), **MONEY)
+    fee_amount = models.DecimalField(_("transaction cost"), **MONEY)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    description = models.CharField(_("description"), max_length=140)
+    notify_email = models.EmailField(_("notification email"), blank=True)
+    funds_origin = models.CharField(_("origin of funds"), max_length=200, blank=True)
+    funds_destination = models.CharField(_("destination of funds"), max_length=200, blank=True)
+    usd_equivalent = models.DecimalField(_("USD equivalent"), **MONEY)
+    bob_equivalent = models.DecimalField(_("BOB equivalent"), **MONEY)
+    rolling_usd_total = models.DecimalField(_("5-day USD total"), **MONEY)
+    exceeds_threshold = models.BooleanField(_("exceeds regulatory amount"), default=False)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=16, unique=True)
+    posting = models.OneToOneField(
+        "ledger.Posting", on_delete=models.PROTECT, null=True, blank=True, related_name="transfer"
+    )
+    reversal_posting = models.OneToOneField(
+        "ledger.Posting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_transfer",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "created_at"], name="transfer_member_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="transfer_amount_pos"),
+            models.CheckConstraint(
+                condition=models.Q(fee_amount__gte=0), name="transfer_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source_account=models.F("destination_account")),
+                name="transfer_source_not_destination",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verification_code} {self.amount} {self.currency}"
+
+
+class CoSignature(models.Model):
+    """A co-holder's decision on a transfer debiting a joint ("conjunta") account."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SIGNED = "signed", _("Signed")
+        DECLINED = "declined", _("Declined")
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="cosignatures")
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-signature")
+        verbose_name_plural = _("co-signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "member"], name="cosignature_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id} {self.member_id} {self.decision}"
+
+
+class FeeBand(models.Model):
+    """Staff-editable fee schedule: per transfer type, currency and amount band."""
+
+    transfer_type = models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    min_amount = models.DecimalField(_("from amount"), **MONEY)
+    max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, **MONEY)
+    fixed_fee = models.DecimalField(_("fixed fee"), **MONEY)
+
+    class Meta:
+        verbose_name = _("fee band")
+        verbose_name_plural = _("fee schedule")
+        ordering = ["transfer_type", "currency", "min_amount"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer_type", "currency", "min_amount"], name="fee_band_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(fixed_fee__gte=0), name="fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        upper = self.max_amount if self.max_amount is not None else "∞"
+        return f"{self.get_transfer_type_display()} {self.currency} {self.min_amount}–{upper}"
+
+
+class DailyLimit(models.Model):
+    """Institutional daily limit per member and transfer type, in BOB equivalent."""
+
+    transfer_type = models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices, unique=True
+    )
+    amount_bob = models.DecimalField(_("daily limit (BOB equivalent)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("daily limit")
+        verbose_name_plural = _("daily limits")
+
+    def __str__(self) -> str:
+        return f"{self.get_transfer_type_display()}: Bs {self.amount_bob}"

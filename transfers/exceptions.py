@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class TransferError(Exception):
+    """A transfer was refused; ``message`` is shown to the member and nothing was written."""
+
+    default_message = _("The transfer could not be made.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.message = str(message or self.default_message)
+        self.field = field
+        super().__init__(self.message)
+
+
+class StaleQuote(TransferError):
+    default_message = _(
+        "The transfer details changed after you reviewed them. Please review them again."
+    )

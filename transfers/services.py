@@ -1,0 +1,352 @@
+"""Transfer services: prepare (price and check) and execute (sign-off, post, notify).
+
+A wizard calls :func:`transfer_prepare` to show the summary, keeps the quote's fingerprint,
+and after the member signs calls :func:`transfer_execute` with it. Execution re-validates
+everything under a lock on the member row (so daily limits and the 5-day regulatory total
+cannot be raced), refuses if anything the member saw changed, and posts through the ledger in
+the same transaction as the transfer row, its audit row and its emails.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Member
+from accounts.outbox import email_enqueue
+from beneficiaries.models import Bank
+from ledger import services as ledger
+from ledger.exceptions import LedgerError
+from ledger.models import Account, Posting
+from ledger.retry import atomic_with_retries
+from ledger.selectors import internal_account_get, member_accounts_list
+
+from .exceptions import StaleQuote, TransferError
+from .models import ALLOWED_TRANSITIONS, CoSignature, Transfer, TransferStatus, TransferType
+from .quotes import Quote, quote_build
+
+
+@dataclass(frozen=True)
+class TransferOrder:
+    """What the member entered in the wizard."""
+
+    transfer_type: str
+    source_account_id: int
+    currency: str
+    amount: Decimal
+    description: str
+    destination_account_id: int | None = None
+    bank_id: int | None = None
+    destination_number: str = ""
+    destination_name: str = ""
+    destination_currency: str = ""
+    notify_email: str = ""
+    funds_origin: str = ""
+    funds_destination: str = ""
+
+
+def transfer_transition(*, transfer: Transfer, to: str) -> None:
+    if to not in ALLOWED_TRANSITIONS[transfer.status]:
+        raise TransferError(_("This transfer can no longer change its status."))
+    transfer.status = to
+
+
+def debitable_accounts(*, member_id: int | None):
+    """Accounts the member may choose as "Cuenta origen"."""
+    return member_accounts_list(member_id=member_id).filter(status=Account.Status.OPEN)
+
+
+def _source(*, member_id: int, account_id: int) -> Account:
+    account = debitable_accounts(member_id=member_id).filter(pk=account_id).first()
+    if account is None:
+        raise TransferError(_("Choose a valid source account."), field="source_account")
+    return account
+
+
+def _destination(*, member_id: int, order: TransferOrder) -> tuple[str, str, Account | None]:
+    """(destination key, destination currency, in-cooperative account or None)."""
+    if order.transfer_type == TransferType.OTHER_BANK:
+        bank = Bank.objects.filter(pk=order.bank_id, is_active=True).first()
+        if (
+            bank is None
+            or not order.destination_number
+            or order.destination_currency
+            not in (
+                "BOB",
+                "USD",
+            )
+        ):
+            raise TransferError(_("Choose a valid destination account."), field="destination")
+        return f"bank:{bank.pk}:{order.destination_number}", order.destination_currency, None
+    if order.destination_account_id is None:
+        raise TransferError(_("Choose a valid destination account."), field="destination")
+    if order.transfer_type == TransferType.OWN:
+        account = (
+            member_accounts_list(member_id=member_id)
+            .filter(pk=order.destination_account_id, status=Account.Status.OPEN)
+            .first()
+        )
+    else:
+        account = (
+            Account.objects.filter(
+                pk=order.destination_account_id,
+                kind=Account.Kind.MEMBER,
+                status=Account.Status.OPEN,
+            )
+            .exclude(holder_links__member_id=member_id)
+            .first()
+        )
+    if account is None or account.pk == order.source_account_id:
+        raise TransferError(_("Choose a valid destination account."), field="destination")
+    return str(account.pk), account.currency, account
+
+
+def transfer_prepare(*, user, order: TransferOrder, now: datetime | None = None) -> Quote:
+    """Price and check a transfer for the summary page (step 4). Writes nothing."""
+    if user.member_id is None:
+        raise TransferError(_("Only members can make transfers."))
+    source = _source(member_id=user.member_id, account_id=order.source_account_id)
+    key, destination_currency, _account = _destination(member_id=user.member_id, order=order)
+    quote = quote_build(
+        member_id=user.member_id,
+        transfer_type=order.transfer_type,
+        source=source,
+        destination_key=key,
+        destination_currency=destination_currency,
+        currency=order.currency,
+        amount=order.amount,
+        now=now,
+    )
+    if quote.exceeds_threshold and not (
+        order.funds_origin.strip() and order.funds_destination.strip()
+    ):
+        raise TransferError(
+            _(
+                "Origin and destination of funds are required: your accumulated amount in the "
+                "last 5 days exceeds USD 1000.00."
+            ),
+            field="funds_origin",
+        )
+    return quote
+
+
+def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
+    source = transfer.source_account
+    lines = [ledger.Line(source.pk, -transfer.debit_amount, transfer.description)]
+    if transfer.destination_account_id is not None:
+        credit_id = transfer.destination_account_id
+    else:
+        credit_id = internal_account_get(code="CLEARING", currency=transfer.destination_currency).pk
+    lines.append(ledger.Line(credit_id, transfer.credit_amount, transfer.description))
+    if source.currency != transfer.destination_currency:
+        fx_source = internal_account_get(code="FX_POSITION", currency=source.currency)
+        fx_destination = internal_account_get(
+            code="FX_POSITION", currency=transfer.destination_currency
+        )
+        lines.append(ledger.Line(fx_source.pk, transfer.debit_amount))
+        lines.append(ledger.Line(fx_destination.pk, -transfer.credit_amount))
+    if transfer.fee_amount > 0:
+        fee_income = internal_account_get(code="FEE_INCOME", currency=source.currency)
+        lines.append(ledger.Line(source.pk, -transfer.fee_amount, _("Transaction cost")))
+        lines.append(ledger.Line(fee_income.pk, transfer.fee_amount))
+    return lines
+
+
+def _post(*, transfer: Transfer, actor) -> None:
+    posting = ledger.posting_create(
+        kind=Posting.Kind.TRANSFER,
+        description=transfer.description,
+        lines=_posting_lines(transfer=transfer),
+        actor=actor,
+        idempotency_key=f"transfer:{transfer.pk}",
+    )
+    transfer.posting = posting
+    transfer.posted_at = posting.booked_at
+    transition = (
+        TransferStatus.SENT
+        if transfer.transfer_type == TransferType.OTHER_BANK
+        else TransferStatus.POSTED
+    )
+    if transfer.status == TransferStatus.PENDING_COSIGN:
+        transfer_transition(transfer=transfer, to=transition)
+    else:
+        transfer.status = transition
+    transfer.save(update_fields=["posting", "posted_at", "status"])
+    _notify(transfer=transfer)
+
+
+def _notify(*, transfer: Transfer) -> None:
+    context = {"transfer": transfer}
+    member_email = transfer.created_by.email or transfer.member.email
+    if member_email:
+        email_enqueue(
+            to=member_email,
+            subject=_("Transfer receipt %(code)s") % {"code": transfer.verification_code},
+            template="transfers/email/transfer_done",
+            context=context,
+        )
+    if transfer.notify_email:
+        email_enqueue(
+            to=transfer.notify_email,
+            subject=_("You have been sent a transfer"),
+            template="transfers/email/beneficiary_notice",
+            context=context,
+        )
+
+
+def transfer_execute(
+    *,
+    user,
+    order: TransferOrder,
+    expected_fingerprint: str,
+    idempotency_key: str,
+    ip_address: str | None = None,
+) -> Transfer:
+    """Execute a signed transfer exactly once per ``idempotency_key``.
+
+    A replay of the same key returns the first transfer (its receipt), whatever happened in
+    between. A change in anything the member signed raises :class:`StaleQuote`.
+    """
+
+    def work() -> Transfer:
+        # Serialise this member's transfers: limits and the regulatory total read below stay
+        # true until commit, and duplicate submits queue here and then find the first one.
+        Member.objects.select_for_update().filter(pk=user.member_id).exists()
+        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.created_by_id != user.pk:
+                raise TransferError()
+            return existing
+        quote = transfer_prepare(user=user, order=order)
+        if quote.fingerprint() != expected_fingerprint:
+            raise StaleQuote()
+        source = Account.objects.get(pk=order.source_account_id)
+        joint = source.holder_mode == Account.HolderMode.CONJUNTA
+        bank = Bank.objects.filter(pk=order.bank_id).first() if order.bank_id else None
+        transfer = Transfer.objects.create(
+            transfer_type=order.transfer_type,
+            status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
+            created_by=user,
+            member_id=user.member_id,
+            source_account=source,
+            destination_account_id=(
+                int(quote.destination_key) if quote.destination_key.isdigit() else None
+            ),
+            destination_bank=bank,
+            destination_number=order.destination_number,
+            destination_name=order.destination_name,
+            destination_currency=quote.destination_currency,
+            currency=quote.currency,
+            amount=quote.amount,
+            debit_amount=quote.debit_amount,
+            credit_amount=quote.credit_amount,
+            fee_amount=quote.fee_amount,
+            exchange_rate=quote.exchange_rate,
+            description=order.description.strip(),
+            notify_email=order.notify_email,
+            funds_origin=order.funds_origin.strip(),
+            funds_destination=order.funds_destination.strip(),
+            usd_equivalent=quote.usd_equivalent,
+            bob_equivalent=quote.bob_equivalent,
+            rolling_usd_total=quote.rolling_usd_total,
+            exceeds_threshold=quote.exceeds_threshold,
+            idempotency_key=idempotency_key,
+            verification_code=secrets.token_hex(6).upper(),
+        )
+        audit_record(
+            actor=user,
+            event="transfer.created",
+            subject=transfer,
+            new={
+                "type": transfer.transfer_type,
+                "amount": str(transfer.amount),
+                "currency": transfer.currency,
+                "source": source.number,
+            },
+            ip_address=ip_address,
+        )
+        if joint:
+            others = source.holder_links.exclude(member_id=user.member_id)
+            CoSignature.objects.bulk_create(
+                [CoSignature(transfer=transfer, member_id=h.member_id) for h in others]
+                + [
+                    CoSignature(
+                        transfer=transfer,
+                        member_id=user.member_id,
+                        decision=CoSignature.Decision.SIGNED,
+                        decided_at=timezone.now(),
+                    )
+                ]
+            )
+            return transfer
+        _post(transfer=transfer, actor=user)
+        return transfer
+
+    try:
+        return atomic_with_retries(work)
+    except LedgerError as exc:
+        raise TransferError(exc.message) from exc
+
+
+def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
+    """A co-holder signs or declines a joint-account transfer; it posts when all have signed."""
+
+    def work() -> Transfer:
+        transfer = (
+            Transfer.objects.select_for_update()
+            .select_related("source_account", "created_by", "member")
+            .filter(pk=transfer_id, cosignatures__member_id=user.member_id)
+            .first()
+        )
+        if transfer is None:
+            raise TransferError(_("Transfer not found."))
+        if transfer.status != TransferStatus.PENDING_COSIGN:
+            raise TransferError(_("This transfer is no longer waiting for signatures."))
+        if timezone.now() - transfer.created_at > cosign_ttl():
+            transfer_transition(transfer=transfer, to=TransferStatus.EXPIRED)
+            transfer.save(update_fields=["status"])
+            raise TransferError(_("This transfer expired before all holders signed it."))
+        signature = transfer.cosignatures.get(member_id=user.member_id)
+        if signature.decision != CoSignature.Decision.PENDING:
+            raise TransferError(_("You have already decided on this transfer."))
+        signature.decision = (
+            CoSignature.Decision.SIGNED if approve else CoSignature.Decision.DECLINED
+        )
+        signature.decided_at = timezone.now()
+        signature.save(update_fields=["decision", "decided_at"])
+        audit_record(
+            actor=user,
+            event="transfer.cosigned" if approve else "transfer.declined",
+            subject=transfer,
+            ip_address=ip_address,
+        )
+        if not approve:
+            transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
+            transfer.save(update_fields=["status"])
+        elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
+            _post(transfer=transfer, actor=user)
+        return transfer
+
+    try:
+        return atomic_with_retries(work)
+    except LedgerError as exc:
+        raise TransferError(exc.message) from exc
+
+
+def cosign_ttl() -> timedelta:
+    return timedelta(hours=getattr(settings, "TRANSFER_COSIGN_TTL_HOURS", 48))
+
+
+@transaction.atomic
+def transfers_expire_pending(*, now: datetime | None = None) -> int:
+    """Expire joint-account transfers whose co-signature window has passed."""
+    cutoff = (now or timezone.now()) - cosign_ttl()
+    return Transfer.objects.filter(
+        status=TransferStatus.PENDING_COSIGN, created_at__lt=cutoff
+    ).update(status=TransferStatus.EXPIRED)
