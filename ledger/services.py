@@ -242,3 +242,23 @@ def cash_withdrawal(
         actor=actor,
         booked_at=booked_at,
     )
+
+
+def posting_reverse(*, posting: Posting, description: str, actor: object | None = None) -> Posting:
+    """Post the exact opposite of ``posting`` (each line negated), linked to it; at most once.
+
+    Member accounts are credited back what they were debited, so a reversal never fails for
+    lack of funds on the member side.
+    """
+    lines = [
+        Line(line.account_id, -line.amount, description)
+        for line in posting.lines.order_by("pk").only("account_id", "amount")
+    ]
+    return posting_create(
+        kind=Posting.Kind.REVERSAL,
+        description=description,
+        lines=lines,
+        actor=actor,
+        idempotency_key=f"reversal:{posting.pk}",
+        reverses=posting,
+    )

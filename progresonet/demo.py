@@ -39,6 +39,13 @@ STAFF_PERMISSIONS = [
     ("beneficiaries", "view_bank"),
     ("beneficiaries", "change_bank"),
     ("beneficiaries", "add_bank"),
+    ("transfers", "view_transfer"),
+    ("transfers", "view_interbankorder"),
+    ("transfers", "view_feeband"),
+    ("transfers", "change_feeband"),
+    ("transfers", "add_feeband"),
+    ("transfers", "view_dailylimit"),
+    ("transfers", "change_dailylimit"),
 ]
 
 

@@ -126,6 +126,17 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"{self.verification_code} {self.amount} {self.currency}"
 
+    def move_to(self, status: str) -> None:
+        """Change status if the state machine allows it; ValueError otherwise."""
+        if status not in ALLOWED_TRANSITIONS[self.status]:
+            raise ValueError(f"transfer {self.pk}: {self.status} -> {status} is not allowed")
+        self.status = status
+
+    @property
+    def total_debit(self):
+        """What left the source account: the amount plus the transaction cost."""
+        return self.debit_amount + self.fee_amount
+
 
 class CoSignature(models.Model):
     """A co-holder's decision on a transfer debiting a joint ("conjunta") account."""
@@ -194,3 +205,62 @@ class DailyLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_transfer_type_display()}: Bs {self.amount_bob}"
+
+
+class InterbankOrder(models.Model):
+    """An order to the clearing house for a transfer to another bank.
+
+    Written in the transaction that posts the transfer, so it cannot be lost; Celery submits
+    and polls it (``transfers.interbank``). pending → submitted → settled | rejected.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending submission")
+        SUBMITTED = "submitted", _("Submitted")
+        SETTLED = "settled", _("Settled")
+        REJECTED = "rejected", _("Rejected")
+
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, related_name="interbank_order"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reference = models.CharField(_("clearing reference"), max_length=40, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interbank order")
+        verbose_name_plural = _("interbank orders")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "submitted"]),
+                name="interbank_open_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference or self.pk} ({self.status})"
+
+
+class InterbankOrderEvent(models.Model):
+    """Status history of an interbank order, for staff."""
+
+    order = models.ForeignKey(InterbankOrder, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=10, choices=InterbankOrder.Status.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interbank order event")
+        verbose_name_plural = _("interbank order events")
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.status}"

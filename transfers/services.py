@@ -28,7 +28,8 @@ from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
 
 from .exceptions import StaleQuote, TransferError
-from .models import ALLOWED_TRANSITIONS, CoSignature, Transfer, TransferStatus, TransferType
+from .interbank import interbank_order_create
+from .models import CoSignature, Transfer, TransferStatus, TransferType
 from .quotes import Quote, quote_build
 
 
@@ -52,9 +53,10 @@ class TransferOrder:
 
 
 def transfer_transition(*, transfer: Transfer, to: str) -> None:
-    if to not in ALLOWED_TRANSITIONS[transfer.status]:
-        raise TransferError(_("This transfer can no longer change its status."))
-    transfer.status = to
+    try:
+        transfer.move_to(to)
+    except ValueError as exc:
+        raise TransferError(_("This transfer can no longer change its status.")) from exc
 
 
 def debitable_accounts(*, member_id: int | None):
@@ -178,6 +180,8 @@ def _post(*, transfer: Transfer, actor) -> None:
     else:
         transfer.status = transition
     transfer.save(update_fields=["posting", "posted_at", "status"])
+    if transfer.transfer_type == TransferType.OTHER_BANK:
+        interbank_order_create(transfer=transfer)
     _notify(transfer=transfer)
 
 

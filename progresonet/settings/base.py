@@ -180,6 +180,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay-due": {"task": "accounts.tasks.outbox_relay_due_task", "schedule": 30.0},
+    "interbank-process-due": {
+        "task": "transfers.tasks.interbank_process_due_task",
+        "schedule": 10.0,
+    },
+    "transfers-expire-pending": {
+        "task": "transfers.tasks.transfers_expire_pending_task",
+        "schedule": 600.0,
+    },
 }
 
 EMAIL_HOST = env("EMAIL_HOST")

@@ -25,3 +25,6 @@ if not env("RECAPTCHA_PRIVATE_KEY"):
 # Serve static files straight from the finders (no collectstatic in development).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Without a worker or beat in development, let the simulated clearing house settle at once.
+ACH_SIMULATED_SETTLEMENT_SECONDS = 0
