@@ -163,5 +163,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         for message in failed:
             outbox_retry(message=message)
         self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(failed)})
-
-

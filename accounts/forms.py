@@ -117,9 +117,9 @@ class PinChangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("new_pin1") and cleaned.get("new_pin2"):
-            if cleaned["new_pin1"] != cleaned["new_pin2"]:
-                self.add_error("new_pin2", _("The two PINs are not the same."))
+        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_pin2", _("The two PINs are not the same."))
         return cleaned
 
 

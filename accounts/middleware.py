@@ -82,8 +82,6 @@ class SessionSecurityMiddleware:
         if not row_id or not key:
             return
         if session.get(ROW_KEY_KEY) != key or now - session.get(SEEN_KEY, 0) > SEEN_EVERY_SECONDS:
-            UserSession.objects.filter(pk=row_id).update(
-                session_key=key, last_seen=timezone.now()
-            )
+            UserSession.objects.filter(pk=row_id).update(session_key=key, last_seen=timezone.now())
             session[ROW_KEY_KEY] = key
             session[SEEN_KEY] = now

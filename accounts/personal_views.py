@@ -58,7 +58,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request, form, *, title: str, intro: str = "") -> HttpResponse:
-    return render(request, "accounts/form_page.html", {"form": form, "title": title, "intro": intro})
+    return render(
+        request, "accounts/form_page.html", {"form": form, "title": title, "intro": intro}
+    )
 
 
 @login_required
@@ -153,15 +155,15 @@ def device_change_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     code_form = CodeForm(request.POST if "enrol" in request.POST else None)
-    remove_form = PasswordConfirmForm(
-        request.POST if "remove" in request.POST else None, user=user
-    )
+    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
     if request.method == "POST":
         if "remove" in request.POST and remove_form.is_valid():
             personal.totp_remove(request=request, user=user)
             return _done(request)
         if "enrol" in request.POST and code_form.is_valid():
-            if personal.totp_confirm(request=request, user=user, code=code_form.cleaned_data["code"]):
+            if personal.totp_confirm(
+                request=request, user=user, code=code_form.cleaned_data["code"]
+            ):
                 return _done(request)
             code_form.add_error("code", _("The code is not valid. Check the time on your phone."))
     pending = personal.totp_pending(user=user)
@@ -189,16 +191,20 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
         initial={"number": member.mobile_phone if member else ""},
     )
     code_form = CodeForm(request.POST if "confirm" in request.POST else None)
-    remove_form = PasswordConfirmForm(
-        request.POST if "remove" in request.POST else None, user=user
-    )
+    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
     if request.method == "POST":
         if "send" in request.POST and number_form.is_valid():
-            pending = personal.sms_device_start(user=user, number=number_form.cleaned_data["number"])
-            messages.info(request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number})
+            pending = personal.sms_device_start(
+                user=user, number=number_form.cleaned_data["number"]
+            )
+            messages.info(
+                request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
+            )
             return redirect("accounts:sms_token")
         if "confirm" in request.POST and code_form.is_valid():
-            if personal.sms_device_confirm(request=request, user=user, code=code_form.cleaned_data["code"]):
+            if personal.sms_device_confirm(
+                request=request, user=user, code=code_form.cleaned_data["code"]
+            ):
                 return _done(request)
             code_form.add_error("code", _("The code is not valid or has expired."))
         if "remove" in request.POST and remove_form.is_valid():

@@ -147,15 +147,16 @@ def signature_verify(
             if signature_state(user=user).locked:
                 raise SignatureError(pin_locked_message(), "pin_locked")
             raise SignatureError(_("The PIN is not correct."), "pin_wrong")
-        if state.device is not None:
-            # django-otp's verify_token refuses replays (TOTP remembers the last step used).
-            if not otp_code or not state.device.verify_token(otp_code.strip()):
-                _device_strike(user=user, ip_address=ip_address)
-                if signature_state(user=user).locked:
-                    raise SignatureError(pin_locked_message(), "pin_locked")
-                raise SignatureError(
-                    _("The security code is not valid or was already used."), "otp_wrong"
-                )
+        # django-otp's verify_token refuses replays (TOTP remembers the last step used).
+        if state.device is not None and (
+            not otp_code or not state.device.verify_token(otp_code.strip())
+        ):
+            _device_strike(user=user, ip_address=ip_address)
+            if signature_state(user=user).locked:
+                raise SignatureError(pin_locked_message(), "pin_locked")
+            raise SignatureError(
+                _("The security code is not valid or was already used."), "otp_wrong"
+            )
     canonical = _canonical(summary)
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()

@@ -76,13 +76,17 @@ def login_authenticate(
     if user is None:
         # Same work as a real check, so timing does not tell unknown names apart.
         make_password(password)
-        _record(user=None, username=username, ip_address=ip_address, user_agent=user_agent, ok=False)
+        _record(
+            user=None, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+        )
         return LoginResult(user=None)
     password_ok = user.check_password(password)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.locked_at is not None or not locked.is_active:
-            _record(user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False)
+            _record(
+                user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+            )
             return LoginResult(user=None)
         if not password_ok:
             locked.failed_login_count += 1
@@ -91,7 +95,9 @@ def login_authenticate(
                 locked.locked_at = timezone.now()
                 fields.append("locked_at")
             locked.save(update_fields=fields)
-            _record(user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False)
+            _record(
+                user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+            )
             if locked.locked_at is not None:
                 _on_locked(user=locked, ip_address=ip_address)
             return LoginResult(user=None)
@@ -128,7 +134,9 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
 
 def sign_in_record(*, user: User, ip_address: str | None, user_agent: str) -> None:
     """Record a completed sign-in (after the password and any OTP step)."""
-    _record(user=user, username=user.username, ip_address=ip_address, user_agent=user_agent, ok=True)
+    _record(
+        user=user, username=user.username, ip_address=ip_address, user_agent=user_agent, ok=True
+    )
 
 
 @transaction.atomic

@@ -26,11 +26,13 @@ from accounts.outbox import email_enqueue
 from .common import changed_notify
 from .sessions import SESSION_ROW_KEY, sessions_end, sessions_rehash
 
-EMAIL_TOKEN_SALT = "accounts.email_change"
+EMAIL_TOKEN_SALT = "accounts.email_change"  # noqa: S105 - a signing namespace, not a secret
 EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24  # one day
 
 
-def password_change(*, request: HttpRequest, user: User, new_password: str, end_others: bool) -> int:
+def password_change(
+    *, request: HttpRequest, user: User, new_password: str, end_others: bool
+) -> int:
     """Set a new password, rotate this session's key, and end (or keep) the other sessions.
 
     Returns how many other sessions were ended.

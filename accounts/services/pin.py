@@ -65,9 +65,7 @@ def _is_trivial(pin: str) -> bool:
     if len(set(digits)) == 1 or steps in ({1}, {-1}):
         return True
     # 1212, 123123, 4545…: a short block repeated.
-    return any(
-        len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in (2, 3)
-    )
+    return any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in (2, 3))
 
 
 def pin_validate(*, pin: str, user: User) -> None:
