@@ -141,7 +141,7 @@ def email_change_confirm(*, request: HttpRequest, user: User, token: str) -> str
         data = signing.loads(token, salt=EMAIL_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
     except signing.BadSignature:
         raise EmailTokenError from None
-    locked = User.objects.select_for_update().select_related("member").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("member").get(pk=user.pk)
     current = _current_email(locked)
     if data.get("u") != locked.pk or not constant_time_compare(data.get("old", ""), current):
         raise EmailTokenError
