@@ -40,12 +40,12 @@ class SessionSecurityMiddleware:
             elif now - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return self._expired(reason="absolute")
-        elif MARKER_COOKIE in request.COOKIES and not self._exempt(request):
+        elif request.COOKIES.get(MARKER_COOKIE) and not self._exempt(request):
             return self._expired(reason="idle")
         response = self.get_response(request)
         if request.user.is_authenticated:
             self._keep_row(request, now)
-            if MARKER_COOKIE not in request.COOKIES:
+            if not request.COOKIES.get(MARKER_COOKIE):
                 response.set_cookie(
                     MARKER_COOKIE,
                     "1",
@@ -53,7 +53,7 @@ class SessionSecurityMiddleware:
                     httponly=True,
                     samesite="Lax",
                 )
-        elif MARKER_COOKIE in request.COOKIES:
+        elif request.COOKIES.get(MARKER_COOKIE):
             response.delete_cookie(MARKER_COOKIE, samesite="Lax")
         return response
 

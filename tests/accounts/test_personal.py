@@ -1,14 +1,13 @@
 """'Configuración personal': every change is emailed through the outbox and audited."""
 
 import json
-
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -166,8 +165,9 @@ class TestProfileChange:
         assert "no es válido" in again.content.decode()
 
     def test_email_link_of_another_user_is_refused(self, client, member_user):
-        from accounts.services.personal import EMAIL_TOKEN_SALT
         from django.core import signing
+
+        from accounts.services.personal import EMAIL_TOKEN_SALT
         from tests.factories import make_user
 
         other = make_user(username="otro", email="otro@example.com")
