@@ -1,6 +1,18 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .services.pin import PIN_MAX_LENGTH, pin_rules_text
+
+# One message for unknown user, wrong password and locked user (no enumeration); it carries
+# the guide's lockout advice so a locked member still knows what to do.
+INVALID_LOGIN = _(
+    "The username or the password is not correct. After three consecutive wrong passwords the "
+    "user is locked for security; to unlock it, visit the cooperative's office and ask the "
+    "staff of “Auxiliar de Atención al Socio”."
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -15,7 +27,144 @@ class LoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    error_messages = {
-        "invalid_login": _("The username or the password is not correct."),
-        "inactive": _("The username or the password is not correct."),
-    }
+    error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INVALID_LOGIN}
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if getattr(self.request, "login_throttled", False):
+                raise ValidationError(
+                    _("Too many failed attempts from your connection. Try again in 15 minutes."),
+                    code="throttled",
+                ) from None
+            raise
+
+
+def _pin_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=PIN_MAX_LENGTH,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirm the new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    end_other_sessions = forms.BooleanField(
+        label=_("Close my other open sessions"), required=False, initial=True
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["new_password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise ValidationError(_("The current password is not correct."), code="wrong")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_password2", _("The two passwords are not the same."))
+        elif new1:
+            try:
+                password_validation.validate_password(new1, self.user)
+            except ValidationError as exc:
+                self.add_error("new_password1", exc)
+            if cleaned.get("current_password") == new1:
+                self.add_error("new_password1", _("The new password must be different."))
+        return cleaned
+
+
+class PinChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("Current PIN or password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_pin1 = _pin_field(_("New PIN"))
+    new_pin2 = _pin_field(_("Confirm your PIN"))
+
+    def __init__(self, *args, has_pin: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_pin1"].help_text = pin_rules_text()
+        if not has_pin:
+            self.fields["current"].label = _("Current password")
+
+    def clean(self):
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_pin2", _("The two PINs are not the same."))
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    mobile_phone = forms.RegexField(
+        label=_("Mobile phone"),
+        regex=r"^\+?[0-9]{7,15}$",
+        error_messages={"invalid": _("Enter a phone number with 7 to 15 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(label=_("Address"), max_length=255)
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Security code"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        value = self.cleaned_data["password"]
+        if not self.user.check_password(value):
+            raise ValidationError(_("The password is not correct."), code="wrong")
+        return value
+
+
+class SmsNumberForm(forms.Form):
+    number = forms.RegexField(
+        label=_("Mobile phone"),
+        regex=r"^\+?[0-9]{7,15}$",
+        error_messages={"invalid": _("Enter a phone number with 7 to 15 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )

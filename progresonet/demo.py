@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Member, User
+from accounts.services.pin import pin_set
 from ledger import services as ledger_services
 from ledger.models import Account, Holder
 
@@ -22,6 +23,11 @@ DEMO_PASSWORD = "Progreso2026"
 STAFF_USERNAME = "auxiliar"
 STAFF_PASSWORD = "Auxiliar2026"
 STAFF_GROUP = "Auxiliar de Atención al Socio"
+# Development-only secrets, documented in docs/security.md (README): the clerk's authenticator
+# key (RFC 6238's test key "12345678901234567890", base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ)
+# and the demo members' transaction PIN.
+STAFF_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+DEMO_PIN = "7392"
 
 # Permissions the branch clerk group holds; later features append theirs here.
 STAFF_PERMISSIONS = [
@@ -46,6 +52,9 @@ STAFF_PERMISSIONS = [
     ("transfers", "add_feeband"),
     ("transfers", "view_dailylimit"),
     ("transfers", "change_dailylimit"),
+    ("accounts", "unlock_user"),
+    ("accounts", "unlock_transactionpin"),
+    ("accounts", "view_signinattempt"),
 ]
 
 
@@ -220,6 +229,13 @@ def _staff() -> User:
         staff.set_password(STAFF_PASSWORD)
         staff.save(update_fields=["password"])
     staff.groups.add(group)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(
+        user=staff,
+        name="Demo",
+        defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True},
+    )
     return staff
 
 
@@ -248,6 +264,7 @@ def demo_load() -> dict[str, int]:
             if new_user:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+                pin_set(user=user, pin=DEMO_PIN, notify=False)
     for spec in MEMBERS:
         owner = members[spec.document_number]
         for acc in spec.accounts:

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django_otp.admin import OTPAdminSite
 
+# Staff reach the admin only after a verified OTP device (django-otp), not a password alone.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "ProgresoNet — Administración"
 admin.site.site_title = "ProgresoNet"
 

@@ -3,6 +3,17 @@
 from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
+from .security import SignInAttempt, SmsDevice, TransactionPin, UserSession
 from .user import CaseInsensitiveUserManager, User
 
-__all__ = ["AuditEvent", "CaseInsensitiveUserManager", "Member", "OutboxMessage", "User"]
+__all__ = [
+    "AuditEvent",
+    "CaseInsensitiveUserManager",
+    "Member",
+    "OutboxMessage",
+    "SignInAttempt",
+    "SmsDevice",
+    "TransactionPin",
+    "User",
+    "UserSession",
+]

@@ -27,9 +27,18 @@ class User(AbstractUser):
         blank=True,
         related_name="user",
     )
+    # Three-strike lockout (accounts.services.login): active ⇄ locked, staff unlock.
+    failed_login_count = models.PositiveSmallIntegerField(_("consecutive failed logins"), default=0)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
         ]
+        permissions = [("unlock_user", _("Can unlock users locked after failed logins"))]
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -102,6 +103,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Three-strike lockout, per-IP throttle and constant-time unknown users (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "ledger:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -140,6 +143,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# However active the member is, a sign-in lasts at most this long (accounts.middleware).
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -204,6 +209,10 @@ SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
 SMS_GATEWAY = env("SMS_GATEWAY", "accounts.sms.file_gateway")
 SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", str(BASE_DIR / "var" / "sms.jsonl"))
+
+# Server-side secret mixed into every transaction PIN hash (accounts.services.pin); a
+# database dump without it cannot be brute-forced offline. Required in production.
+PIN_PEPPER = env("DJANGO_PIN_PEPPER")
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")

@@ -8,6 +8,7 @@ from .base import env, env_bool, env_list
 DEBUG = env_bool("DJANGO_DEBUG", True)
 # A fixed development key keeps sessions valid across restarts; production refuses it.
 SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
+PIN_PEPPER = env("DJANGO_PIN_PEPPER", "dev-only-pin-pepper-do-not-use-in-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 # Debug mode serves static files from the finders; no manifest needed before collectstatic.

@@ -5,6 +5,10 @@ from .base import DATABASES, env
 
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"  # noqa: S105
 DEBUG = False
+PIN_PEPPER = "test-only-pin-pepper"  # noqa: S105
+# Argon2 stays the PIN hasher in tests, with light parameters so the suite stays fast.
+PIN_ARGON2_MEMORY_KIB = 1024
+PIN_ARGON2_TIME_COST = 1
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -1,0 +1,42 @@
+"""The only authentication backend: the model backend behind the lockout service.
+
+Every login path (the member login page and the admin's OTP login) goes through
+``accounts.services.login.login_authenticate``, so the three strikes, the per-IP throttle and
+the constant-time answer for unknown names apply everywhere.
+"""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from .audit import client_ip
+from .models import User
+from .services.login import login_authenticate
+
+
+class LockoutBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        result = login_authenticate(
+            username=username,
+            password=password,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "") if request is not None else "",
+        )
+        if request is not None and result.throttled:
+            request.login_throttled = True  # the login form shows the throttle message
+        return result.user
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        # A locked user's existing sessions stop working too (get_user asks this).
+        return super().user_can_authenticate(user) and getattr(user, "locked_at", None) is None

@@ -1,0 +1,144 @@
+"""Security records: the transaction PIN, sign-in history, open sessions and the SMS device.
+
+Secrets never live here in clear: the PIN is an Argon2 hash of an HMAC of the PIN with the
+server-side pepper (``settings.PIN_PEPPER``), so a stolen database alone cannot be brute-forced
+offline over the small PIN space. ``accounts.services.pin`` owns the hashing and the
+three-strike lock; ``accounts.services.sessions`` owns the session rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import SideChannelDevice, ThrottlingMixin
+
+
+class TransactionPin(models.Model):
+    """The member's PIN for signing money movements.
+
+    State machine: active ⇄ locked. Three consecutive wrong PINs set ``locked_at``; only staff
+    unlock it (``pin_unlock``). A right PIN resets ``failed_attempts``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="transaction_pin",
+    )
+    pin_hash = models.CharField(_("PIN hash"), max_length=255)
+    failed_attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("transaction PIN")
+        verbose_name_plural = _("transaction PINs")
+        permissions = [("unlock_transactionpin", _("Can unlock transaction PINs"))]
+
+    def __str__(self) -> str:
+        return f"PIN #{self.pk}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class SignInAttempt(models.Model):
+    """One row per login attempt: the member's "last 10 sign-ins" and the per-IP throttle."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sign_in_attempts",
+    )
+    # What was typed (truncated), so staff can see attacks on unknown names too.
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    succeeded = models.BooleanField(_("succeeded"))
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["ip_address", "occurred_at"], name="signin_ip_recent"),
+            models.Index(fields=["user", "occurred_at"], name="signin_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.occurred_at:%Y-%m-%d %H:%M} {self.succeeded}"
+
+
+class UserSession(models.Model):
+    """An open web session of a user, so the member can see and close their other sessions.
+
+    ``session_key`` follows the Django session through key rotations (the session stores this
+    row's id); closing deletes the Django session row, which kills the cookie on the server.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="web_sessions",
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("web session")
+        verbose_name_plural = _("web sessions")
+        ordering = ["-last_seen", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SmsDevice(ThrottlingMixin, SideChannelDevice):
+    """A django-otp device that sends its one-time codes by SMS through the outbox."""
+
+    number = models.CharField(_("mobile phone"), max_length=20)
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("SMS device")
+        verbose_name_plural = _("SMS devices")
+
+    def generate_challenge(self) -> str:
+        from accounts.outbox import sms_enqueue  # outbox imports the models package
+
+        self.generate_token(valid_secs=300)
+        sms_enqueue(
+            to=self.number,
+            text=str(_("ProgresoNet: your security code is %(code)s. It expires in 5 minutes."))
+            % {"code": self.token},
+        )
+        return str(_("We sent a code by SMS."))
+
+    def verify_token(self, token: str) -> bool:
+        verify_allowed, _reason = self.verify_is_allowed()
+        if not verify_allowed:
+            return False
+        from django.utils import timezone
+
+        now = timezone.now()
+        # Constant-time comparison: the stock SideChannelDevice compares with ==.
+        if self.token and constant_time_compare(str(token), self.token) and now < self.valid_until:
+            self.token = None
+            self.valid_until = now
+            self.throttle_reset(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+    def get_throttle_factor(self) -> int:
+        return 1

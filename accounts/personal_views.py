@@ -1,0 +1,238 @@
+"""'Configuración personal' pages. Thin: validate a form, call one service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .audit import client_ip
+from .forms import (
+    CodeForm,
+    PasswordChangeForm,
+    PasswordConfirmForm,
+    PinChangeForm,
+    ProfileForm,
+    SmsNumberForm,
+)
+from .models import SignInAttempt, SmsDevice
+from .services import personal
+from .services.common import user_email
+from .services.pin import pin_change, pin_get
+from .services.sessions import session_close, sessions_active
+
+# The guide's words after any change: "¡Listo! Sus datos han sido modificados…".
+DONE_MESSAGE = gettext_lazy(
+    "Done! Your data has been changed and you will receive a confirmation message by email."
+)
+
+
+def _done(request: HttpRequest) -> HttpResponse:
+    messages.success(request, DONE_MESSAGE)
+    return redirect("accounts:settings")
+
+
+@login_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sign_ins = list(SignInAttempt.objects.filter(user=user)[:10])
+    previous = SignInAttempt.objects.filter(user=user, succeeded=True)[1:2].first()
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "last_access": previous.occurred_at if previous else user.last_login,
+            "password_changed_at": user.password_changed_at,
+            "sessions": sessions_active(user=user),
+            "current_key": request.session.session_key,
+            "sign_ins": sign_ins,
+            "pin": pin_get(user=user),
+            "totp": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+            "sms": SmsDevice.objects.filter(user=user, confirmed=True).first(),
+        },
+    )
+
+
+def _form_page(request, form, *, title: str, intro: str = "") -> HttpResponse:
+    return render(
+        request, "accounts/form_page.html", {"form": form, "title": title, "intro": intro}
+    )
+
+
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        personal.password_change(
+            request=request,
+            user=request.user,
+            new_password=form.cleaned_data["new_password1"],
+            end_others=form.cleaned_data["end_other_sessions"],
+        )
+        return _done(request)
+    return _form_page(request, form, title=_("Change password"))
+
+
+@login_required
+def pin_change_view(request: HttpRequest) -> HttpResponse:
+    has_pin = pin_get(user=request.user) is not None
+    form = PinChangeForm(request.POST or None, has_pin=has_pin)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pin_change(
+                user=request.user,
+                current=form.cleaned_data["current"],
+                new_pin=form.cleaned_data["new_pin1"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            personal.session_rotate(request=request)
+            return _done(request)
+    return _form_page(
+        request,
+        form,
+        title=_("Change PIN"),
+        intro=_("We recommend not using your identity card number."),
+    )
+
+
+@login_required
+def profile_change_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    member = getattr(user, "member", None)
+    if member is None:
+        messages.error(request, _("Only members have personal data to change here."))
+        return redirect("accounts:settings")
+    initial = {
+        "email": user_email(user),
+        "mobile_phone": member.mobile_phone,
+        "address": member.address,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changed = personal.profile_change(
+            request=request, user=user, mobile_phone=data["mobile_phone"], address=data["address"]
+        )
+        email_changed = data["email"].lower() != initial["email"].lower()
+        if email_changed:
+            personal.email_change_request(request=request, user=user, new_email=data["email"])
+            messages.info(
+                request,
+                _("We sent a link to %(email)s: open it to confirm your new email address.")
+                % {"email": data["email"]},
+            )
+        if changed:
+            return _done(request)
+        if email_changed:
+            return redirect("accounts:settings")
+        messages.info(request, _("Nothing was changed."))
+        return redirect("accounts:settings")
+    return _form_page(request, form, title=_("Change personal data"))
+
+
+@login_required
+def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        personal.email_change_confirm(request=request, user=request.user, token=token)
+    except personal.EmailTokenError:
+        messages.error(
+            request,
+            _("The link is not valid: it expired, was already used, or belongs to another user."),
+        )
+        return redirect("accounts:settings")
+    return _done(request)
+
+
+@login_required
+def device_change_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    code_form = CodeForm(request.POST if "enrol" in request.POST else None)
+    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
+    if request.method == "POST":
+        if "remove" in request.POST and remove_form.is_valid():
+            personal.totp_remove(request=request, user=user)
+            return _done(request)
+        if "enrol" in request.POST and code_form.is_valid():
+            if personal.totp_confirm(
+                request=request, user=user, code=code_form.cleaned_data["code"]
+            ):
+                return _done(request)
+            code_form.add_error("code", _("The code is not valid. Check the time on your phone."))
+    pending = personal.totp_pending(user=user)
+    return render(
+        request,
+        "accounts/device.html",
+        {
+            "confirmed": confirmed,
+            "code_form": code_form,
+            "remove_form": remove_form,
+            "qr": personal.totp_qr_data_uri(device=pending),
+            "secret": personal.totp_secret_text(device=pending),
+        },
+    )
+
+
+@login_required
+def sms_token_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    member = getattr(user, "member", None)
+    confirmed = SmsDevice.objects.filter(user=user, confirmed=True).first()
+    pending = SmsDevice.objects.filter(user=user, confirmed=False).first()
+    number_form = SmsNumberForm(
+        request.POST if "send" in request.POST else None,
+        initial={"number": member.mobile_phone if member else ""},
+    )
+    code_form = CodeForm(request.POST if "confirm" in request.POST else None)
+    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
+    if request.method == "POST":
+        if "send" in request.POST and number_form.is_valid():
+            pending = personal.sms_device_start(
+                user=user, number=number_form.cleaned_data["number"]
+            )
+            messages.info(
+                request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
+            )
+            return redirect("accounts:sms_token")
+        if "confirm" in request.POST and code_form.is_valid():
+            if personal.sms_device_confirm(
+                request=request, user=user, code=code_form.cleaned_data["code"]
+            ):
+                return _done(request)
+            code_form.add_error("code", _("The code is not valid or has expired."))
+        if "remove" in request.POST and remove_form.is_valid():
+            personal.sms_device_remove(request=request, user=user)
+            return _done(request)
+    return render(
+        request,
+        "accounts/sms.html",
+        {
+            "confirmed": confirmed,
+            "pending": pending,
+            "number_form": number_form,
+            "code_form": code_form,
+            "remove_form": remove_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if session_close(
+        user=request.user,
+        row_id=pk,
+        current_key=request.session.session_key,
+        ip_address=client_ip(request),
+    ):
+        messages.success(request, _("The session was closed."))
+    else:
+        messages.error(request, _("That session cannot be closed here."))
+    return redirect("accounts:settings")

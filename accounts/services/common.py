@@ -1,0 +1,31 @@
+"""Small helpers shared by the accounts services."""
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.outbox import email_enqueue
+
+
+def user_email(user: User) -> str:
+    """Where the member's mail goes: the login's address, else the member record's."""
+    if user.email:
+        return user.email
+    member = getattr(user, "member", None)
+    return member.email if member is not None else ""
+
+
+def changed_notify(*, user: User, change: str) -> None:
+    """Queue the guide's confirmation email ("¡Listo! Sus datos han sido modificados…").
+
+    ``change`` is a short, already translated description of what changed; it never holds a
+    secret. Call inside the transaction of the change.
+    """
+    to = user_email(user)
+    if not to:
+        return
+    email_enqueue(
+        to=to,
+        subject=_("ProgresoNet: your data was changed"),
+        template="accounts/email/changed",
+        context={"user": user, "change": change},
+    )

@@ -1,0 +1,160 @@
+"""Login with the guide's three-strike lockout, a per-IP throttle and no user enumeration.
+
+State machine of a user (GUIDE §2): active ⇄ locked. Three *consecutive* wrong passwords lock
+the user (``User.locked_at``); a right password resets the count but never opens a locked user;
+only staff unlock (:func:`user_unlock`, the admin action). The count is changed under
+``SELECT ... FOR UPDATE`` so concurrent wrong attempts cannot skip the third strike.
+
+From outside, an unknown username, a wrong password and a locked user look the same: the
+caller shows one message, and an unknown username still runs the password hasher so the answer
+takes comparable time.
+
+The per-IP throttle counts failed attempts from one address in a sliding window; above the
+limit nothing is checked at all (no hashing, no strike on anybody's count), so one client
+cannot lock every member.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import SignInAttempt, User
+from accounts.outbox import email_enqueue
+
+from .common import user_email
+
+MAX_CONSECUTIVE_FAILURES = 3
+IP_WINDOW = timedelta(minutes=15)
+IP_MAX_FAILURES = 10
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    throttled: bool = False
+
+
+def ip_throttled(*, ip_address: str | None) -> bool:
+    """True if this address failed too often recently (unknown addresses are never throttled)."""
+    if not ip_address:
+        return False
+    since = timezone.now() - IP_WINDOW
+    failures = SignInAttempt.objects.filter(
+        ip_address=ip_address, succeeded=False, occurred_at__gte=since
+    )
+    return failures.count() >= IP_MAX_FAILURES
+
+
+def _record(
+    *, user: User | None, username: str, ip_address: str | None, user_agent: str, ok: bool
+) -> None:
+    SignInAttempt.objects.create(
+        user=user,
+        username=username[:150],
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
+        succeeded=ok,
+    )
+
+
+def login_authenticate(
+    *, username: str, password: str, ip_address: str | None = None, user_agent: str = ""
+) -> LoginResult:
+    """Check a username and password; return the user only if they may sign in now.
+
+    A failure returns ``LoginResult(user=None)`` whatever the reason, except the per-IP
+    throttle, which the caller may announce (it says nothing about any user).
+    """
+    if ip_throttled(ip_address=ip_address):
+        return LoginResult(user=None, throttled=True)
+    user = User.objects.filter(username__iexact=username).first() if username else None
+    if user is None:
+        # Same work as a real check, so timing does not tell unknown names apart.
+        make_password(password)
+        _record(
+            user=None, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+        )
+        return LoginResult(user=None)
+    password_ok = user.check_password(password)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.locked_at is not None or not locked.is_active:
+            _record(
+                user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+            )
+            return LoginResult(user=None)
+        if not password_ok:
+            locked.failed_login_count += 1
+            fields = ["failed_login_count"]
+            if locked.failed_login_count >= MAX_CONSECUTIVE_FAILURES:
+                locked.locked_at = timezone.now()
+                fields.append("locked_at")
+            locked.save(update_fields=fields)
+            _record(
+                user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
+            )
+            if locked.locked_at is not None:
+                _on_locked(user=locked, ip_address=ip_address)
+            return LoginResult(user=None)
+        if locked.failed_login_count:
+            locked.failed_login_count = 0
+            locked.save(update_fields=["failed_login_count"])
+    user.failed_login_count = 0
+    # The successful sign-in is recorded at login() (accounts.signals), after any OTP step.
+    return LoginResult(user=user)
+
+
+def _on_locked(*, user: User, ip_address: str | None) -> None:
+    from .sessions import sessions_end
+
+    audit_record(
+        actor=None,
+        event="user.locked",
+        subject=user,
+        old={"locked": False},
+        new={"locked": True},
+        ip_address=ip_address,
+    )
+    # A thief who already holds a session must not keep it once the owner is locked.
+    sessions_end(user=user)
+    to = user_email(user)
+    if to:
+        email_enqueue(
+            to=to,
+            subject=_("ProgresoNet: your user was locked"),
+            template="accounts/email/locked",
+            context={"user": user},
+        )
+
+
+def sign_in_record(*, user: User, ip_address: str | None, user_agent: str) -> None:
+    """Record a completed sign-in (after the password and any OTP step)."""
+    _record(
+        user=user, username=user.username, ip_address=ip_address, user_agent=user_agent, ok=True
+    )
+
+
+@transaction.atomic
+def user_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bool:
+    """Staff action: reopen a user locked by failed logins. False if it was not locked."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.locked_at is None:
+        return False
+    old_since = locked.locked_at.isoformat()
+    locked.locked_at = None
+    locked.failed_login_count = 0
+    locked.save(update_fields=["locked_at", "failed_login_count"])
+    audit_record(
+        actor=actor,
+        event="user.unlocked",
+        subject=locked,
+        old={"locked": True, "locked_at": old_since},
+        new={"locked": False},
+        ip_address=ip_address,
+    )
+    return True

@@ -1,0 +1,216 @@
+"""The transaction PIN: rules, hashing and the three-strike lock.
+
+Rules (stated to the member on every PIN form): digits only, 4 to 6 of them; not equal to or
+contained in the member's document number (the guide: "se recomienda no colocar su número de
+carnet" — enforced here); not trivial (one repeated digit, an ascending or descending run such
+as 1234 or 987654, or a repeated pair such as 1212).
+
+Storage: Argon2id over HMAC-SHA256(pepper, PIN). The pepper (``settings.PIN_PEPPER``) is not in
+the database, so a dump alone does not allow an offline search of the small PIN space. The PIN
+is never logged, audited or put in an exception message.
+"""
+
+import hashlib
+import hmac
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import TransactionPin, User
+from accounts.outbox import email_enqueue
+
+from .common import changed_notify, user_email
+
+PIN_MIN_LENGTH = 4
+PIN_MAX_LENGTH = 6
+MAX_CONSECUTIVE_FAILURES = 3
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=getattr(settings, "PIN_ARGON2_TIME_COST", 3),
+        memory_cost=getattr(settings, "PIN_ARGON2_MEMORY_KIB", 64 * 1024),
+        parallelism=getattr(settings, "PIN_ARGON2_PARALLELISM", 2),
+    )
+
+
+def _peppered(pin: str) -> str:
+    pepper = settings.PIN_PEPPER
+    if not pepper:
+        raise ImproperlyConfigured("PIN_PEPPER (DJANGO_PIN_PEPPER) must be set.")
+    return hmac.new(pepper.encode(), pin.encode(), hashlib.sha256).hexdigest()
+
+
+def pin_hash(pin: str) -> str:
+    return _hasher().hash(_peppered(pin))
+
+
+def _pin_matches(encoded: str, pin: str) -> bool:
+    try:
+        return _hasher().verify(encoded, _peppered(pin))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _is_trivial(pin: str) -> bool:
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
+    if len(set(digits)) == 1 or steps in ({1}, {-1}):
+        return True
+    # 1212, 123123, 4545…: a short block repeated.
+    return any(len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size) for size in (2, 3))
+
+
+def pin_validate(*, pin: str, user: User) -> None:
+    """Raise ``ValidationError`` (Spanish messages) if the PIN breaks a rule."""
+    if not re.fullmatch(r"\d+", pin or ""):
+        raise ValidationError(_("The PIN must contain digits only."), code="pin_digits")
+    if not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
+        raise ValidationError(
+            _("The PIN must have between %(min)d and %(max)d digits."),
+            code="pin_length",
+            params={"min": PIN_MIN_LENGTH, "max": PIN_MAX_LENGTH},
+        )
+    member = getattr(user, "member", None)
+    document = re.sub(r"\D", "", member.document_number) if member is not None else ""
+    if document and pin in document:
+        raise ValidationError(
+            _("The PIN must not be your identity document number or part of it."),
+            code="pin_document",
+        )
+    if _is_trivial(pin):
+        raise ValidationError(
+            _("The PIN is too easy to guess (repeated digits or a sequence such as 1234)."),
+            code="pin_trivial",
+        )
+
+
+def pin_rules_text() -> str:
+    return _(
+        "From %(min)d to %(max)d digits; not your identity card number nor part of it; not "
+        "repeated digits or sequences such as 1111 or 1234."
+    ) % {"min": PIN_MIN_LENGTH, "max": PIN_MAX_LENGTH}
+
+
+def pin_get(*, user: User) -> TransactionPin | None:
+    return TransactionPin.objects.filter(user=user).first()
+
+
+@transaction.atomic
+def pin_set(*, user: User, pin: str, ip_address: str | None = None, notify: bool = True) -> None:
+    """Create or replace the user's PIN after checking the rules. Refused while locked."""
+    pin_validate(pin=pin, user=user)
+    existing = TransactionPin.objects.select_for_update().filter(user=user).first()
+    if existing is not None and existing.is_locked:
+        raise ValidationError(pin_locked_message(), code="pin_locked")
+    encoded = pin_hash(pin)
+    now = timezone.now()
+    if existing is None:
+        TransactionPin.objects.create(user=user, pin_hash=encoded, changed_at=now)
+        event = "pin.created"
+    else:
+        existing.pin_hash = encoded
+        existing.failed_attempts = 0
+        existing.changed_at = now
+        existing.save(update_fields=["pin_hash", "failed_attempts", "changed_at"])
+        event = "pin.changed"
+    audit_record(actor=user, event=event, subject=user, new={"pin": "set"}, ip_address=ip_address)
+    if notify:
+        changed_notify(user=user, change=_("Your transaction PIN was changed."))
+
+
+def pin_locked_message() -> str:
+    return _(
+        "Signing is blocked for security after three wrong PINs. To unblock it, visit the "
+        "cooperative's office and ask the Auxiliar de Atención al Socio."
+    )
+
+
+def pin_check(*, user: User, pin: str, ip_address: str | None = None) -> bool:
+    """Verify the PIN, counting consecutive failures; the third locks it and emails the member.
+
+    Runs in its own transaction: call it outside the caller's ``atomic`` block, or a failure
+    strike would roll back with the caller's error.
+    """
+    with transaction.atomic():
+        row = TransactionPin.objects.select_for_update().filter(user=user).first()
+        if row is None or row.is_locked:
+            return False
+        if _pin_matches(row.pin_hash, pin or ""):
+            if row.failed_attempts:
+                row.failed_attempts = 0
+                row.save(update_fields=["failed_attempts"])
+            return True
+        pin_strike(row=row, ip_address=ip_address)
+        return False
+
+
+def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
+    """Count one failed signature (wrong PIN or wrong device code) on a locked row."""
+    row.failed_attempts += 1
+    fields = ["failed_attempts"]
+    if row.failed_attempts >= MAX_CONSECUTIVE_FAILURES:
+        row.locked_at = timezone.now()
+        fields.append("locked_at")
+    row.save(update_fields=fields)
+    if row.locked_at is not None:
+        audit_record(
+            actor=None,
+            event="pin.locked",
+            subject=row.user,
+            old={"locked": False},
+            new={"locked": True},
+            ip_address=ip_address,
+        )
+        to = user_email(row.user)
+        if to:
+            email_enqueue(
+                to=to,
+                subject=_("ProgresoNet: transaction signing blocked"),
+                template="accounts/email/pin_locked",
+                context={"user": row.user},
+            )
+
+
+@transaction.atomic
+def pin_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bool:
+    """Staff action: let a member sign again after three wrong PINs. False if not locked."""
+    row = TransactionPin.objects.select_for_update().filter(user=user).first()
+    if row is None or not row.is_locked:
+        return False
+    row.locked_at = None
+    row.failed_attempts = 0
+    row.save(update_fields=["locked_at", "failed_attempts"])
+    audit_record(
+        actor=actor,
+        event="pin.unlocked",
+        subject=user,
+        old={"locked": True},
+        new={"locked": False},
+        ip_address=ip_address,
+    )
+    return True
+
+
+def pin_change(*, user: User, current: str, new_pin: str, ip_address: str | None = None) -> None:
+    """The member's own change: the current PIN or the password proves it is them.
+
+    A wrong current value counts as a failed signature (it could be PIN guessing).
+    """
+    row = pin_get(user=user)
+    if row is not None and row.is_locked:
+        raise ValidationError(pin_locked_message(), code="pin_locked")
+    if not user.check_password(current) and not (
+        row is not None and pin_check(user=user, pin=current, ip_address=ip_address)
+    ):
+        if row is not None and (pin_get(user=user) or row).is_locked:
+            raise ValidationError(pin_locked_message(), code="pin_locked")
+        raise ValidationError(_("The current PIN or password is not correct."), code="wrong")
+    pin_set(user=user, pin=new_pin, ip_address=ip_address)
