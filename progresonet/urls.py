@@ -12,6 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="ledger:dashboard", permanent=False)),
     path("", include("accounts.urls")),
     path("cuentas/", include("ledger.urls")),
+    path("transferencias/", include("transfers.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,212 @@
+"""The "Entre mis cuentas" wizard over HTTP: steps, signing, idempotency, bad input."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.services.pin import pin_set
+from ledger.invariants import ledger_breaches
+from ledger.models import ExchangeRate
+from tests.factories import make_account, make_member, make_user
+from transfers.models import Transfer
+
+pytestmark = pytest.mark.django_db
+
+URL = "/transferencias/entre-mis-cuentas/"
+PIN = "4826"
+
+
+@pytest.fixture
+def maria(client):
+    member = make_member(document_number="4871236", email="maria@example.com")
+    user = make_user(member=member, email="maria@example.com")
+    pin_set(user=user, pin=PIN, notify=False)
+    client.force_login(user)
+    return user
+
+
+def _step(client, step, fields, **extra):
+    data = {"transfer_own-current_step": step, **{f"{step}-{k}": v for k, v in fields.items()}}
+    data.update(extra)
+    return client.post(URL, data)
+
+
+def _walk_to_confirm(client, source, destination, amount="100,00", currency=None, **data):
+    response = client.get(URL)
+    assert "Paso 1 de 4: Seleccionar tipo y cuenta origen" in response.content.decode()
+    response = _step(client, "source", {"transfer_type": "own", "source_account": source.pk})
+    assert "Paso 2 de 4: Seleccionar cuenta destino" in response.content.decode()
+    response = _step(client, "destination", {"destination_account": destination.pk})
+    assert "Paso 3 de 4: Ingrese los datos" in response.content.decode()
+    fields = {
+        "currency": currency or source.currency,
+        "amount": amount,
+        "description": "Ahorro mensual",
+        "notify_email": "",
+        "funds_origin": "",
+        "funds_destination": "",
+    }
+    fields.update(data)
+    return _step(client, "data", fields)
+
+
+def _key(response):
+    return response.context["idempotency_key"]
+
+
+def test_own_transfer_end_to_end(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    response = _walk_to_confirm(client, source, destination, amount="250,50")
+    body = response.content.decode()
+    assert "Paso 4 de 4: Confirmación de la transferencia" in body
+    for label in ("Costo transacción", "Excede monto regulatorio", "Monto a debitar", "Firma"):
+        assert label in body
+    assert "Bs 250,50" in body
+    key = _key(response)
+    response = _step(client, "confirm", {"pin": PIN}, idempotency_key=key)
+    transfer = Transfer.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/transferencias/comprobante/{transfer.pk}/"
+    source.refresh_from_db()
+    assert source.balance == Decimal("749.50")
+    receipt = client.get(response["Location"]).content.decode()
+    assert transfer.verification_code in receipt
+    # A replay of the signed step shows the same receipt and moves nothing.
+    again = _step(client, "confirm", {"pin": PIN}, idempotency_key=key)
+    assert again["Location"] == f"/transferencias/comprobante/{transfer.pk}/"
+    assert Transfer.objects.count() == 1
+    assert ledger_breaches() == []
+
+
+def test_wrong_pin_keeps_the_wizard_and_moves_nothing(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    response = _walk_to_confirm(client, source, destination)
+    key = _key(response)
+    response = _step(client, "confirm", {"pin": "9999"}, idempotency_key=key)
+    assert response.status_code == 200
+    assert "El PIN no es correcto" in response.content.decode()
+    assert Transfer.objects.count() == 0
+    response = _step(client, "confirm", {"pin": PIN}, idempotency_key=key)
+    assert response.status_code == 302
+    assert Transfer.objects.count() == 1
+
+
+def test_rate_change_after_summary_invalidates_the_signature(client, maria):
+    source = make_account(member=maria.member, currency="BOB", balance="5000")
+    destination = make_account(member=maria.member, currency="USD")
+    response = _walk_to_confirm(client, source, destination, amount="100", currency="USD")
+    assert "Bs 696,00" in response.content.decode()
+    ExchangeRate.objects.create(
+        rate_type=ExchangeRate.RateType.OFFICIAL_SELL,
+        valid_from=timezone.localdate(),
+        rate="7.0000",
+    )
+    response = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
+    assert response.status_code == 200
+    assert "cambiaron" in response.content.decode()
+    assert Transfer.objects.count() == 0
+
+
+def test_bad_amounts_are_explained_on_the_data_step(client, maria):
+    source = make_account(member=maria.member, balance="100")
+    destination = make_account(member=maria.member)
+    for amount, message in [
+        ("0", "mayor a cero"),
+        ("10,005", "dos decimales"),
+        ("abc", "monto válido"),
+        ("100,01", "saldo suficiente"),
+    ]:
+        response = _walk_to_confirm(client, source, destination, amount=amount)
+        body = response.content.decode()
+        assert "Paso 3 de 4" in body, amount
+        assert message in body, amount
+    assert Transfer.objects.count() == 0
+
+
+def test_declaration_required_over_the_threshold(client, maria):
+    source = make_account(member=maria.member, currency="USD", balance="5000")
+    destination = make_account(member=maria.member, currency="USD")
+    response = _walk_to_confirm(client, source, destination, amount="1000,01")
+    assert "Paso 3 de 4" in response.content.decode()
+    assert "origen y el destino de fondos son requeridos" in response.content.decode()
+    response = _walk_to_confirm(
+        client,
+        source,
+        destination,
+        amount="1000,01",
+        funds_origin="Venta de Mercaderias",
+        funds_destination="Pago de Servicios Profesionales",
+    )
+    body = response.content.decode()
+    assert "Paso 4 de 4" in body
+    assert "Venta de Mercaderias" in body
+
+
+def test_foreign_source_account_is_refused(client, maria):
+    foreign = make_account(member=make_member(), balance="1000")
+    client.get(URL)
+    response = _step(client, "source", {"transfer_type": "own", "source_account": foreign.pk})
+    assert "Paso 1 de 4" in response.content.decode()
+    assert Transfer.objects.count() == 0
+
+
+def test_posting_the_last_step_directly_does_not_skip_steps(client, maria):
+    make_account(member=maria.member, balance="1000")
+    client.get(URL)
+    response = _step(client, "confirm", {"pin": PIN}, idempotency_key="forged")
+    assert response.status_code == 200
+    assert Transfer.objects.count() == 0
+
+
+def test_cancel_discards_the_wizard(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    _walk_to_confirm(client, source, destination)
+    response = _step(client, "data", {}, cancel="1")
+    assert response.status_code == 302
+    assert "Paso 1 de 4" in client.get(URL).content.decode()
+
+
+def test_staff_without_member_gets_404(client):
+    client.force_login(make_user(username="clerk2", is_staff=True))
+    assert client.get(URL).status_code == 404
+
+
+def test_receipts_of_other_members_are_404(client, maria):
+    other = make_user(member=make_member())
+    a = make_account(member=other.member, balance="100")
+    b = make_account(member=other.member)
+    from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+
+    order = TransferOrder(
+        transfer_type="own",
+        source_account_id=a.pk,
+        destination_account_id=b.pk,
+        currency="BOB",
+        amount=Decimal("10"),
+        description="x",
+    )
+    quote = transfer_prepare(user=other, order=order)
+    transfer = transfer_execute(
+        user=other, order=order, expected_fingerprint=quote.fingerprint(), idempotency_key="o"
+    )
+    for url in (
+        f"/transferencias/comprobante/{transfer.pk}/",
+        f"/transferencias/comprobante/{transfer.pk}/pdf/",
+        f"/transferencias/firma-conjunta/{transfer.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_receipt_pdf(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    response = _walk_to_confirm(client, source, destination)
+    _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
+    transfer = Transfer.objects.get()
+    pdf = client.get(f"/transferencias/comprobante/{transfer.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
