@@ -9,6 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="ledger:dashboard", permanent=False)),
     path("", include("accounts.urls")),
     path("cuentas/", include("ledger.urls")),
+    path("administracion/productos-de-terceros/", include("beneficiaries.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,34 @@
+"""A shared headless Chromium (Debian's package) for browser tests, via Playwright's sync API.
+
+Register it from a test package's conftest: ``pytest_plugins = ["tests.browser_fixtures"]``.
+"""
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="es-BO", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
