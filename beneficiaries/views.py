@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import client_ip
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import KindForm, MemberProductForm, OtherBankProductForm, ProductEditForm, SignForm
 from .models import Bank, ThirdPartyProduct
 from .signing import verify_signature
@@ -149,11 +149,11 @@ def add_member(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lookup_json(request: HttpRequest) -> JsonResponse:
     """ "Buscar" in place (static/js/beneficiary_lookup.js); same rules as the plain post."""
-    form = MemberProductForm(request.POST, require_alias=False)
-    if not form.is_valid():
-        errors = form.errors.get("number") or [_("Write the account number.")]
-        return JsonResponse({"found": False, "name": "", "message": errors[0]}, status=400)
-    result = _lookup(request, form.cleaned_data["number"])
+    try:
+        number = rules.member_account_number_clean(request.POST.get("number", ""))
+    except ValidationError as exc:
+        return JsonResponse({"found": False, "name": "", "message": exc.messages[0]}, status=400)
+    result = _lookup(request, number)
     status = 429 if result.status is selectors.LookupStatus.REFUSED else 200
     return JsonResponse(result.as_json(), status=status)
 
