@@ -29,6 +29,8 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="es-BO", viewport={"width": 375, "height": 800})
+    # Fail in seconds, not the default 30, when a label or role is missing.
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()
