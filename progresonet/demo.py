@@ -39,6 +39,7 @@ STAFF_PERMISSIONS = [
     ("beneficiaries", "view_bank"),
     ("beneficiaries", "change_bank"),
     ("beneficiaries", "add_bank"),
+    ("beneficiaries", "view_thirdpartyproduct"),
 ]
 
 

@@ -384,3 +384,15 @@ def test_member_with_two_users_sees_nothing_of_others(client, bank_union):
     _register_other_bank(owner, bank_union)
     client.force_login(make_user(member=make_member(), username="otro"))
     assert "Sara" not in client.get(LIST).content.decode()
+
+
+def test_staff_admin_lists_products_read_only(staff_client, member, bank_union):
+    product = _register_other_bank(member, bank_union)
+    changelist = reverse("admin:beneficiaries_thirdpartyproduct_changelist")
+    response = staff_client.get(changelist)
+    assert response.status_code == 200
+    assert "Sara" in response.content.decode()
+    change = reverse("admin:beneficiaries_thirdpartyproduct_change", args=[product.pk])
+    assert staff_client.post(change, {"alias": "Robado"}).status_code == 403
+    product.refresh_from_db()
+    assert product.alias == "Sara"
