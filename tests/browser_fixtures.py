@@ -1,6 +1,7 @@
 """A shared headless Chromium (Debian's package) for browser tests, via Playwright's sync API.
 
-Register it from a test package's conftest: ``pytest_plugins = ["tests.browser_fixtures"]``.
+Use it from a test package's conftest: ``from tests.browser_fixtures import browser, page``
+(pytest refuses ``pytest_plugins`` in a non-top-level conftest when the whole suite runs).
 """
 
 import pytest

@@ -1,8 +1,9 @@
 import pytest
 
+# Importing the fixtures registers them for this package only (pytest refuses ``pytest_plugins``
+# outside the top-level conftest when the whole suite runs).
+from tests.browser_fixtures import browser, page  # noqa: F401
 from tests.factories import make_account, make_member, make_user
-
-pytest_plugins = ["tests.browser_fixtures"]
 
 # The PIN the signing step accepts. beneficiaries.signing is a shape-only placeholder until the
 # PIN component is wired in; then this becomes the test member's real PIN.
