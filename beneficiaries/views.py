@@ -253,9 +253,10 @@ def sign(request: HttpRequest) -> HttpResponse:
             if form.cleaned_data["idempotency_key"] != wizard["key"]:
                 messages.error(request, _("Your registration expired. Please start again."))
                 return redirect("beneficiaries:add")
-            summary_text = "; ".join(f"{label}: {value}" for label, value in summary)
             if not verify_signature(
-                request=request, cleaned_data=form.cleaned_data, summary=summary_text
+                request=request,
+                cleaned_data=form.cleaned_data,
+                summary={str(label): str(value) for label, value in summary},
             ):
                 form.add_error("pin", _("The PIN is not correct."))
             else:
