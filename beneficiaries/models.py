@@ -1,7 +1,10 @@
 """Registered third-party products and the list of Bolivian banks they may belong to."""
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Currency
 
 
 class Bank(models.Model):
@@ -18,3 +21,153 @@ class Bank(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThirdPartyProduct(models.Model):
+    """A product a member registered as a transfer destination ("Producto de terceros").
+
+    Two kinds share the table: another member's savings account at the cooperative
+    (``account`` set, ``bank`` empty) and an account at another Bolivian bank (``bank`` set, the
+    beneficiary's name and document typed by the member). Numbers are strings so leading zeros
+    survive.
+
+    For a cooperative account ``holder_name`` stores only the *masked* holder name shown at
+    registration ("Silvia F*** F***"): the portal never shows one member another member's full
+    name, and the list needs no join through the ledger's holders.
+
+    Deletion is soft (``deleted_at``): transfers will reference the product and their receipts
+    and audit trail must keep naming the destination, so the row stays; every uniqueness rule
+    applies only to live rows, so a deleted product can be registered again (as a new row with a
+    new ``created_at``, which restarts the new-beneficiary safeguard).
+    """
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("to a third-party account")
+        OTHER_BANK = "other_bank", _("to other banks")
+
+    class ProductType(models.TextChoices):
+        SAVINGS = "savings", _("Savings account")
+        CHECKING = "checking", _("Checking account")
+
+    class DocumentType(models.TextChoices):
+        CI = "CI", _("Identity card")
+        NIT = "NIT", _("NIT")
+
+    owner = models.ForeignKey(
+        "accounts.Member",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="third_party_products",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    account = models.ForeignKey(
+        "ledger.Account",
+        verbose_name=_("cooperative account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bank = models.ForeignKey(
+        Bank,
+        verbose_name=_("bank"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    product_type = models.CharField(_("product type"), max_length=10, choices=ProductType.choices)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    number = models.CharField(_("product number"), max_length=32)
+    holder_name = models.CharField(_("beneficiary name"), max_length=120)
+    document_type = models.CharField(
+        _("document type"), max_length=3, choices=DocumentType.choices, blank=True
+    )
+    document_number = models.CharField(_("document number"), max_length=20, blank=True)
+    alias = models.CharField(_("alias"), max_length=40)
+    email = models.EmailField(_("beneficiary email"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # The signed final step carries this key; the unique index turns a double submit into one row.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("third-party product")
+        verbose_name_plural = _("third-party products")
+        ordering = ["alias", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                "bank",
+                "number",
+                condition=models.Q(deleted_at__isnull=True, kind="other_bank"),
+                name="tpp_owner_bank_number_unique",
+            ),
+            models.UniqueConstraint(
+                "owner",
+                "account",
+                condition=models.Q(deleted_at__isnull=True, kind="member"),
+                name="tpp_owner_account_unique",
+            ),
+            models.UniqueConstraint(
+                "owner",
+                Lower("alias"),
+                condition=models.Q(deleted_at__isnull=True),
+                name="tpp_owner_alias_ci_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind="member",
+                        account__isnull=False,
+                        bank__isnull=True,
+                        document_type="",
+                        document_number="",
+                    )
+                    | (
+                        models.Q(kind="other_bank", account__isnull=True, bank__isnull=False)
+                        & models.Q(document_type__in=["CI", "NIT"])
+                        & ~models.Q(document_number="")
+                        & ~models.Q(holder_name="")
+                    )
+                ),
+                name="tpp_kind_shape",
+            ),
+            models.CheckConstraint(condition=~models.Q(alias=""), name="tpp_alias_not_blank"),
+            models.CheckConstraint(condition=~models.Q(number=""), name="tpp_number_not_blank"),
+        ]
+        indexes = [models.Index(fields=["owner", "deleted_at"], name="tpp_owner_live")]
+
+    def __str__(self) -> str:
+        return f"{self.alias} ({self.masked_number})"
+
+    @property
+    def masked_number(self) -> str:
+        """The portal's account mask: only the last three digits are shown."""
+        return f"X000X-{self.number[-3:]}"
+
+    @property
+    def is_member_account(self) -> bool:
+        return self.kind == self.Kind.MEMBER
+
+
+class LookupCounter(models.Model):
+    """Fixed one-minute windows counting account lookups ("Buscar") per member and per IP.
+
+    Kept in PostgreSQL rather than a per-process cache so every web process shares one count
+    (a locmem cache would give each gunicorn worker its own ten lookups) and so tests get the
+    database's isolation for free. Old windows are pruned as new ones are written.
+    """
+
+    key = models.CharField(max_length=80)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="lookup_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M} {self.count}"

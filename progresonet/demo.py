@@ -55,6 +55,7 @@ STAFF_PERMISSIONS = [
     ("accounts", "unlock_user"),
     ("accounts", "unlock_transactionpin"),
     ("accounts", "view_signinattempt"),
+    ("beneficiaries", "view_thirdpartyproduct"),
 ]
 
 
@@ -239,6 +240,38 @@ def _staff() -> User:
     return staff
 
 
+def _beneficiaries(members: dict[str, Member]) -> None:
+    """mperez's registered third-party products, as the guide's screenshots show them.
+
+    Registered through the services with fixed idempotency keys, so a second run finds them.
+    """
+    from beneficiaries import services as beneficiary_services
+    from beneficiaries.models import Bank
+
+    owner = members["4871236"]
+    beneficiary_services.beneficiary_register_member(
+        owner=owner,
+        actor=None,
+        number="1011000245",  # jgomez's savings account
+        alias="Juan Carlos",
+        idempotency_key="demo-mperez-jgomez",
+    )
+    beneficiary_services.beneficiary_register_other_bank(
+        owner=owner,
+        actor=None,
+        bank_id=Bank.objects.get(code="BUN").pk,
+        product_type="checking",
+        currency="BOB",
+        number="0100123456",
+        holder_name="Consultora Silvia",
+        document_type="NIT",
+        document_number="1023456027",
+        alias="Sara",
+        email="pagos@consultora-silvia.example.com",
+        idempotency_key="demo-mperez-sara",
+    )
+
+
 @transaction.atomic
 def demo_load() -> dict[str, int]:
     """Create what is missing; return how many members and accounts were created."""
@@ -289,4 +322,5 @@ def demo_load() -> dict[str, int]:
             if new_account:
                 created["accounts"] += 1
                 _history(account, acc.opening, rng)
+    _beneficiaries(members)
     return created

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("cuentas/", include("ledger.urls")),
     path("transferencias/", include("transfers.urls")),
+    path("administracion/productos-de-terceros/", include("beneficiaries.urls")),
     path("admin/", admin.site.urls),
 ]
 

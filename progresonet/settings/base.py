@@ -232,3 +232,13 @@ LEDGER_POSTING_RETRIES = 5
 def require(name: str, value: object) -> None:
     if not value:
         raise ImproperlyConfigured(f"{name} must be set in the environment.")
+
+
+# Beneficiaries: the new-beneficiary safeguard. A product registered less than this long ago
+# receives at most the limit (per currency) until the period ends. (Imports kept in this block
+# so it merges cleanly with other features' settings.)
+from datetime import timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
+BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}

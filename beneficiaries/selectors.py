@@ -1,0 +1,222 @@
+"""Reads of registered third-party products, the account lookup ("Buscar") and the
+new-beneficiary safeguard the transfers feature applies.
+
+``account_lookup`` is the one read that writes: it bumps the rate-limit counters and leaves an
+audit row, because a lookup tells a member something about another member and must be both
+bounded and traceable.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Member
+from ledger.models import Account, Holder
+from ledger.money import format_money
+
+from .models import LookupCounter, ThirdPartyProduct
+from .rules import mask_name
+
+LOOKUP_LIMIT = 10  # per member and per IP, per minute
+LOOKUP_WINDOW = timedelta(minutes=1)
+
+DEFAULT_COOLING_PERIOD = timedelta(hours=1)
+DEFAULT_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
+
+
+def products_list(*, owner_id: int | None) -> QuerySet[ThirdPartyProduct]:
+    """The member's live products with their bank, in one query."""
+    if owner_id is None:
+        return ThirdPartyProduct.objects.none()
+    return (
+        ThirdPartyProduct.objects.filter(owner_id=owner_id, deleted_at__isnull=True)
+        .select_related("bank")
+        .order_by("alias", "pk")
+    )
+
+
+def product_get(*, owner_id: int | None, pk: int) -> ThirdPartyProduct:
+    """The member's own live product, or 404: another member's id looks exactly like a miss."""
+    try:
+        return products_list(owner_id=owner_id).get(pk=pk)
+    except ThirdPartyProduct.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def eligible_account_get(*, number: str) -> Account | None:
+    """A cooperative savings account that can receive third-party transfers, or None.
+
+    Unknown numbers, internal accounts, checking accounts and blocked or closed accounts all
+    give None, so every caller answers them the same way.
+    """
+    return (
+        Account.objects.filter(
+            number=number,
+            kind=Account.Kind.MEMBER,
+            product_type=Account.ProductType.SAVINGS,
+            status=Account.Status.OPEN,
+        )
+        .prefetch_related("holder_links__member")
+        .first()
+    )
+
+
+def account_holder_masked_name(account: Account) -> str:
+    """The owner's name, masked; the first-listed holder when no one is marked owner."""
+    links = sorted(account.holder_links.all(), key=lambda h: (h.role != Holder.Role.OWNER, h.pk))
+    return mask_name(links[0].member.display_name) if links else ""
+
+
+def member_holds_account(*, member_id: int, account_id: int) -> bool:
+    return Holder.objects.filter(member_id=member_id, account_id=account_id).exists()
+
+
+def own_account_message() -> str:
+    return _("This account is yours; it cannot be registered as a third-party product.")
+
+
+class LookupStatus(Enum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    OWN = "own"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    status: LookupStatus
+    masked_name: str = ""
+    currency: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.status is LookupStatus.FOUND
+
+    @property
+    def message(self) -> str:
+        if self.status is LookupStatus.FOUND:
+            return _("Account holder: %(name)s") % {"name": self.masked_name}
+        if self.status is LookupStatus.OWN:
+            return own_account_message()
+        if self.status is LookupStatus.REFUSED:
+            return _(
+                "You have made too many searches in a short time. Please wait a minute and try "
+                "again."
+            )
+        # One message for unknown, closed, blocked, internal and checking accounts alike.
+        return _("No savings account with that number can receive transfers.")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"found": self.found, "name": self.masked_name, "message": self.message}
+
+
+def _counter_hit(key: str, window_start: datetime) -> int:
+    """Add one to the key's counter for this window and return the new count (one upsert)."""
+    table = LookupCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
+            "RETURNING count",
+            [key, window_start],
+        )
+        (count,) = cursor.fetchone()
+    # Windows before this one can never matter again.
+    LookupCounter.objects.filter(key=key, window_start__lt=window_start).delete()
+    return count
+
+
+def lookup_allowed(*, member_id: int, ip_address: str | None, now: datetime) -> bool:
+    """Count one lookup for the member and for the IP; False once either passed the limit."""
+    window_start = now.replace(second=0, microsecond=0)
+    keys = [f"member:{member_id}"] + ([f"ip:{ip_address}"] if ip_address else [])
+    # Count every key even when the first is already over: both limits must see each attempt.
+    counts = [_counter_hit(key, window_start) for key in keys]
+    return max(counts) <= LOOKUP_LIMIT
+
+
+def account_lookup(
+    *,
+    number: str,
+    member: Member,
+    actor: Any,
+    ip_address: str | None,
+    now: datetime | None = None,
+) -> LookupResult:
+    """ "Buscar": the masked holder name of a cooperative savings account.
+
+    Rate-limited to ``LOOKUP_LIMIT`` per minute per member and per IP, and audited. A miss,
+    a closed or blocked account, an internal account and a checking account all give the same
+    ``NOT_FOUND`` result, so the answer never tells which numbers exist.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not lookup_allowed(member_id=member.pk, ip_address=ip_address, now=now):
+            result = LookupResult(LookupStatus.REFUSED)
+        else:
+            account = eligible_account_get(number=number)
+            if account is None:
+                result = LookupResult(LookupStatus.NOT_FOUND)
+            elif any(link.member_id == member.pk for link in account.holder_links.all()):
+                result = LookupResult(LookupStatus.OWN)
+            else:
+                result = LookupResult(
+                    LookupStatus.FOUND,
+                    masked_name=account_holder_masked_name(account),
+                    currency=account.currency,
+                )
+        audit_record(
+            actor=actor,
+            event="beneficiary.lookup",
+            subject=f"ledger.account.number:{number}",
+            new={"result": result.status.value},
+            ip_address=ip_address,
+        )
+    return result
+
+
+def cooling_period() -> timedelta:
+    return getattr(settings, "BENEFICIARY_COOLING_PERIOD", DEFAULT_COOLING_PERIOD)
+
+
+def beneficiary_transfer_cap(*, product: ThirdPartyProduct, at: datetime) -> Decimal | None:
+    """The most that may be sent to ``product`` at ``at``, or None when no cap applies.
+
+    New-beneficiary safeguard (beyond the cooperative's guide): while a product is younger than
+    ``BENEFICIARY_COOLING_PERIOD`` the money sent to it is capped at
+    ``BENEFICIARY_COOLING_LIMIT[currency]``, so a hijacked session cannot register a mule
+    account and empty the member's savings into it at once. The cap is for the whole period:
+    the transfers feature compares it with what it already sent to this product since
+    ``product.created_at`` plus the new amount.
+    """
+    if at >= product.created_at + cooling_period():
+        return None
+    limits = getattr(settings, "BENEFICIARY_COOLING_LIMIT", DEFAULT_COOLING_LIMIT)
+    return Decimal(str(limits[product.currency]))
+
+
+def beneficiary_transfer_cap_message(*, product: ThirdPartyProduct, at: datetime) -> str | None:
+    """Why the cap applies and until when, for the transfer screen; None when it does not."""
+    cap = beneficiary_transfer_cap(product=product, at=at)
+    if cap is None:
+        return None
+    until = timezone.localtime(product.created_at + cooling_period())
+    return _(
+        "%(alias)s was registered recently. For your security, until %(until)s you can send "
+        "it at most %(cap)s."
+    ) % {
+        "alias": product.alias,
+        "until": date_format(until, "DATETIME_FORMAT"),
+        "cap": format_money(cap, product.currency),
+    }

@@ -1,0 +1,347 @@
+"""Registering, changing and deleting third-party products.
+
+Each service re-validates everything (the forms already did, but a service never trusts its
+caller), then writes the row, its audit row and the member's notification email (through the
+outbox) in one transaction: either all three exist or none does.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Member
+from accounts.outbox import email_enqueue
+
+from . import rules
+from .models import Bank, ThirdPartyProduct
+from .selectors import account_holder_masked_name, eligible_account_get, own_account_message
+
+EMAIL_TEMPLATE = "beneficiaries/email/product_changed"
+
+
+def _duplicate_message() -> str:
+    return _("You have already registered this product.")
+
+
+def _alias_taken_message() -> str:
+    return _("You already use this alias for another product.")
+
+
+def _snapshot(product: ThirdPartyProduct) -> dict[str, Any]:
+    """What the audit trail keeps about a product: never the full number of a member account."""
+    return {
+        "kind": product.kind,
+        "alias": product.alias,
+        "email": product.email,
+        "number": product.masked_number,
+        "bank": product.bank.code if product.bank_id else "",
+        "currency": product.currency,
+    }
+
+
+def _notify(*, owner: Member, product: ThirdPartyProduct, action: str) -> None:
+    if not owner.email:
+        return  # nowhere to write; the audit row still records the change
+    subjects = {
+        "registered": _("ProgresoNet: third-party product registered"),
+        "updated": _("ProgresoNet: third-party product changed"),
+        "deleted": _("ProgresoNet: third-party product deleted"),
+    }
+    email_enqueue(
+        to=owner.email,
+        subject=subjects[action],
+        template=EMAIL_TEMPLATE,
+        context={"member": owner, "product": product, "action": action},
+    )
+
+
+def _email_clean(email: str) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"email": _("Enter a valid email address.")}) from exc
+    return email
+
+
+def _alias_in_use(*, owner: Member, alias: str, exclude_pk: int | None = None) -> bool:
+    qs = ThirdPartyProduct.objects.filter(owner=owner, deleted_at__isnull=True, alias__iexact=alias)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _replayed(*, owner: Member, idempotency_key: str | None) -> ThirdPartyProduct | None:
+    """The product an earlier submit with the same key created, if any."""
+    if not idempotency_key:
+        return None
+    product = ThirdPartyProduct.objects.filter(idempotency_key=idempotency_key).first()
+    if product is not None and product.owner_id != owner.pk:
+        # Keys are random server-made values; a clash with another member is a forged post.
+        raise ValidationError(_("This request is no longer valid. Please start again."))
+    return product
+
+
+def _create(
+    *, owner: Member, actor: Any, ip_address: str | None, fields: dict[str, Any]
+) -> ThirdPartyProduct:
+    idempotency_key = fields.get("idempotency_key")
+    try:
+        with transaction.atomic():
+            product = ThirdPartyProduct.objects.create(owner=owner, **fields)
+            audit_record(
+                actor=actor,
+                event="beneficiary.registered",
+                subject=product,
+                new=_snapshot(product),
+                ip_address=ip_address,
+            )
+            _notify(owner=owner, product=product, action="registered")
+    except IntegrityError as exc:
+        # A concurrent submit won the race: the same key means the same request, so answer
+        # with its product; otherwise tell which rule the database enforced.
+        replay = _replayed(owner=owner, idempotency_key=idempotency_key)
+        if replay is not None:
+            return replay
+        if "tpp_owner_alias_ci_unique" in str(exc):
+            raise ValidationError({"alias": _alias_taken_message()}) from exc
+        raise ValidationError(_duplicate_message()) from exc
+    return product
+
+
+def beneficiary_member_check(
+    *, owner: Member, number: str, alias: str, email: str = ""
+) -> dict[str, Any]:
+    """Every rule for registering another member's account; the fields to store, or
+    ValidationError. The wizard calls it before the signing step, the service again after."""
+    number = rules.member_account_number_clean(number)
+    alias = rules.alias_clean(alias)
+    email = _email_clean(email)
+    account = eligible_account_get(number=number)
+    if account is None:
+        # Same words as the lookup's miss: closed, unknown and internal look alike.
+        raise ValidationError(
+            {"number": _("No savings account with that number can receive transfers.")}
+        )
+    if any(link.member_id == owner.pk for link in account.holder_links.all()):
+        raise ValidationError({"number": own_account_message()})
+    if ThirdPartyProduct.objects.filter(
+        owner=owner, account=account, deleted_at__isnull=True
+    ).exists():
+        raise ValidationError({"number": _duplicate_message()})
+    if _alias_in_use(owner=owner, alias=alias):
+        raise ValidationError({"alias": _alias_taken_message()})
+    return {
+        "kind": ThirdPartyProduct.Kind.MEMBER,
+        "account": account,
+        "product_type": ThirdPartyProduct.ProductType.SAVINGS,
+        "currency": account.currency,
+        "number": account.number,
+        "holder_name": account_holder_masked_name(account),
+        "alias": alias,
+        "email": email,
+    }
+
+
+def beneficiary_register_member(
+    *,
+    owner: Member,
+    actor: Any,
+    number: str,
+    alias: str,
+    email: str = "",
+    idempotency_key: str | None = None,
+    ip_address: str | None = None,
+) -> ThirdPartyProduct:
+    """Register another member's savings account ("a cuenta de terceros").
+
+    A submit repeated with the same ``idempotency_key`` returns the first one's product.
+    """
+    replay = _replayed(owner=owner, idempotency_key=idempotency_key)
+    if replay is not None:
+        return replay
+    try:
+        fields = beneficiary_member_check(owner=owner, number=number, alias=alias, email=email)
+    except ValidationError:
+        # A concurrent submit of the same request may have committed since the check above.
+        if replay := _replayed(owner=owner, idempotency_key=idempotency_key):
+            return replay
+        raise
+    return _create(
+        owner=owner,
+        actor=actor,
+        ip_address=ip_address,
+        fields={**fields, "idempotency_key": idempotency_key},
+    )
+
+
+def beneficiary_other_bank_check(
+    *,
+    owner: Member,
+    bank_id: int | None,
+    product_type: str,
+    currency: str,
+    number: str,
+    holder_name: str,
+    document_type: str,
+    document_number: str,
+    alias: str,
+    email: str = "",
+) -> dict[str, Any]:
+    """Every rule for registering an account at another bank; the fields to store, or
+    ValidationError naming each bad field."""
+    errors: dict[str, Any] = {}
+    bank = Bank.objects.filter(pk=bank_id, is_active=True).first() if bank_id else None
+    if bank is None:
+        errors["bank"] = _("Choose a bank from the list.")
+    if product_type not in ThirdPartyProduct.ProductType.values:
+        errors["product_type"] = _("Choose the product type.")
+    if currency not in ("BOB", "USD"):
+        errors["currency"] = _("Choose the currency.")
+    if document_type not in ThirdPartyProduct.DocumentType.values:
+        errors["document_type"] = _("Choose the document type.")
+    cleaned: dict[str, str] = {}
+    for field, clean in (
+        ("number", lambda: rules.other_bank_number_clean(number, bank.code if bank else None)),
+        ("holder_name", lambda: rules.holder_name_clean(holder_name)),
+        ("document_number", lambda: rules.document_clean(document_type, document_number)),
+        ("alias", lambda: rules.alias_clean(alias)),
+        ("email", lambda: _email_clean(email)),
+    ):
+        try:
+            cleaned[field] = clean()
+        except ValidationError as exc:
+            errors.setdefault(field, exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    if ThirdPartyProduct.objects.filter(
+        owner=owner,
+        kind=ThirdPartyProduct.Kind.OTHER_BANK,
+        bank=bank,
+        number=cleaned["number"],
+        deleted_at__isnull=True,
+    ).exists():
+        raise ValidationError({"number": _duplicate_message()})
+    if _alias_in_use(owner=owner, alias=cleaned["alias"]):
+        raise ValidationError({"alias": _alias_taken_message()})
+    return {
+        "kind": ThirdPartyProduct.Kind.OTHER_BANK,
+        "bank": bank,
+        "product_type": product_type,
+        "currency": currency,
+        "document_type": document_type,
+        **cleaned,
+    }
+
+
+def beneficiary_register_other_bank(
+    *,
+    owner: Member,
+    actor: Any,
+    bank_id: int | None,
+    product_type: str,
+    currency: str,
+    number: str,
+    holder_name: str,
+    document_type: str,
+    document_number: str,
+    alias: str,
+    email: str = "",
+    idempotency_key: str | None = None,
+    ip_address: str | None = None,
+) -> ThirdPartyProduct:
+    """Register an account at another Bolivian bank ("a otros bancos").
+
+    A submit repeated with the same ``idempotency_key`` returns the first one's product.
+    """
+    replay = _replayed(owner=owner, idempotency_key=idempotency_key)
+    if replay is not None:
+        return replay
+    try:
+        fields = beneficiary_other_bank_check(
+            owner=owner,
+            bank_id=bank_id,
+            product_type=product_type,
+            currency=currency,
+            number=number,
+            holder_name=holder_name,
+            document_type=document_type,
+            document_number=document_number,
+            alias=alias,
+            email=email,
+        )
+    except ValidationError:
+        # A concurrent submit of the same request may have committed since the check above.
+        if replay := _replayed(owner=owner, idempotency_key=idempotency_key):
+            return replay
+        raise
+    return _create(
+        owner=owner,
+        actor=actor,
+        ip_address=ip_address,
+        fields={**fields, "idempotency_key": idempotency_key},
+    )
+
+
+def beneficiary_update(
+    *,
+    product: ThirdPartyProduct,
+    actor: Any,
+    alias: str,
+    email: str = "",
+    ip_address: str | None = None,
+) -> ThirdPartyProduct:
+    """Change a product's alias and beneficiary email (nothing else is editable: a different
+    number or bank is a different product, registered afresh)."""
+    alias = rules.alias_clean(alias)
+    email = _email_clean(email)
+    if _alias_in_use(owner=product.owner, alias=alias, exclude_pk=product.pk):
+        raise ValidationError({"alias": _alias_taken_message()})
+    old = {"alias": product.alias, "email": product.email}
+    new = {"alias": alias, "email": email}
+    if old == new:
+        return product
+    try:
+        with transaction.atomic():
+            ThirdPartyProduct.objects.filter(pk=product.pk).update(
+                alias=alias, email=email, updated_at=timezone.now()
+            )
+            product.alias, product.email = alias, email
+            audit_record(
+                actor=actor,
+                event="beneficiary.updated",
+                subject=product,
+                old=old,
+                new=new,
+                ip_address=ip_address,
+            )
+            _notify(owner=product.owner, product=product, action="updated")
+    except IntegrityError as exc:
+        raise ValidationError({"alias": _alias_taken_message()}) from exc
+    return product
+
+
+def beneficiary_delete(
+    *, product: ThirdPartyProduct, actor: Any, ip_address: str | None = None
+) -> None:
+    """Soft-delete: the row stays for the history of transfers that named it."""
+    with transaction.atomic():
+        deleted = ThirdPartyProduct.objects.filter(pk=product.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        )
+        if not deleted:
+            return  # already deleted by an earlier (double) submit: nothing more to record
+        audit_record(
+            actor=actor,
+            event="beneficiary.deleted",
+            subject=product,
+            old=_snapshot(product),
+            ip_address=ip_address,
+        )
+        _notify(owner=product.owner, product=product, action="deleted")

@@ -1,0 +1,338 @@
+"""Third-party products ("Administración" → "Producto de terceros").
+
+The registration wizard keeps its state in the session under ``WIZARD_KEY``:
+``{"kind", "data", "key", "lookup"}``. The signing step re-validates through the service, so a
+session that went stale (a product deleted, an alias taken meanwhile) is refused cleanly.
+"""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.audit import client_ip
+from accounts.signing import signature_prepare
+
+from . import rules, selectors, services
+from .forms import (
+    BeneficiarySignatureForm,
+    KindForm,
+    MemberProductForm,
+    OtherBankProductForm,
+    ProductEditForm,
+)
+from .models import Bank, ThirdPartyProduct
+
+WIZARD_KEY = "beneficiary_wizard"
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in and linked to a member; staff logins have no products to manage."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.member_id is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _wizard(request: HttpRequest) -> dict[str, Any]:
+    return request.session.get(WIZARD_KEY) or {}
+
+
+def _wizard_save(request: HttpRequest, **changes: Any) -> None:
+    request.session[WIZARD_KEY] = {**_wizard(request), **changes}
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@member_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    products = selectors.products_list(owner_id=request.user.member_id)
+    return render(request, "beneficiaries/list.html", {"products": products})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def add_kind(request: HttpRequest) -> HttpResponse:
+    """ "Tipo de transacción": which of the two registration paths."""
+    if request.method == "POST":
+        form = KindForm(request.POST)
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            if _wizard(request).get("kind") != kind:
+                request.session[WIZARD_KEY] = {"kind": kind}
+            target = "member" if kind == ThirdPartyProduct.Kind.MEMBER else "other_bank"
+            return redirect(f"beneficiaries:add_{target}")
+    else:
+        form = KindForm(initial={"kind": _wizard(request).get("kind")})
+    return render(request, "beneficiaries/add_kind.html", {"form": form})
+
+
+def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
+    result = selectors.account_lookup(
+        number=number,
+        member=request.user.member,
+        actor=request.user,
+        ip_address=client_ip(request),
+    )
+    # Remember a hit so "Siguiente" with the same number needs no second (counted) lookup.
+    lookup = {"number": number, "name": result.masked_name} if result.found else None
+    _wizard_save(request, kind=ThirdPartyProduct.Kind.MEMBER, lookup=lookup)
+    return result
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def add_member(request: HttpRequest) -> HttpResponse:
+    """ "a cuenta de terceros": number, "Buscar" (a plain post), alias, email, "Siguiente"."""
+    wizard = _wizard(request)
+    result: selectors.LookupResult | None = None
+    if request.method == "POST":
+        searching = request.POST.get("action") == "lookup"
+        form = MemberProductForm(request.POST, require_alias=not searching)
+        if form.is_valid():
+            number = form.cleaned_data["number"]
+            lookup = wizard.get("lookup") or {}
+            if searching or lookup.get("number") != number:
+                result = _lookup(request, number)
+            if not searching and (result is None or result.found):
+                try:
+                    services.beneficiary_member_check(
+                        owner=request.user.member,
+                        number=number,
+                        alias=form.cleaned_data["alias"],
+                        email=form.cleaned_data["email"],
+                    )
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    _wizard_save(
+                        request,
+                        kind=ThirdPartyProduct.Kind.MEMBER,
+                        data={
+                            "number": number,
+                            "alias": form.cleaned_data["alias"],
+                            "email": form.cleaned_data["email"],
+                        },
+                        key=uuid.uuid4().hex,
+                    )
+                    return redirect("beneficiaries:sign")
+            elif not searching and result is not None and not result.found:
+                form.add_error("number", result.message)
+    else:
+        initial = (
+            wizard.get("data") if wizard.get("kind") == ThirdPartyProduct.Kind.MEMBER else None
+        )
+        form = MemberProductForm(initial=initial or {})
+    lookup = _wizard(request).get("lookup") or {}
+    shown_name = lookup.get("name") if lookup.get("number") == form["number"].value() else ""
+    return render(
+        request,
+        "beneficiaries/add_member.html",
+        {"form": form, "result": result, "shown_name": shown_name},
+    )
+
+
+@member_required
+@require_POST
+def lookup_json(request: HttpRequest) -> JsonResponse:
+    """ "Buscar" in place (static/js/beneficiary_lookup.js); same rules as the plain post."""
+    try:
+        number = rules.member_account_number_clean(request.POST.get("number", ""))
+    except ValidationError as exc:
+        return JsonResponse({"found": False, "name": "", "message": exc.messages[0]}, status=400)
+    result = _lookup(request, number)
+    status = 429 if result.status is selectors.LookupStatus.REFUSED else 200
+    return JsonResponse(result.as_json(), status=status)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def add_other_bank(request: HttpRequest) -> HttpResponse:
+    """ "a otros bancos": the guide's "Datos del producto de terceros"."""
+    wizard = _wizard(request)
+    if request.method == "POST":
+        form = OtherBankProductForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "bank_id": data["bank"].pk,
+                "product_type": data["product_type"],
+                "currency": data["currency"],
+                "number": data["number"],
+                "holder_name": data["holder_name"],
+                "document_type": data["document_type"],
+                "document_number": data["document_number"],
+                "alias": data["alias"],
+                "email": data["email"],
+            }
+            try:
+                services.beneficiary_other_bank_check(owner=request.user.member, **fields)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                _wizard_save(
+                    request,
+                    kind=ThirdPartyProduct.Kind.OTHER_BANK,
+                    data=fields,
+                    key=uuid.uuid4().hex,
+                )
+                return redirect("beneficiaries:sign")
+    else:
+        initial = None
+        if wizard.get("kind") == ThirdPartyProduct.Kind.OTHER_BANK and wizard.get("data"):
+            initial = {**wizard["data"], "bank": wizard["data"]["bank_id"]}
+        form = OtherBankProductForm(initial=initial or {})
+    return render(request, "beneficiaries/add_other_bank.html", {"form": form})
+
+
+def _summary(wizard: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rows the member reads before signing."""
+    data = wizard["data"]
+    if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER:
+        lookup = wizard.get("lookup") or {}
+        rows = [
+            (_("Transaction type"), ThirdPartyProduct.Kind.MEMBER.label),
+            (_("Account number"), data["number"]),
+            (_("Account holder"), lookup.get("name", "")),
+        ]
+    else:
+        bank = Bank.objects.filter(pk=data["bank_id"]).first()
+        rows = [
+            (_("Transaction type"), ThirdPartyProduct.Kind.OTHER_BANK.label),
+            (_("Bank"), bank.name if bank else ""),
+            (_("Product number"), data["number"]),
+            (_("Currency"), data["currency"]),
+            (_("Beneficiary name"), data["holder_name"]),
+            (_("Document"), f"{data['document_type']} {data['document_number']}"),
+        ]
+    rows.append((_("Alias"), data["alias"]))
+    if data.get("email"):
+        rows.append((_("Beneficiary email"), data["email"]))
+    return rows
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest) -> HttpResponse:
+    """ "Firma": the PIN, then the one service call that writes the product."""
+    member = request.user.member
+    posted_key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
+    if (
+        posted_key
+        and ThirdPartyProduct.objects.filter(owner=member, idempotency_key=posted_key).exists()
+    ):
+        # A double submit of a step that already succeeded: show the result, write nothing.
+        messages.info(request, _("The product is registered."))
+        return redirect("beneficiaries:list")
+    wizard = _wizard(request)
+    if not wizard.get("data") or not wizard.get("key"):
+        messages.error(request, _("Your registration expired. Please start again."))
+        return redirect("beneficiaries:add")
+    back = (
+        "beneficiaries:add_member"
+        if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER
+        else "beneficiaries:add_other_bank"
+    )
+    summary = _summary(wizard)
+    if request.method == "POST":
+        form = BeneficiarySignatureForm(request.POST, user=request.user)
+        if form.is_valid():
+            if form.cleaned_data["idempotency_key"] != wizard["key"]:
+                messages.error(request, _("Your registration expired. Please start again."))
+                return redirect("beneficiaries:add")
+            # Outside any transaction: a wrong-PIN strike must commit even though nothing else
+            # is written.
+            receipt = form.sign(
+                summary={str(label): str(value) for label, value in summary},
+                ip_address=client_ip(request),
+            )
+            if receipt is not None:
+                common = {
+                    "owner": member,
+                    "actor": request.user,
+                    "idempotency_key": wizard["key"],
+                    "ip_address": client_ip(request),
+                }
+                try:
+                    if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER:
+                        data = wizard["data"]
+                        services.beneficiary_register_member(
+                            number=data["number"],
+                            alias=data["alias"],
+                            email=data["email"],
+                            **common,
+                        )
+                    else:
+                        services.beneficiary_register_other_bank(**wizard["data"], **common)
+                except ValidationError as exc:
+                    for error in exc.messages:
+                        messages.error(request, error)
+                    return redirect(back)
+                request.session.pop(WIZARD_KEY, None)
+                messages.success(request, _("The product is registered."))
+                return redirect("beneficiaries:list")
+    else:
+        form = BeneficiarySignatureForm(
+            initial={"idempotency_key": wizard["key"]}, user=request.user
+        )
+        signature_prepare(user=request.user)
+    return render(
+        request, "beneficiaries/sign.html", {"form": form, "summary": summary, "back": back}
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get(owner_id=request.user.member_id, pk=pk)
+    if request.method == "POST":
+        form = ProductEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.beneficiary_update(
+                    product=product,
+                    actor=request.user,
+                    alias=form.cleaned_data["alias"],
+                    email=form.cleaned_data["email"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The product was updated."))
+                return redirect("beneficiaries:list")
+    else:
+        form = ProductEditForm(initial={"alias": product.alias, "email": product.email})
+    return render(request, "beneficiaries/edit.html", {"form": form, "product": product})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get(owner_id=request.user.member_id, pk=pk)
+    if request.method == "POST":
+        services.beneficiary_delete(
+            product=product, actor=request.user, ip_address=client_ip(request)
+        )
+        messages.success(request, _("The product was deleted."))
+        return redirect("beneficiaries:list")
+    return render(request, "beneficiaries/delete.html", {"product": product})
