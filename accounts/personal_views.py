@@ -23,7 +23,7 @@ from .models import SignInAttempt, SmsDevice
 from .services import personal
 from .services.common import user_email
 from .services.pin import pin_change, pin_get
-from .services.sessions import session_close, sessions_active
+from .services.sessions import session_close, sessions_active, sessions_prune
 
 # The guide's words after any change: "¡Listo! Sus datos han sido modificados…".
 DONE_MESSAGE = gettext_lazy(
@@ -39,6 +39,7 @@ def _done(request: HttpRequest) -> HttpResponse:
 @login_required
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = request.user
+    sessions_prune(user=user)  # expired sessions leave rows behind; keep the list honest
     sign_ins = list(SignInAttempt.objects.filter(user=user)[:10])
     previous = SignInAttempt.objects.filter(user=user, succeeded=True)[1:2].first()
     return render(

@@ -52,6 +52,13 @@ def sessions_active(*, user: User) -> list[UserSession]:
     return list(UserSession.objects.filter(user=user, session_key__in=alive))
 
 
+def sessions_prune(*, user: User) -> int:
+    """Forget the user's rows whose Django session expired or was cleared."""
+    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    deleted, _detail = UserSession.objects.filter(user=user).exclude(session_key__in=alive).delete()
+    return deleted
+
+
 @transaction.atomic
 def session_close(
     *, user: User, row_id: int, current_key: str | None = None, ip_address: str | None = None

@@ -38,6 +38,9 @@
       } else {
         window.location.reload();
       }
+    }).catch(function () {
+      // Expired already (the server answered with the warning page): show it.
+      window.location.reload();
     });
   });
   schedule();
