@@ -195,13 +195,17 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
     remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
     if request.method == "POST":
         if "send" in request.POST and number_form.is_valid():
-            pending = personal.sms_device_start(
-                user=user, number=number_form.cleaned_data["number"]
-            )
-            messages.info(
-                request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
-            )
-            return redirect("accounts:sms_token")
+            try:
+                pending = personal.sms_device_start(
+                    user=user, number=number_form.cleaned_data["number"]
+                )
+            except ValidationError as exc:
+                number_form.add_error(None, exc)
+            else:
+                messages.info(
+                    request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
+                )
+                return redirect("accounts:sms_token")
         if "confirm" in request.POST and code_form.is_valid():
             if personal.sms_device_confirm(
                 request=request, user=user, code=code_form.cleaned_data["code"]
