@@ -38,7 +38,7 @@ class PinLockedFilter(admin.SimpleListFilter):
     parameter_name = "pin_locked"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Blocked"))]
+        return [("yes", _("Signing blocked"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -19,11 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import UserSession
-from .services.sessions import SESSION_ROW_KEY, SIGNED_IN_AT_KEY
+from .services.sessions import ROW_KEY_KEY, SEEN_KEY, SESSION_ROW_KEY, SIGNED_IN_AT_KEY
 
 MARKER_COOKIE = "pn_signed_in"
-ROW_KEY_KEY = "_pn_row_key"
-SEEN_KEY = "_pn_seen"
 SEEN_EVERY_SECONDS = 60
 
 

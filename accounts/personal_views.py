@@ -23,7 +23,7 @@ from .models import SignInAttempt, SmsDevice
 from .services import personal
 from .services.common import user_email
 from .services.pin import pin_change, pin_get
-from .services.sessions import session_close, sessions_active
+from .services.sessions import session_close, sessions_active, sessions_prune
 
 # The guide's words after any change: "¡Listo! Sus datos han sido modificados…".
 DONE_MESSAGE = gettext_lazy(
@@ -39,6 +39,7 @@ def _done(request: HttpRequest) -> HttpResponse:
 @login_required
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = request.user
+    sessions_prune(user=user)  # expired sessions leave rows behind; keep the list honest
     sign_ins = list(SignInAttempt.objects.filter(user=user)[:10])
     previous = SignInAttempt.objects.filter(user=user, succeeded=True)[1:2].first()
     return render(
@@ -194,13 +195,17 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
     remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
     if request.method == "POST":
         if "send" in request.POST and number_form.is_valid():
-            pending = personal.sms_device_start(
-                user=user, number=number_form.cleaned_data["number"]
-            )
-            messages.info(
-                request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
-            )
-            return redirect("accounts:sms_token")
+            try:
+                pending = personal.sms_device_start(
+                    user=user, number=number_form.cleaned_data["number"]
+                )
+            except ValidationError as exc:
+                number_form.add_error(None, exc)
+            else:
+                messages.info(
+                    request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
+                )
+                return redirect("accounts:sms_token")
         if "confirm" in request.POST and code_form.is_valid():
             if personal.sms_device_confirm(
                 request=request, user=user, code=code_form.cleaned_data["code"]

@@ -1,7 +1,8 @@
-"""A shared headless Chromium (Debian's package) for browser tests, via Playwright's sync API.
+"""Shared Playwright fixtures: Debian's Chromium, headless, never ``playwright install``.
 
-Use it from a test package's conftest: ``from tests.browser_fixtures import browser, page``
-(pytest refuses ``pytest_plugins`` in a non-top-level conftest when the whole suite runs).
+Registered once for the whole suite by ``pytest_plugins`` in ``tests/conftest.py``. One
+Chromium process serves the session; each test gets a fresh context (cookies, storage), so
+tests never share a login.
 """
 
 import pytest
@@ -12,6 +13,9 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -29,9 +33,20 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A phone-sized page (375 px), the narrowest screen the portal supports."""
     context = browser.new_context(locale="es-BO", viewport={"width": 375, "height": 800})
     # Fail in seconds, not the default 30, when a label or role is missing.
     context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A desktop-sized page whose relative URLs resolve against the live server."""
+    context = browser.new_context(base_url=live_server.url, locale="es-BO")
+    context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
     context.close()

@@ -8,6 +8,10 @@ import pytest
 # database calls made from that thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Browser fixtures (one Chromium per session) are registered here, once: a session fixture
+# imported into two package conftests would start two Playwright drivers.
+pytest_plugins = ["tests.browser_fixtures"]
+
 from tests.factories import (  # noqa: E402
     make_account,
     make_member,

@@ -115,7 +115,7 @@ class SmsDevice(ThrottlingMixin, SideChannelDevice):
     def generate_challenge(self) -> str:
         from accounts.outbox import sms_enqueue  # outbox imports the models package
 
-        self.generate_token(valid_secs=300)
+        self.generate_token(valid_secs=300)  # accounts.services.personal.SMS_CODE_SECONDS
         sms_enqueue(
             to=self.number,
             text=str(_("ProgresoNet: your security code is %(code)s. It expires in 5 minutes."))

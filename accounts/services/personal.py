@@ -6,11 +6,13 @@ guide's confirmation email ("¡Listo! Sus datos han sido modificados…") throug
 
 import base64
 import io
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth import update_session_auth_hash
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -232,9 +234,22 @@ def totp_remove(*, request: HttpRequest, user: User) -> bool:
     return True
 
 
+SMS_RESEND_SECONDS = 60
+SMS_CODE_SECONDS = 300
+
+
 @transaction.atomic
 def sms_device_start(*, user: User, number: str) -> SmsDevice:
-    """Register a number (unconfirmed) and send it a code."""
+    """Register a number (unconfirmed) and send it a code; at most one code a minute, so the
+    page cannot be used to flood a phone (or the cooperative's SMS bill)."""
+    pending = SmsDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if pending is not None and pending.token:
+        sent_at = pending.valid_until - timedelta(seconds=SMS_CODE_SECONDS)
+        if timezone.now() < sent_at + timedelta(seconds=SMS_RESEND_SECONDS):
+            raise ValidationError(
+                _("A code was sent less than a minute ago. Wait a moment before asking again."),
+                code="sms_too_soon",
+            )
     SmsDevice.objects.filter(user=user, confirmed=False).delete()
     device = SmsDevice.objects.create(user=user, name="SMS", number=number, confirmed=False)
     device.generate_challenge()

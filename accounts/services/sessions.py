@@ -16,6 +16,8 @@ from accounts.models import User, UserSession
 
 SESSION_ROW_KEY = "_pn_session_row"
 SIGNED_IN_AT_KEY = "_pn_signed_in_at"
+ROW_KEY_KEY = "_pn_row_key"  # the key the row was last synced with
+SEEN_KEY = "_pn_seen"  # when the row's last_seen was last written
 
 
 def _user_agent(request: HttpRequest) -> str:
@@ -35,8 +37,12 @@ def session_register(*, request: HttpRequest, user: User) -> UserSession:
             "last_seen": timezone.now(),
         },
     )
+    now = int(timezone.now().timestamp())
     request.session[SESSION_ROW_KEY] = row.pk
-    request.session[SIGNED_IN_AT_KEY] = int(timezone.now().timestamp())
+    request.session[SIGNED_IN_AT_KEY] = now
+    # Already in step: the next request need not write the row again.
+    request.session[ROW_KEY_KEY] = request.session.session_key
+    request.session[SEEN_KEY] = now
     return row
 
 
@@ -44,6 +50,13 @@ def sessions_active(*, user: User) -> list[UserSession]:
     """The user's sessions that still exist on the server, most recent first."""
     alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
     return list(UserSession.objects.filter(user=user, session_key__in=alive))
+
+
+def sessions_prune(*, user: User) -> int:
+    """Forget the user's rows whose Django session expired or was cleared."""
+    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    deleted, _detail = UserSession.objects.filter(user=user).exclude(session_key__in=alive).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -217,6 +217,10 @@ def test_sms_device_through_the_development_gateway(logged_client, member_user, 
     record = json.loads(lines[-1])
     assert record["to"] == "71234567"
     code = next(w for w in record["text"].split() if w.rstrip(".").isdigit()).rstrip(".")
+    # A second code within the minute is refused (no SMS flooding).
+    again = logged_client.post(url, {"send": "1", "number": "71234567"})
+    assert "menos de un minuto" in again.content.decode()
+    assert OutboxMessage.objects.filter(channel="sms").count() == 1
     wrong = logged_client.post(url, {"confirm": "1", "code": "000000" if code != "000000" else "1"})
     assert wrong.status_code == 200
     with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):

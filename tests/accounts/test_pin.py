@@ -196,3 +196,21 @@ class TestPinChangePage:
         )
         assert "carnet" in response.content.decode()
         assert not TransactionPin.objects.filter(user=member_user).exists()
+
+
+def test_signing_with_an_sms_token(member_user, settings, tmp_path):
+    import json
+
+    from accounts.models import SmsDevice
+    from accounts.outbox import outbox_relay_due
+    from accounts.signing import signature_prepare
+
+    settings.SMS_OUTBOX_FILE = str(tmp_path / "sms.jsonl")
+    pin_set(user=member_user, pin="7392", notify=False)
+    SmsDevice.objects.create(user=member_user, name="SMS", number="71234567", confirmed=True)
+    signature_prepare(user=member_user)
+    outbox_relay_due()
+    text = json.loads((tmp_path / "sms.jsonl").read_text().splitlines()[-1])["text"]
+    code = next(w for w in text.split() if w.rstrip(".").isdigit()).rstrip(".")
+    receipt = signature_verify(user=member_user, pin="7392", otp_code=code, summary=SUMMARY)
+    assert receipt.summary == SUMMARY

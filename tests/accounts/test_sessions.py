@@ -120,3 +120,17 @@ def test_close_requires_post_and_csrf(member_user):
     row = UserSession.objects.filter(user=member_user).first()
     assert csrf_client.post(reverse("accounts:session_close", args=[row.pk])).status_code == 403
     assert UserSession.objects.filter(pk=row.pk).exists()
+
+
+def test_pages_carry_the_idle_warning_and_keepalive_renews(client, member_user):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _login(client)
+        page = client.get(SETTINGS_URL).content.decode()
+        assert 'id="session-warning"' in page
+        assert 'data-session-seconds="900"' in page
+        assert "js/session-timeout.js" in page
+    with time_machine.travel(start + timedelta(minutes=13), tick=False):
+        assert client.get(reverse("accounts:keepalive")).json() == {"ok": True}
+    with time_machine.travel(start + timedelta(minutes=26), tick=False):
+        assert client.get(SETTINGS_URL).status_code == 200

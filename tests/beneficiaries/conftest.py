@@ -1,8 +1,5 @@
 import pytest
 
-# Importing the fixtures registers them for this package only (pytest refuses ``pytest_plugins``
-# outside the top-level conftest when the whole suite runs).
-from tests.browser_fixtures import browser, page  # noqa: F401
 from tests.factories import make_account, make_member, make_user
 
 # The logged-in test member's transaction PIN (accounts.signing verifies it).

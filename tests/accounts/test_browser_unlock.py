@@ -1,0 +1,67 @@
+"""Staff unlock a locked member in the admin, as the clerk would: password, OTP code, filter,
+action — in Chromium, by label."""
+
+import re
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from accounts.models import AuditEvent, User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _lock_by_three_failures(page, username):
+    for _ in range(3):
+        page.goto("/ingresar/")
+        page.get_by_label("Usuario").fill(username)
+        page.get_by_label("Contraseña").fill("Equivocada99")
+        page.get_by_role("button", name="Confirmar").click()
+    expect(page.get_by_role("alert")).to_contain_text("Auxiliar de Atención al Socio")
+
+
+def test_clerk_unlocks_a_locked_member_in_the_admin(browser_page, member_user, staff_user):
+    page = browser_page
+    _lock_by_three_failures(page, "socio1")
+    member_user.refresh_from_db()
+    assert member_user.locked_at is not None
+
+    device = TOTPDevice.objects.create(user=staff_user, name="Teléfono", confirmed=True)
+    page.goto("/admin/")
+    page.get_by_label("Nombre de usuario").fill("clerk")
+    page.get_by_label("Contraseña").fill("Auxiliar2026")
+    page.get_by_label(re.compile("OTP")).last.fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    # With the password accepted, the form now lists the clerk's device: choose it.
+    device_select = page.get_by_label(re.compile("Dispositivo OTP|OTP Device"))
+    device_select.select_option(label=re.compile("Teléfono").pattern)
+    page.get_by_label("Contraseña").fill("Auxiliar2026")
+    page.get_by_label(re.compile("Token OTP|OTP Token")).fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    expect(page.get_by_role("link", name=re.compile("Usuarios"))).to_be_visible()
+
+    page.goto("/admin/accounts/user/")
+    page.get_by_role("link", name="Bloqueado", exact=True).click()
+    row = page.get_by_role("row").filter(has_text="socio1")
+    row.get_by_role("checkbox").check()
+    page.get_by_label(re.compile("Acción")).select_option(
+        label="Desbloquear los usuarios seleccionados"
+    )
+    page.get_by_role("button", name=re.compile("Ir")).click()
+    expect(page.get_by_text("1 usuario(s) desbloqueado(s).")).to_be_visible()
+
+    member_user.refresh_from_db()
+    assert member_user.locked_at is None
+    assert AuditEvent.objects.filter(event="user.unlocked", actor=staff_user).exists()
+
+    # The member can sign in again.
+    page.goto("/ingresar/")
+    page.context.clear_cookies()
+    page.goto("/ingresar/")
+    page.get_by_label("Usuario").fill("socio1")
+    page.get_by_label("Contraseña").fill("Cancionero45")
+    page.get_by_role("button", name="Confirmar").click()
+    page.wait_for_url(re.compile(r"/cuentas/"))
+    assert User.objects.get(pk=member_user.pk).failed_login_count == 0
