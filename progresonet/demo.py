@@ -39,6 +39,8 @@ STAFF_PERMISSIONS = [
     ("beneficiaries", "view_bank"),
     ("beneficiaries", "change_bank"),
     ("beneficiaries", "add_bank"),
+    ("accounts", "view_registrationrequest"),
+    ("accounts", "approve_registrationrequest"),
 ]
 
 

@@ -3,6 +3,15 @@
 from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
+from .registration import InvalidTransition, RegistrationRequest
 from .user import CaseInsensitiveUserManager, User
 
-__all__ = ["AuditEvent", "CaseInsensitiveUserManager", "Member", "OutboxMessage", "User"]
+__all__ = [
+    "AuditEvent",
+    "CaseInsensitiveUserManager",
+    "InvalidTransition",
+    "Member",
+    "OutboxMessage",
+    "RegistrationRequest",
+    "User",
+]
