@@ -147,7 +147,7 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
     def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         registration = self._decision_target(request, pk)
         member = registration_member_match(registration)
-        form = ApproveForm(request.POST or None)
+        form = ApproveForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             if member is None:
                 form.add_error(None, _("No member matches this document; it cannot be approved."))
@@ -180,7 +180,7 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
 
     def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         registration = self._decision_target(request, pk)
-        form = RejectForm(request.POST or None)
+        form = RejectForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 registration_reject(

@@ -61,7 +61,9 @@ def set_password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
     )
     if result is not TokenResult.VALID:
         return _link_problem(request, "password", result)
-    form = PasswordSetForm(request.POST or None, user=registration.user)
+    form = PasswordSetForm(
+        request.POST if request.method == "POST" else None, user=registration.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             password_set(
