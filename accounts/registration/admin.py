@@ -20,7 +20,12 @@ from accounts.models import RegistrationRequest
 
 from .forms import ApproveForm, RejectForm
 from .selectors import registration_member_match
-from .services import RegistrationError, registration_approve, registration_reject
+from .services import (
+    RegistrationError,
+    registration_approve,
+    registration_link_resend,
+    registration_reject,
+)
 
 APPROVE_PERMISSION = "accounts.approve_registrationrequest"
 
@@ -117,6 +122,11 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
                 wrap(self.reject_view),
                 name="accounts_registrationrequest_reject",
             ),
+            path(
+                "<int:pk>/resend/",
+                wrap(self.resend_view),
+                name="accounts_registrationrequest_resend",
+            ),
             *super().get_urls(),
         ]
 
@@ -206,3 +216,17 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
             title=_("Reject registration request"),
             may_reject=registration.can_move_to(RegistrationRequest.Status.REJECTED),
         )
+
+    def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        registration = self._decision_target(request, pk)
+        if request.method != "POST":
+            return self._back(registration)
+        try:
+            registration_link_resend(
+                registration_id=registration.pk, actor=request.user, ip_address=client_ip(request)
+            )
+        except RegistrationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, _("A new link has been emailed."), messages.SUCCESS)
+        return self._back(registration)

@@ -226,6 +226,46 @@ def registration_approve(
 
 
 @transaction.atomic
+def registration_link_resend(
+    *, registration_id: int, actor: User, ip_address: str | None = None
+) -> RegistrationRequest:
+    """Staff action when a member's link expired or got lost: email a fresh confirmation link
+    (request still pending) or a fresh set-password link (approved, password not set yet)."""
+    registration = _locked(registration_id)
+    Status = RegistrationRequest.Status
+    if registration is None or registration.status not in (Status.SUBMITTED, Status.APPROVED):
+        raise RegistrationError(_("There is no link to send again for this request."))
+    if registration.status == Status.SUBMITTED:
+        _email(
+            registration=registration,
+            subject=_("Confirm your email address"),
+            template="registration_confirm_email",
+            link=_link(
+                "accounts:registration_confirm",
+                registration,
+                email_confirm_token.make(registration),
+            ),
+        )
+    else:
+        _email(
+            registration=registration,
+            subject=_("Registration confirmation"),
+            template="registration_approved",
+            link=_link(
+                "accounts:password_set", registration, password_set_token.make(registration)
+            ),
+        )
+    audit_record(
+        actor=actor,
+        event="registration.link_resent",
+        subject=registration,
+        new={"status": registration.status},
+        ip_address=ip_address,
+    )
+    return registration
+
+
+@transaction.atomic
 def registration_reject(
     *, registration_id: int, reason: str, actor: User, ip_address: str | None = None
 ) -> RegistrationRequest:

@@ -156,3 +156,37 @@ def test_requests_cannot_be_edited_added_or_deleted_by_hand(staff_client):
     assert staff_client.post(delete, {"post": "yes"}).status_code == 403
     registration.refresh_from_db()
     assert registration.status == RegistrationRequest.Status.EMAIL_CONFIRMED
+
+
+def test_clerk_sends_a_lost_link_again(staff_client, staff_user):
+    registration = registration_submit(data=RegistrationData(kind="company", **COMPANY))
+    change = reverse("admin:accounts_registrationrequest_change", args=[registration.pk])
+    assert "Enviar el enlace de nuevo" in staff_client.get(change).content.decode()
+    resend = reverse("admin:accounts_registrationrequest_resend", args=[registration.pk])
+    response = staff_client.post(resend)
+    assert response.status_code == 302
+    emails = OutboxMessage.objects.filter(subject="Confirme su correo electrónico")
+    assert emails.count() == 2
+    audit = AuditEvent.objects.get(event="registration.link_resent")
+    assert (audit.actor, audit.ip_address) == (staff_user, "127.0.0.1")
+    # Once the email is confirmed there is no link to resend.
+    registration_confirm_email(
+        registration_id=registration.pk, token=email_confirm_token.make(registration)
+    )
+    staff_client.post(resend)
+    assert emails.count() == 2
+    assert AuditEvent.objects.filter(event="registration.link_resent").count() == 1
+
+
+def test_view_only_staff_cannot_resend(client):
+    viewer = make_user(username="mirona", is_staff=True)
+    viewer.user_permissions.add(
+        Permission.objects.get(
+            codename="view_registrationrequest", content_type__app_label="accounts"
+        )
+    )
+    client.force_login(viewer)
+    registration = registration_submit(data=RegistrationData(kind="company", **COMPANY))
+    resend = reverse("admin:accounts_registrationrequest_resend", args=[registration.pk])
+    assert client.post(resend).status_code == 403
+    assert OutboxMessage.objects.count() == 1
