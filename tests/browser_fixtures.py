@@ -1,5 +1,5 @@
 """Headless Chromium through Playwright (Debian's /usr/bin/chromium; never `playwright
-install`). Register with ``pytest_plugins = ["tests.browser_fixtures"]``."""
+install`). Import the fixtures into a test package's conftest (see tests/accounts/conftest.py)."""
 
 from collections.abc import Callable, Iterator
 

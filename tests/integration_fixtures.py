@@ -1,10 +1,10 @@
 """Real services for integration tests: an SMTP sink (aiosmtpd), a Celery worker subprocess,
 and a Redis server the test may stop and start.
 
-Register with ``pytest_plugins = ["tests.integration_fixtures"]`` in a test package's
-conftest. Tests using the worker must be transactional (the worker is another process and
-only sees committed rows) and use ``celery_live`` so the test process publishes to the
-broker instead of running tasks eagerly.
+Import the fixtures into a test package's conftest (see tests/accounts/conftest.py; pytest
+refuses ``pytest_plugins`` outside the top-level conftest). Tests using the worker must be
+transactional (the worker is another process and only sees committed rows) and use
+``celery_live`` so the test process publishes to the broker instead of running tasks eagerly.
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def _test_database_url() -> str:
 class CeleryWorker:
     def __init__(self, *, broker_url: str, smtp_port: int, beat_interval: float | None = None):
         self.broker_url = broker_url
-        self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        self.directory = tempfile.mkdtemp(prefix="celery-worker-")
+        self.log_path = Path(self.directory) / "worker.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
@@ -201,8 +202,7 @@ class CeleryWorker:
         ]  # fmt: skip
         if beat_interval is not None:
             env["OUTBOX_RELAY_INTERVAL"] = str(beat_interval)
-            schedule = tempfile.mkdtemp(prefix="celerybeat-")
-            argv += ["--beat", "--schedule", os.path.join(schedule, "schedule")]
+            argv += ["--beat", "--schedule", os.path.join(self.directory, "beat-schedule")]
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
@@ -225,6 +225,7 @@ class CeleryWorker:
             self.process.kill()
             self.process.wait()
         self._log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,16 @@ can stop) live in tests/integration_fixtures.py."""
 
 import pytest
 
-pytest_plugins = ["tests.integration_fixtures", "tests.browser_fixtures"]
+# pytest refuses ``pytest_plugins`` outside the top-level conftest ("affects the entire test
+# suite"), so the shared fixtures are imported here: they apply to this package only.
+from tests.browser_fixtures import admin_login, browser, new_page  # noqa: F401
+from tests.integration_fixtures import (  # noqa: F401
+    _smtp_sink_server,
+    celery_live,
+    celery_worker_process,
+    redis_server,
+    smtp_sink,
+)
 
 
 @pytest.fixture(autouse=True)
