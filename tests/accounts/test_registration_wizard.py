@@ -260,6 +260,64 @@ def test_membership_is_not_revealed(client):
     assert RegistrationRequest.objects.filter(member__isnull=False).count() == 0
 
 
+def test_member_and_stranger_cost_the_same_queries(client):
+    """Comparable timing without timing anything: the database work for a member's document
+    and for a stranger's is the same statements, differing only in parameters."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_member(document_number="3344556")
+    shapes = []
+    for document, username, email in (
+        ("3344556", "sferrufino", "silvia@example.com"),
+        ("9988776", "otrapersona", "otra@example.com"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                register(
+                    client,
+                    "person",
+                    {"document_number": document, "username": username, "email": email},
+                ).status_code
+                == 302
+            )
+        # Strip literals and ids so only the statements' shape is compared; the session's
+        # own bookkeeping (first visit or not) is not about the member.
+        shapes.append(
+            [
+                re.sub(r"'[^']*'|\b\d+\b|\"s\w+\"", "?", q["sql"])
+                for q in queries.captured_queries
+                if "django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+            ]
+        )
+    assert shapes[0] == shapes[1]
+    assert not any('FROM "accounts_member"' in sql for sql in shapes[0])
+
+
+def test_open_requests_reserve_their_identity_in_the_database():
+    """The partial unique indexes settle a race the form checks cannot see."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    base = {
+        "kind": "person", "document_type": "CI", "document_number": "1234567",
+        "email": "a@example.com", "phone": "70000000", "username": "unico",
+        "terms_accepted_at": timezone.now(),
+    }  # fmt: skip
+    RegistrationRequest.objects.create(**base)
+    for clash in (
+        {"username": "UNICO", "email": "b@example.com", "document_number": "7654321"},
+        {"email": "A@example.com", "username": "otro1", "document_number": "7654321"},
+        {"document_number": "1234567", "username": "otro2", "email": "c@example.com"},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            RegistrationRequest.objects.create(**{**base, **clash})
+    RegistrationRequest.objects.update(status=RegistrationRequest.Status.REJECTED)
+    RegistrationRequest.objects.create(**base)  # a rejected request frees them
+
+
 def test_final_submissions_are_rate_limited_per_ip(client, settings):
     settings.REGISTRATION_RATE_LIMITS = {"submit": (1, 3600)}
     assert register(client, "person").status_code == 302
