@@ -343,3 +343,22 @@ def test_data_step_lookups_are_rate_limited_per_ip(client, settings):
     for _ in range(2):
         assert post_step(client, "person", {**PERSON, "phone": "1"}).status_code == 200
     assert post_step(client, "person", PERSON).status_code == 429
+
+
+def test_with_captcha_keys_the_review_step_uses_recaptcha(client, settings):
+    """Keys set → Google's checkbox (no inline script: the CSP forbids it); an empty answer is
+    refused before anything is sent to Google."""
+    settings.REGISTRATION_CAPTCHA = None
+    settings.RECAPTCHA_PUBLIC_KEY = "public-test-key"
+    settings.RECAPTCHA_PRIVATE_KEY = "private-test-key"
+    client.get(reverse("accounts:registration"))
+    post_step(client, "kind", {"kind": "person"})
+    post_step(client, "terms", {"accept": "on"})
+    page = post_step(client, "person", PERSON).content.decode()
+    assert 'class="g-recaptcha"' in page
+    assert 'data-sitekey="public-test-key"' in page
+    assert "https://www.google.com/recaptcha/api.js" in page
+    assert "<script>" not in page
+    response = post_step(client, "review", {})
+    assert _error_texts(response) == ["Confirme que no es un robot."]
+    assert RegistrationRequest.objects.count() == 0
