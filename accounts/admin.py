@@ -163,3 +163,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         for message in failed:
             outbox_retry(message=message)
         self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(failed)})
+
+
+# Registration requests live in their own module to keep this one small.
+from .registration import admin as registration_admin  # noqa: E402, F401

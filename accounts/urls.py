@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import personal_views, views
+from .registration import views as registration_views
+from .registration.wizard import RegistrationWizard
 
 app_name = "accounts"
 
@@ -24,5 +26,17 @@ urlpatterns = [
         "configuracion/sesiones/<int:pk>/cerrar/",
         personal_views.session_close_view,
         name="session_close",
+    ),
+    path("registro/", RegistrationWizard.as_view(), name="registration"),
+    path("registro/enviado/", registration_views.submitted, name="registration_submitted"),
+    path(
+        "registro/confirmar/<str:uid>/<str:token>/",
+        registration_views.confirm_email,
+        name="registration_confirm",
+    ),
+    path(
+        "registro/contrasena/<str:uid>/<str:token>/",
+        registration_views.set_password,
+        name="password_set",
     ),
 ]

@@ -56,6 +56,8 @@ STAFF_PERMISSIONS = [
     ("accounts", "unlock_transactionpin"),
     ("accounts", "view_signinattempt"),
     ("beneficiaries", "view_thirdpartyproduct"),
+    ("accounts", "view_registrationrequest"),
+    ("accounts", "approve_registrationrequest"),
 ]
 
 

@@ -50,3 +50,55 @@ def browser_page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in separate browser contexts (separate cookies: a member and a clerk)."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(locale="es-BO", viewport={"width": 1024, "height": 900})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def admin_browser_login(page, base_url: str, username: str, password: str) -> None:
+    """Log a clerk into the OTP-protected Django admin, as the clerk would: password and the
+    code of their authenticator (a TOTP device is created for them if they have none).
+
+    django-otp's admin form asks twice: once to learn the user's devices, then with the
+    device chosen. The first submission verifies no token, so the same code serves both.
+    """
+    import re
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Teléfono", confirmed=True)
+    code = f"{totp(device.bin_key):06d}"
+    page.goto(f"{base_url}/admin/login/")
+    page.get_by_label("Nombre de usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_label(re.compile("OTP")).last.fill(code)
+    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.get_by_label(re.compile("Dispositivo OTP|OTP Device")).select_option(label=device.name)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_label(re.compile("Token OTP|OTP Token")).fill(code)
+    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+@pytest.fixture
+def admin_login():
+    return admin_browser_login

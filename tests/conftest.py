@@ -8,9 +8,9 @@ import pytest
 # database calls made from that thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# Browser fixtures (one Chromium per session) are registered here, once: a session fixture
-# imported into two package conftests would start two Playwright drivers.
-pytest_plugins = ["tests.browser_fixtures"]
+# Shared fixtures are registered here, once: a session fixture imported into two package
+# conftests would start two Playwright drivers (or two Celery workers).
+pytest_plugins = ["tests.browser_fixtures", "tests.integration_fixtures"]
 
 from tests.factories import (  # noqa: E402
     make_account,
@@ -82,20 +82,25 @@ def staff_user(db):
     return user
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    """A client logged into the Django admin as the branch clerk.
-
-    Admin tests use this fixture so that tightening admin access (e.g. requiring an OTP
-    device) is done in one place.
-    """
+def admin_force_login(client, user):
+    """Log ``user`` into the OTP-protected admin: force_login plus a verified TOTP device in
+    the session, as django_otp.login does after a correct code."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    client.force_login(staff_user)
-    # The admin is django-otp's OTPAdminSite: mark the session verified as django_otp.login does.
-    device = TOTPDevice.objects.create(user=staff_user, name="clerk", confirmed=True)
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="clerk", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client logged into the Django admin as the branch clerk.
+
+    Admin tests use this fixture (or :func:`admin_force_login` for other staff users) so that
+    tightening admin access is done in one place.
+    """
+    return admin_force_login(client, staff_user)

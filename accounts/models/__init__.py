@@ -3,14 +3,17 @@
 from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
+from .registration import InvalidTransition, RegistrationRequest
 from .security import SignInAttempt, SmsDevice, TransactionPin, UserSession
 from .user import CaseInsensitiveUserManager, User
 
 __all__ = [
     "AuditEvent",
     "CaseInsensitiveUserManager",
+    "InvalidTransition",
     "Member",
     "OutboxMessage",
+    "RegistrationRequest",
     "SignInAttempt",
     "SmsDevice",
     "TransactionPin",

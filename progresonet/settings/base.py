@@ -216,6 +216,29 @@ PIN_PEPPER = env("DJANGO_PIN_PEPPER")
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
+if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:
+    # The registration captcha (accounts.registration.captcha) loads Google's script and frame.
+    INSTALLED_APPS.append("django_recaptcha")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] += [
+        "https://www.google.com/recaptcha/",
+        "https://www.gstatic.com/recaptcha/",
+    ]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] = ["https://www.google.com/recaptcha/"]
+
+# Shared cache (registration rate limits): Redis when REDIS_URL is set, so every web process
+# counts together; process-local memory otherwise (development).
+REDIS_URL = env("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "progresonet",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,153 @@
+"""An online registration request for web banking, and its state machine.
+
+    submitted ──> email_confirmed ──> approved ──> active
+        │               │
+        └───────────────┴──> rejected
+
+``TRANSITIONS`` is the single place that says which moves are allowed; services in
+``accounts.registration.services`` are the only callers of :meth:`RegistrationRequest.move_to`.
+A request is "open" until it is rejected: while open it reserves its username, email and
+document number (partial unique indexes below), so two requests cannot claim the same identity.
+"""
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .member import Member
+
+
+class InvalidTransition(Exception):
+    """The request is not in a state from which the asked move is allowed."""
+
+
+class RegistrationRequest(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Pending")
+        EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
+        APPROVED = "approved", _("Approved")
+        ACTIVE = "active", _("Active")
+        REJECTED = "rejected", _("Rejected")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.SUBMITTED: frozenset({Status.EMAIL_CONFIRMED, Status.REJECTED}),
+        Status.EMAIL_CONFIRMED: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.APPROVED: frozenset({Status.ACTIVE}),
+        Status.ACTIVE: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Member.Kind.choices)
+    document_type = models.CharField(
+        _("document type"), max_length=3, choices=Member.DocumentType.choices
+    )
+    document_number = models.CharField(_("document number"), max_length=20)
+    document_issued_in = models.CharField(
+        _("issued in"), max_length=2, choices=Member.Department.choices, blank=True
+    )
+    first_names = models.CharField(_("first names"), max_length=100, blank=True)
+    last_names = models.CharField(_("last names"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    business_name = models.CharField(_("business name"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=200, blank=True)
+    legal_representative_ci = models.CharField(
+        _("legal representative's CI"), max_length=20, blank=True
+    )
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=20)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    username = models.CharField(_("username"), max_length=20)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"))
+    submitted_ip = models.GenericIPAddressField(_("submitted from IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registration_requests",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("web user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registration_requests",
+    )
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration request")
+        verbose_name_plural = _("registration requests")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("approve_registrationrequest", _("Can approve or reject registration requests")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                condition=~models.Q(status="rejected"),
+                name="registration_open_username_unique",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(status="rejected"),
+                name="registration_open_email_unique",
+            ),
+            models.UniqueConstraint(
+                "document_type",
+                "document_number",
+                condition=~models.Q(status="rejected"),
+                name="registration_open_document_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="person", document_type="CI")
+                    | models.Q(kind="company", document_type="NIT")
+                ),
+                name="registration_document_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.document_type} {self.document_number})"
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == Member.Kind.COMPANY:
+            return self.business_name
+        return f"{self.first_names} {self.last_names}".strip()
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def move_to(self, status: str) -> None:
+        """Change the status in memory (the caller saves), refusing moves the machine forbids."""
+        if not self.can_move_to(status):
+            raise InvalidTransition(f"{self.status} → {status}")
+        self.status = status
+        now = timezone.now()
+        if status == self.Status.EMAIL_CONFIRMED:
+            self.email_confirmed_at = now
+        elif status in (self.Status.APPROVED, self.Status.REJECTED):
+            self.decided_at = now
+        elif status == self.Status.ACTIVE:
+            self.activated_at = now
