@@ -45,6 +45,14 @@ def text(response) -> str:
     return unescape(response.content.decode())
 
 
+def link_href(response, label: str) -> str | None:
+    """The href of the link a member would click by its visible text, or None."""
+    match = re.search(
+        rf'<a\s[^>]*href="([^"]+)"[^>]*>\s*{re.escape(label)}', response.content.decode()
+    )
+    return unescape(match.group(1)) if match else None
+
+
 def detail_url(account, **params) -> str:
     url = reverse("ledger:account_detail", args=[account.pk])
     if params:
@@ -239,8 +247,7 @@ def test_keyset_pages_walk_every_movement_once(logged_client, bob_account):
         seen.extend(page_ids)
         pages += 1
         # Follow the link the member would click.
-        link = re.search(r'href="([^"]+)" rel="next"', response.content.decode())
-        url = unescape(link.group(1)) if link else None
+        url = link_href(response, "Movimientos anteriores")
         if url:
             assert f"before={page_ids[-1]}" in url
     assert pages == 3  # 50 + 50 + 20
@@ -277,16 +284,17 @@ def test_date_filter_limits_movements_and_links_keep_it(logged_client, bob_accou
     assert len(first_page) == STATEMENT_PAGE_SIZE
     assert all(timezone.localdate(line.booked_at).month in (2, 3) for line in first_page)
     body = response.content.decode()
-    older = unescape(re.search(r'href="([^"]+)" rel="next"', body).group(1))
+    older = link_href(response, "Movimientos anteriores")
     assert "date_from=2026-02-01" in older and "date_to=2026-03-31" in older
-    csv_link = unescape(re.search(r'href="([^"]+extracto\.csv[^"]*)"', body).group(1))
+    csv_link = link_href(response, "Descargar CSV")
+    assert "extracto.csv" in csv_link
     assert "date_from=2026-02-01" in csv_link and "before" not in csv_link
+    pdf_link = link_href(response, "Descargar PDF")
+    assert "extracto.pdf?date_from=2026-02-01&date_to=2026-03-31" in pdf_link
     rest = logged_client.get(older)
     assert len(rest.context["page"].lines) == 59 - STATEMENT_PAGE_SIZE
     assert rest.context["page"].next_cursor is None
-    back = unescape(
-        re.search(r'href="([^"]+)">\s*Volver a los movimientos', rest.content.decode()).group(1)
-    )
+    back = link_href(rest, "Volver a los movimientos más recientes")
     assert "date_from=2026-02-01" in back and "before" not in back
     # The form shows the filter back to the member.
     assert 'value="2026-02-01"' in body
