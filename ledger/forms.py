@@ -21,8 +21,12 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self) -> None:
-        # The native picker submits ISO dates; render the value the same way.
-        super().__init__(format="%Y-%m-%d")
+        # The native picker submits ISO dates; render the value the same way. min/max keep
+        # the picker inside the range the form accepts (the server still checks it).
+        super().__init__(
+            format="%Y-%m-%d",
+            attrs={"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()},
+        )
 
 
 class StatementFilterForm(forms.Form):

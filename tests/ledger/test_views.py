@@ -232,7 +232,9 @@ def test_statement_has_labelled_date_inputs(logged_client, bob_account):
     for field, label in (("date_from", "Desde"), ("date_to", "Hasta")):
         match = re.search(rf'<label for="id_{field}">\s*{label}', body)
         assert match, label
-        assert re.search(rf'<input type="date" name="{field}"[^>]*id="id_{field}"', body)
+        tag = re.search(rf'<input type="date" name="{field}"[^>]*>', body).group(0)
+        assert f'id="id_{field}"' in tag
+        assert 'min="2000-01-01"' in tag and 'max="2099-12-31"' in tag
 
 
 def test_keyset_pages_walk_every_movement_once(logged_client, bob_account):
