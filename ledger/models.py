@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -50,7 +51,7 @@ class Account(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        BLOCKED = "blocked", _("Blocked")
+        BLOCKED = "blocked", pgettext_lazy("account status", "Blocked")
         CLOSED = "closed", _("Closed")
 
     number = models.CharField(_("number"), max_length=32, unique=True)

@@ -1,11 +1,135 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Member pages of "Mis cuentas": the accounts summary, an account's statement, downloads.
 
-from . import selectors
+Every account view resolves the account through ``member_account_get`` first, so a foreign or
+unknown id is a 404 before any movement is read. Bad filter input (dates, page cursor) re-renders
+the statement page with the errors and status 400; nothing here can turn input into a 500.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from . import selectors, statements
+from .forms import StatementFilterForm
+from .models import Account
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     accounts = selectors.member_accounts_list(member_id=request.user.member_id)
     return render(request, "ledger/dashboard.html", {"accounts": accounts})
+
+
+def _account(request: HttpRequest, account_id: int) -> Account:
+    return selectors.member_account_get(member_id=request.user.member_id, account_id=account_id)
+
+
+def _filter_rejected(request: HttpRequest, account: Account, form: StatementFilterForm):
+    """The statement page with the form's errors: the member sees what to fix, and no data
+    is read with input that failed validation."""
+    return render(
+        request,
+        "ledger/account_detail.html",
+        {"account": account, "form": form, "page": None},
+        status=400,
+    )
+
+
+@login_required
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_rejected(request, account, form)
+    data = form.cleaned_data
+    page = selectors.statement_page(
+        account=account,
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        before_id=data["before"],
+    )
+    filter_params = form.filter_params()
+    older_query = (
+        urlencode({**filter_params, "before": page.next_cursor}) if page.next_cursor else ""
+    )
+    return render(
+        request,
+        "ledger/account_detail.html",
+        {
+            "account": account,
+            "form": form,
+            "page": page,
+            "filter_query": urlencode(filter_params),
+            "older_query": older_query,
+            "is_first_page": data["before"] is None,
+        },
+    )
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_rejected(request, account, form)
+    date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    # iterator() reads the movements in chunks through a server-side cursor, so a long
+    # history streams in constant memory instead of being loaded whole.
+    lines = selectors.statement_lines_iter(
+        account=account, date_from=date_from, date_to=date_to
+    ).iterator(chunk_size=statements.CSV_CHUNK)
+    response = StreamingHttpResponse(
+        statements.statement_csv_rows(account=account, lines=lines),
+        content_type="text/csv; charset=utf-8",
+    )
+    period = statements.statement_period(account=account, date_from=date_from, date_to=date_to)
+    filename = statements.statement_filename(account=account, period=period, extension="csv")
+    return _attachment(response, filename)
+
+
+@login_required
+def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_rejected(request, account, form)
+    date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    lines = list(
+        selectors.statement_lines_iter(account=account, date_from=date_from, date_to=date_to)[
+            : statements.PDF_MAX_LINES + 1
+        ]
+    )
+    if len(lines) > statements.PDF_MAX_LINES:
+        messages.error(
+            request,
+            _(
+                "The period has more than %(limit)s movements, too many for a PDF. "
+                "Choose a shorter period or download the CSV file."
+            )
+            % {"limit": statements.PDF_MAX_LINES},
+        )
+        url = reverse("ledger:account_detail", args=[account.pk])
+        query = urlencode(form.filter_params())
+        return redirect(f"{url}?{query}" if query else url)
+    period = statements.statement_period(account=account, date_from=date_from, date_to=date_to)
+    member = request.user.member
+    pdf = statements.statement_pdf(
+        account=account,
+        member_name=member.display_name if member else request.user.get_full_name(),
+        period=period,
+        lines=lines,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = statements.statement_filename(account=account, period=period, extension="pdf")
+    return _attachment(response, filename)

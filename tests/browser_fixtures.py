@@ -32,9 +32,12 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A phone-sized page (375 px), the narrowest screen the portal supports."""
-    context = browser.new_context(locale="es-BO", viewport={"width": 375, "height": 800})
+def page(browser, live_server):
+    """A phone-sized page (375 px, the narrowest screen the portal supports) whose relative
+    URLs resolve against the live server."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="es-BO", viewport={"width": 375, "height": 740}
+    )
     # Fail in seconds, not the default 30, when a label or role is missing.
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -91,11 +94,11 @@ def admin_browser_login(page, base_url: str, username: str, password: str) -> No
     page.get_by_label("Nombre de usuario").fill(username)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_label(re.compile("OTP")).last.fill(code)
-    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.get_by_role("button", name=re.compile("Ingresar")).click()
     page.get_by_label(re.compile("Dispositivo OTP|OTP Device")).select_option(label=device.name)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_label(re.compile("Token OTP|OTP Token")).fill(code)
-    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.get_by_role("button", name=re.compile("Ingresar")).click()
     page.wait_for_url(f"{base_url}/admin/")
 
 

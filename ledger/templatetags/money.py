@@ -13,3 +13,11 @@ def money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return ""
     return format_money(amount, currency)
+
+
+@register.filter(name="money_abs")
+def money_abs(amount: Decimal | None, currency: str) -> str:
+    """A debit shown in its own column needs no minus sign: ``-5`` → ``Bs 5,00``."""
+    if amount is None:
+        return ""
+    return format_money(abs(amount), currency)

@@ -36,7 +36,15 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
+# The project's apps come first: where two apps translate the same text (Django's admin says
+# "Iniciar sesión" for "Log in"; the cooperative's guide says "Ingresar"), the earlier app's
+# catalogue wins, and the guide's words must win.
 INSTALLED_APPS = [
+    "accounts",
+    "ledger",
+    "beneficiaries",
+    "transfers",
+    "loans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,11 +57,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "formtools",
-    "accounts",
-    "ledger",
-    "beneficiaries",
-    "transfers",
-    "loans",
 ]
 
 MIDDLEWARE = [

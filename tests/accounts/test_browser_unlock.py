@@ -33,13 +33,13 @@ def test_clerk_unlocks_a_locked_member_in_the_admin(browser_page, member_user, s
     page.get_by_label("Nombre de usuario").fill("clerk")
     page.get_by_label("Contraseña").fill("Auxiliar2026")
     page.get_by_label(re.compile("OTP")).last.fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.get_by_role("button", name=re.compile("Ingresar")).click()
     # With the password accepted, the form now lists the clerk's device: choose it.
     device_select = page.get_by_label(re.compile("Dispositivo OTP|OTP Device"))
     device_select.select_option(label=re.compile("Teléfono").pattern)
     page.get_by_label("Contraseña").fill("Auxiliar2026")
     page.get_by_label(re.compile("Token OTP|OTP Token")).fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name=re.compile("Iniciar sesión")).click()
+    page.get_by_role("button", name=re.compile("Ingresar")).click()
     expect(page.get_by_role("link", name=re.compile("Usuarios"))).to_be_visible()
 
     page.goto("/admin/accounts/user/")

@@ -130,7 +130,7 @@ def test_set_password_then_log_in(client):
     registration, path = _approved()
     page = client.get(path)
     assert page.status_code == 200
-    assert "Contraseña nueva" in page.content.decode()
+    assert "Nueva contraseña" in page.content.decode()
     response = client.post(path, {"password1": "Cancionero45", "password2": "Cancionero45"})
     assert "¡Listo! Su cuenta está configurada" in response.content.decode()
     registration.refresh_from_db()

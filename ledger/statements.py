@@ -1,0 +1,199 @@
+"""Statement downloads: CSV for spreadsheets, PDF for printing.
+
+CSV choices: comma-separated (RFC 4180) with amounts as plain decimals with a dot
+(``1234.50``) so any spreadsheet or script reads them as numbers whatever its locale, a
+UTF-8 byte-order mark so Excel shows "Depósito" rather than mojibake, and one header row.
+Debit and credit are separate non-negative columns, as on the screen. Free text that a
+spreadsheet would read as a formula is neutralised (see :func:`csv_safe`).
+
+The PDF is built in memory, so it is capped at :data:`PDF_MAX_LINES` movements; the CSV
+streams and has no cap.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .models import Account, PostingLine
+from .money import format_amount, format_money
+
+COOPERATIVE_NAME = "Cooperativa de Ahorro y Crédito Abierta Progreso R.L."
+PDF_MAX_LINES = 5000
+CSV_CHUNK = 2000
+
+# A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets
+# (OWASP "CSV injection"); tab and carriage return can smuggle one past a naive check.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+def statement_period(*, account: Account, date_from: date | None, date_to: date | None) -> Period:
+    """The period a download covers: the filter, or from the opening date to today."""
+    start = date_from or timezone.localdate(account.opened_at)
+    end = date_to or timezone.localdate()
+    return Period(start=start, end=end)
+
+
+def statement_filename(*, account: Account, period: Period, extension: str) -> str:
+    # ASCII only: the masked number and ISO dates need no RFC 5987 encoding.
+    prefix = _("statement")
+    dates = f"{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}"
+    return f"{prefix}_{account.masked_number}_{dates}.{extension}"
+
+
+def csv_safe(text: str) -> str:
+    """Prefix text a spreadsheet would evaluate with an apostrophe, which shows it verbatim."""
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def _plain(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the row back, so csv.writer can stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def statement_csv_rows(*, account: Account, lines: Iterable[PostingLine]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(
+        [_("Date"), _("Description"), _("Debit"), _("Credit"), _("Balance"), _("Currency")]
+    )
+    for line in lines:
+        amount = line.amount
+        yield writer.writerow(
+            [
+                timezone.localtime(line.booked_at).strftime("%Y-%m-%d %H:%M"),
+                csv_safe(line.description),
+                _plain(-amount) if amount < 0 else "",
+                _plain(amount) if amount > 0 else "",
+                _plain(line.balance_after),
+                account.currency,
+            ]
+        )
+
+
+class _NumberedCanvas(pdf_canvas.Canvas):
+    """Defers page output until the total is known, to print "Página N de M"."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 8)
+            self.drawRightString(
+                A4[0] - 15 * mm,
+                10 * mm,
+                _("Page %(page)s of %(total)s") % {"page": self._pageNumber, "total": total},
+            )
+            super().showPage()
+        super().save()
+
+
+def statement_pdf(
+    *, account: Account, member_name: str, period: Period, lines: list[PostingLine]
+) -> bytes:
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=_("Account statement"),
+        author=COOPERATIVE_NAME,
+    )
+    fmt = "%d/%m/%Y"
+    header = [
+        _("Member: %(name)s") % {"name": member_name},
+        _("Account: %(product)s %(number)s (%(holders)s, %(currency)s)")
+        % {
+            "product": account.get_product_type_display(),
+            "number": account.masked_number,
+            "holders": account.get_holder_mode_display(),
+            "currency": account.currency,
+        },
+        _("Period: %(start)s to %(end)s")
+        % {"start": period.start.strftime(fmt), "end": period.end.strftime(fmt)},
+        _("Available balance: %(amount)s")
+        % {"amount": format_money(account.balance, account.currency)},
+    ]
+    story = [
+        Paragraph(escape(COOPERATIVE_NAME), styles["Title"]),
+        Paragraph(escape(_("Account statement")), styles["Heading2"]),
+        *(Paragraph(escape(text), styles["BodyText"]) for text in header),
+        Spacer(1, 6 * mm),
+    ]
+    if not lines:
+        story.append(Paragraph(escape(_("There are no movements in this period.")), small))
+    else:
+        rows: list[list] = [
+            [_("Date"), _("Description"), _("Debit"), _("Credit"), _("Balance")],
+        ]
+        for line in lines:
+            amount = line.amount
+            rows.append(
+                [
+                    timezone.localtime(line.booked_at).strftime("%d/%m/%Y %H:%M"),
+                    # Paragraph parses markup: escape so a description is only ever text.
+                    Paragraph(escape(line.description), small),
+                    format_amount(-amount) if amount < 0 else "",
+                    format_amount(amount) if amount > 0 else "",
+                    format_money(line.balance_after, account.currency),
+                ]
+            )
+        table = Table(
+            rows,
+            colWidths=[28 * mm, 68 * mm, 26 * mm, 26 * mm, 32 * mm],
+            repeatRows=1,
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                    ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b6b3a")),
+                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                    ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dbe0")),
+                ]
+            )
+        )
+        story.append(table)
+    document.build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()

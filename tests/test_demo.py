@@ -1,0 +1,40 @@
+"""The demo loader: idempotent, built through the ledger services, and a sound ledger."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Member, User
+from ledger.models import Account, Holder, Posting, PostingLine
+from progresonet.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Member, User, Account, Holder, Posting, PostingLine)
+    }
+
+
+def test_demo_load_twice_creates_nothing_new_and_the_ledger_audits(capsys):
+    call_command("demo_load")
+    first = counts()
+    assert first["Posting"] > 0
+    call_command("demo_load")
+    assert counts() == first
+    out = capsys.readouterr().out
+    assert "0 member(s) and 0 account(s) created" in out
+    call_command("ledger_audit")
+    assert "ledger audit passed" in capsys.readouterr().out
+
+
+def test_demo_member_sees_their_accounts(client):
+    call_command("demo_load")
+    assert client.login(username="mperez", password=DEMO_PASSWORD)
+    body = client.get(reverse("ledger:dashboard")).content.decode()
+    for masked in ("X000X-136", "X000X-393", "X000X-079"):
+        assert masked in body
+    assert "Alterna" in body and "Conjunta" in body  # her joint account with jgomez
+    assert "$us " in body and "Bs " in body
