@@ -80,6 +80,8 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
+        # The machine is shared: other work running at the same time skews both contenders.
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
 
 

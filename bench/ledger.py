@@ -77,6 +77,7 @@ def _worker(index: int, ids: list[int], barrier, duration: float, warmup: float,
         transfer_once(ids, rng)
     barrier.wait()  # measure the same window in every worker
     posted = refused = 0
+    cpu = time.process_time()
     start = time.monotonic()
     end = start + duration
     while time.monotonic() < end:
@@ -84,7 +85,7 @@ def _worker(index: int, ids: list[int], barrier, duration: float, warmup: float,
             posted += 1
         else:
             refused += 1
-    queue.put((posted, refused, time.monotonic() - start))
+    queue.put((posted, refused, time.monotonic() - start, time.process_time() - cpu))
 
 
 def postings_measure(ids: list[int], *, workers: int, duration: float, warmup: float) -> dict:
@@ -108,11 +109,15 @@ def postings_measure(ids: list[int], *, workers: int, duration: float, warmup: f
     posted = sum(r[0] for r in results)
     refused = sum(r[1] for r in results)
     window = max(r[2] for r in results)
+    client_cpu = sum(r[3] for r in results)
     return {
         "postings": posted,
         "refused_insufficient_funds": refused,
         "seconds": round(window, 2),
         "postings_per_s": round(posted / window, 1),
+        # Python time spent per posting in the workers (Django, psycopg): the share of the
+        # two cores our client side takes, which pgbench's C client hardly needs.
+        "client_cpu_ms_per_posting": round(client_cpu / max(posted + refused, 1) * 1000, 3),
     }
 
 
