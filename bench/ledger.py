@@ -23,6 +23,7 @@ ACCOUNTS = 1_000
 WORKERS = 8
 DURATION = 20.0
 WARMUP = 3.0
+SINGLE_DURATION = 5.0
 OPENING = Decimal("100000.00")
 TARGET = 0.25
 GOAL = 0.5
@@ -161,6 +162,14 @@ def run(*, workers: int = WORKERS, duration: float = DURATION, accounts: int = A
         f"({ours['postings']} in {ours['seconds']} s, {workers} processes, "
         f"{ours['refused_insufficient_funds']} refused for funds)"
     )
+    # Diagnostic, not part of the ratio: one worker alone shows whether 8 processes scale
+    # (on a CPU-bound 2-core machine they cannot: Python per posting is the limit).
+    single = postings_measure(ids, workers=1, duration=SINGLE_DURATION, warmup=1.0)
+    print(
+        f"ledger: 1 process alone: {single['postings_per_s']} postings/s, "
+        f"client CPU {single['client_cpu_ms_per_posting']} ms/posting "
+        f"(8 processes: {ours['client_cpu_ms_per_posting']} ms/posting)"
+    )
     breaches = ledger_breaches()
     if breaches:
         raise SystemExit("bench ledger: invariants broken:\n" + "\n".join(breaches))
@@ -174,6 +183,7 @@ def run(*, workers: int = WORKERS, duration: float = DURATION, accounts: int = A
         "accounts": accounts,
         "workers": workers,
         "ours": ours,
+        "ours_single_process": single,
         "pgbench": theirs,
         "ratio": ratio,
         "target": TARGET,
