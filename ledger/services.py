@@ -213,7 +213,8 @@ def _post_locked(
 
 def _accounts_lock(account_ids: list[int]) -> list[tuple]:
     """Lock the accounts lowest id first; return (id, kind, currency, balance, status) rows."""
-    if connection.vendor != "postgresql":
+    db = transaction.get_connection()  # the wrapper itself: the proxy costs per access
+    if db.vendor != "postgresql":
         # SQLite (make run) has no row locks (it serialises writers) and needs Django's
         # converters to read its decimals exactly.
         return list(
@@ -228,7 +229,7 @@ def _accounts_lock(account_ids: list[int]) -> list[tuple]:
     columns = '"id", "kind", "currency", "balance", "status"'
     where = f'"id" IN ({placeholders})'
     sql = f'SELECT {columns} FROM "ledger_account" WHERE {where} ORDER BY "ledger_account"."id" ASC FOR UPDATE'  # noqa: E501, S608 - placeholders only
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, account_ids)
         return cursor.fetchall()
 
@@ -245,16 +246,17 @@ def _insert_sql(
 ) -> tuple[str, list[object]]:
     """A multi-row ``INSERT`` for ``rows``; ``fixed`` maps a field to a constant SQL expression
     used in every row (the posting id taken from the statement's own CTE)."""
+    db = transaction.get_connection()  # the wrapper itself: the proxy costs per access
     fixed = fixed or {}
     fields = [model._meta.get_field(name) for name in [*fixed, *rows[0]]]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(db.ops.quote_name(field.column) for field in fields)
     row_sql = "(" + ", ".join([*fixed.values(), *("%s" for _ in rows[0])]) + ")"
     params = [
-        field.get_db_prep_save(row[field.name], connection)
+        field.get_db_prep_save(row[field.name], db)
         for row in rows
         for field in fields[len(fixed) :]
     ]
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = db.ops.quote_name(model._meta.db_table)
     values = ", ".join(row_sql for _ in rows)
     return f"INSERT INTO {table} ({columns}) VALUES {values}", params  # noqa: S608
 
@@ -262,14 +264,15 @@ def _insert_sql(
 def _balances_sql(balances: dict[int, Decimal]) -> tuple[str, list[object]]:
     """ONE ``UPDATE ... SET balance = CASE id WHEN ...`` for every touched account (plain SQL
     that PostgreSQL and SQLite both run) instead of a statement per account."""
+    db = transaction.get_connection()  # the wrapper itself: the proxy costs per access
     field = Account._meta.get_field("balance")
     params: list[object] = []
     for pk, balance in balances.items():
-        params += [pk, field.get_db_prep_save(balance, connection)]
+        params += [pk, field.get_db_prep_save(balance, db)]
     params += list(balances)
     whens = " ".join("WHEN %s THEN %s" for _ in balances)
     placeholders = ", ".join("%s" for _ in balances)
-    table = connection.ops.quote_name(Account._meta.db_table)
+    table = db.ops.quote_name(Account._meta.db_table)
     sql = f"UPDATE {table} SET balance = CASE id {whens} END WHERE id IN ({placeholders})"  # noqa: S608
     return sql, params
 
@@ -287,8 +290,9 @@ def _journal_write(
     transaction around it, and two round trips fewer per posting. Elsewhere (SQLite for
     ``make run``) the same three statements run one after the other.
     """
+    db = transaction.get_connection()  # the wrapper itself: the proxy costs per access
     posting_sql, posting_params = _insert_sql(Posting, [posting_row])
-    if connection.vendor == "postgresql":
+    if db.vendor == "postgresql":
         lines_sql, lines_params = _insert_sql(
             PostingLine, line_rows, fixed={"posting": "(SELECT id FROM new_posting)"}
         )
@@ -306,7 +310,7 @@ def _journal_write(
             parts.append(", (SELECT COUNT(*) FROM new_balances)")
 
         def execute() -> int:
-            with connection.cursor() as cursor:
+            with db.cursor() as cursor:
                 cursor.execute(" ".join(parts), params)
                 posting_id, *updated = cursor.fetchone()
             if balances and updated[0] != len(balances):  # pragma: no cover - rows are locked
@@ -326,7 +330,7 @@ def _journal_write(
                 raise DuplicatePosting() from exc
             raise
 
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         sql = f"{posting_sql} RETURNING id"  # SQLite >= 3.35 (Django 5.2 requires 3.31+)
         if idempotent:
             try:
