@@ -171,7 +171,7 @@ def cursor_at(account, depth: int) -> int:
     )
 
 
-def page_explain(account, before_id: int) -> list[str]:
+def page_explain(account, before_id: int | None) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of exactly the SQL ``statement_page`` sends."""
     from django.db import connection
 
@@ -251,6 +251,10 @@ def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT) -> dict:
         and "Sort" not in text
     )
     print(f"statement: deep page is an index range scan: {index_range_scan}")
+    small_plan = page_explain(small_account, small_cursor)
+    print(f"statement: EXPLAIN of the page {small_depth:,} deep in the {small:,} account:")
+    for line in small_plan:
+        print(f"    {line}")
     return {
         "movements": {"big": big, "small": small},
         "depth": {"big": big_depth, "small": small_depth},
@@ -261,5 +265,6 @@ def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT) -> dict:
         "ratio": ratio,
         "target": TARGET,
         "deep_page_plan": plan,
+        "small_deep_page_plan": small_plan,
         "deep_page_index_range_scan": index_range_scan,
     }
