@@ -1,0 +1,62 @@
+"""Keep bench/ from rotting: its set-up code runs here at a tiny size. No timings asserted."""
+
+import json
+import random
+from decimal import Decimal
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import common, ledger, statement
+from ledger.invariants import ledger_breaches
+from ledger.models import Account, Posting, PostingLine
+from ledger.selectors import statement_page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ledger_setup_funds_accounts_and_transfers_keep_the_invariants():
+    ids = ledger.accounts_setup(5, opening=Decimal("50.00"))
+    assert (
+        list(Account.objects.filter(pk__in=ids).values_list("balance", flat=True))
+        == [Decimal("50.00")] * 5
+    )
+    rng = random.Random(7)
+    outcomes = [ledger.transfer_once(ids, rng) for _ in range(30)]
+    # Amounts reach Bs 100 against Bs 50 balances, so both outcomes happen.
+    assert True in outcomes and False in outcomes
+    transfers = Posting.objects.filter(kind="transfer", lines__account_id__in=ids).distinct()
+    assert transfers.count() == outcomes.count(True)
+    assert sum(Account.objects.get(pk=pk).balance for pk in ids) == Decimal("250.00")
+    assert ledger_breaches() == []
+
+
+def test_statement_setup_writes_balanced_history_and_pages_walk_it():
+    big, small = statement.accounts_setup(big=300, small=120)
+    assert ledger_breaches() == []
+    assert PostingLine.objects.filter(account=big).count() == 300
+    newest = PostingLine.objects.filter(account=big).latest("pk")
+    assert big.balance == newest.balance_after > 0
+
+    cursor = statement.cursor_at(big, 200)
+    assert PostingLine.objects.filter(account=big, pk__gte=cursor).count() == 200
+    page = statement_page(account=big, before_id=cursor)
+    assert len(page.lines) == 50 and page.lines[0].pk < cursor and page.next_cursor
+    plan = statement.page_explain(big, cursor)
+    assert any("Limit" in line for line in plan)
+    assert statement_page(account=small).lines[0].balance_after == small.balance
+
+
+def test_results_merge_keeps_other_benchmarks(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results.json")
+    common.results_merge("ledger", {"ratio": 0.3})
+    common.results_merge("statement", {"ratio": 1.1})
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["ledger"]["ratio"] == 0.3 and data["statement"]["ratio"] == 1.1
+    assert data["ledger"]["machine"]["cpus"]
+
+
+def test_unknown_benchmark_is_refused_before_touching_anything(capsys):
+    assert bench_main.main(["nope"]) == 2
+    assert "usage" in capsys.readouterr().err
