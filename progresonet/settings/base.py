@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -180,6 +181,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay-due": {"task": "accounts.tasks.outbox_relay_due_task", "schedule": 30.0},
+    # Daily at 00:15 La Paz time; idempotent per date, so a re-run or a late run is harmless.
+    "loans-accrue-penalties": {
+        "task": "loans.tasks.accrue_penalties_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 EMAIL_HOST = env("EMAIL_HOST")
