@@ -46,7 +46,7 @@ MAX_TERM = 360
 MAX_RATE = Decimal("100")
 
 
-def _validate_terms(
+def loan_terms_validate(
     *,
     principal: Decimal,
     annual_rate: Decimal,
@@ -54,6 +54,7 @@ def _validate_terms(
     term: int,
     frequency: str,
 ) -> None:
+    """Raise :class:`~loans.exceptions.InvalidLoanTerms` unless the conditions are grantable."""
     for value in (principal, annual_rate, penalty_rate):
         if not isinstance(value, Decimal) or not value.is_finite():
             raise InvalidLoanTerms(_("Amounts and rates must be decimal numbers."))
@@ -91,7 +92,7 @@ def loan_create_and_disburse(
     or the demo); the posting is booked now, when the money actually moves in the ledger.
     Raises :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
     """
-    _validate_terms(
+    loan_terms_validate(
         principal=principal,
         annual_rate=annual_rate,
         penalty_rate=penalty_rate,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="ledger:dashboard", permanent=False)),
     path("", include("accounts.urls")),
     path("cuentas/", include("ledger.urls")),
+    path("prestamos/", include("loans.urls")),
     path("admin/", admin.site.urls),
 ]
 
