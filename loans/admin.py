@@ -178,8 +178,11 @@ class LoanAdmin(admin.ModelAdmin):
         obj._state.db = loan._state.db
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
+        # The read-only schedule is never saved from here: a full-row save of a stale
+        # instalment could undo a payment made meanwhile. Only the services write it; the
+        # attributes below are what the admin's change message reads.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def log_addition(self, request, obj, message):
         if not getattr(obj, "_refused", False):

@@ -106,8 +106,15 @@ class LoanSummary:
         return unpaid[0] if unpaid else None
 
     @property
+    def upcoming_line(self) -> ScheduleLine | None:
+        """The first unpaid instalment not yet overdue."""
+        return next((line for line in self.unpaid if not line.is_overdue), None)
+
+    @property
     def next_due_date(self) -> date | None:
-        line = self.next_line
+        """The date by which :attr:`amount_due` is to be paid: the next due date still ahead,
+        or the oldest overdue one when nothing is ahead."""
+        line = self.upcoming_line or self.next_line
         return line.instalment.due_date if line else None
 
     @property
@@ -129,7 +136,7 @@ class LoanSummary:
     @property
     def amount_due(self) -> Decimal:
         """What to pay by the next due date: everything overdue plus the next instalment."""
-        upcoming = next((line for line in self.unpaid if not line.is_overdue), None)
+        upcoming = self.upcoming_line
         return self.overdue_amount + (upcoming.due if upcoming else ZERO)
 
     @property

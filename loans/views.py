@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.audit import client_ip
 from ledger.models import Account
+from ledger.money import format_money
 
 from . import exports, selectors, services
 from .exceptions import LoanError, PaymentAlreadyProcessed
@@ -147,10 +148,9 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
         messages.error(request, _("You cannot pay from that account."))
         return redirect("loans:pay", loan_id=loan.pk)
     signed = {
-        "loan": loan.number,
-        "source_account": source.number,
-        "total": str(breakdown.total),
-        "currency": loan.currency,
+        _("Loan"): f"{loan.number} {loan.product_name}",
+        _("Source account"): source.number,
+        _("Amount"): format_money(breakdown.total, loan.currency),
     }
     form = SignatureForm(
         request.POST if request.method == "POST" else None,
@@ -160,7 +160,7 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
         if form.cleaned_data["idempotency_key"] != draft["key"]:
             form.add_error(None, _("This confirmation page has expired. Please start again."))
         elif not verify_payment_signature(request=request, form=form, summary=signed):
-            form.add_error("pin", _("The PIN is not correct."))
+            pass  # the hook put the reason on the form; show the page again
         else:
             try:
                 payment = services.loan_pay(

@@ -63,7 +63,7 @@ def test_loan_list_shows_next_due_date_and_amount_due(
     html = response.content.decode()
     assert response.status_code == 200
     assert "Mis préstamos" in html
-    assert "15/02/2026" in html  # next due date: instalment 1, overdue
+    assert "15/03/2026" in html  # next due date ahead: instalment 2 (instalment 1 is overdue)
     # Amount due: instalment 1 overdue with 10 days of penalty (889.80) + instalment 2 (888.49).
     assert "Bs 1.778,29" in html
     assert "Vencida" in html
@@ -168,6 +168,7 @@ def test_signature_goes_through_the_hook(logged_client, loan, monkeypatch):
 
     def refuse(*, request, form, summary):
         calls.append(summary)
+        form.add_error("pin", "El PIN no es correcto.")
         return False
 
     # The hook is the seam the lead wires to accounts.signing; here it refuses.
@@ -177,10 +178,9 @@ def test_signature_goes_through_the_hook(logged_client, loan, monkeypatch):
     assert "El PIN no es correcto." in done.content.decode()
     assert calls == [
         {
-            "loan": loan.number,
-            "source_account": loan.account.number,
-            "total": "888.49",
-            "currency": "BOB",
+            "Préstamo": f"{loan.number} Crédito de consumo",
+            "Cuenta origen": loan.account.number,
+            "Monto": "Bs 888,49",
         }
     ]
     assert not LoanPayment.objects.exists()
