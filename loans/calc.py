@@ -17,7 +17,9 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
   incremental (from the last day accrued to the new date, rounded half-up per increment), so
   running it again for the same day adds nothing.
 * **Application order.** A payment covers the oldest unpaid instalment first and, within an
-  instalment, penalty → interest → principal.
+  instalment, penalty → interest → principal. A partial amount larger than what is due runs on
+  into the next instalments in schedule order, their scheduled interest included; only the
+  early full payoff waives future interest.
 * **Early full payoff** pays everything already due, the interest of the running period pro rata
   by calendar days elapsed, and all outstanding principal; interest of later periods is waived.
 """

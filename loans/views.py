@@ -27,7 +27,7 @@ from ledger.money import format_money
 from . import exports, selectors, services
 from .exceptions import LoanError, PaymentAlreadyProcessed
 from .forms import PaymentForm
-from .models import LoanPayment
+from .models import Loan, LoanPayment
 from .signing import SignatureForm, verify_payment_signature
 
 DRAFT_KEY = "loan_payment_draft"
@@ -90,6 +90,9 @@ def _payment_form(request: HttpRequest, loan, data=None) -> PaymentForm:
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, loan_id: int) -> HttpResponse:
     loan = selectors.member_loan_get(member_id=request.user.member_id, loan_id=loan_id)
+    if loan.status != Loan.Status.ACTIVE:
+        messages.info(request, _("This loan is already paid off."))
+        return redirect("loans:detail", loan_id=loan.pk)
     if request.method == "POST":
         form = _payment_form(request, loan, request.POST)
         if form.is_valid():

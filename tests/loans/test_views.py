@@ -280,3 +280,6 @@ def test_partial_amount_and_payoff_through_views(logged_client, loan):
     loan.refresh_from_db()
     assert loan.status == "paid_off"
     assert ledger_breaches() == []
+    with on(date(2026, 2, 10)):
+        again = logged_client.get(reverse("loans:pay", args=[loan.pk]))
+    assert again["Location"] == reverse("loans:detail", args=[loan.pk])
