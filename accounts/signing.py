@@ -227,3 +227,10 @@ class SignatureForm(forms.Form):
         except SignatureError as exc:
             self.add_error(None, exc.message)
             return None
+
+
+class KeyedSignatureForm(SignatureForm):
+    """The "Firma" step carrying the flow's idempotency key (a hidden field), for flows whose
+    last step is this form: a double submit then finds the first result by its key."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -5,8 +5,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.signing import SignatureForm
-
 from . import rules
 from .models import Bank, ThirdPartyProduct
 
@@ -108,12 +106,6 @@ class OtherBankProductForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("document_number", exc)
         return data
-
-
-class BeneficiarySignatureForm(SignatureForm):
-    """The "Firma" step of accounts.signing, carrying the wizard's idempotency key."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class ProductEditForm(forms.Form):

@@ -19,11 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import client_ip
-from accounts.signing import signature_prepare
+from accounts.signing import KeyedSignatureForm, signature_prepare
 
 from . import rules, selectors, services
 from .forms import (
-    BeneficiarySignatureForm,
     KindForm,
     MemberProductForm,
     OtherBankProductForm,
@@ -254,7 +253,7 @@ def sign(request: HttpRequest) -> HttpResponse:
     )
     summary = _summary(wizard)
     if request.method == "POST":
-        form = BeneficiarySignatureForm(request.POST, user=request.user)
+        form = KeyedSignatureForm(request.POST, user=request.user)
         if form.is_valid():
             if form.cleaned_data["idempotency_key"] != wizard["key"]:
                 messages.error(request, _("Your registration expired. Please start again."))
@@ -291,9 +290,7 @@ def sign(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The product is registered."))
                 return redirect("beneficiaries:list")
     else:
-        form = BeneficiarySignatureForm(
-            initial={"idempotency_key": wizard["key"]}, user=request.user
-        )
+        form = KeyedSignatureForm(initial={"idempotency_key": wizard["key"]}, user=request.user)
         signature_prepare(user=request.user)
     return render(
         request, "beneficiaries/sign.html", {"form": form, "summary": summary, "back": back}

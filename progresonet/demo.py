@@ -58,6 +58,11 @@ STAFF_PERMISSIONS = [
     ("beneficiaries", "view_thirdpartyproduct"),
     ("accounts", "view_registrationrequest"),
     ("accounts", "approve_registrationrequest"),
+    ("loans", "view_loan"),
+    ("loans", "add_loan"),
+    ("loans", "change_loan"),
+    ("loans", "view_instalment"),
+    ("loans", "view_loanpayment"),
 ]
 
 
@@ -325,4 +330,38 @@ def demo_load() -> dict[str, int]:
                 created["accounts"] += 1
                 _history(account, acc.opening, rng)
     _beneficiaries(members)
+    _loans(members)
     return created
+
+
+# (document number, account number, product, principal, annual %, term, days ago disbursed).
+# mperez's loan was disbursed 40 days ago, so instalment 1 is ten days overdue; candina's
+# 20 days ago, so nothing is due yet.
+DEMO_LOANS = [
+    ("4871236", "1011000136", "Crédito de consumo", Decimal("12000.00"), Decimal("14"), 12, 40),
+    ("1020304025", "2011000671", "Crédito comercial", Decimal("20000.00"), Decimal("10"), 24, 20),
+]
+
+
+def _loans(members: dict[str, Member]) -> None:
+    """Disburse the demo loans through the loans service, once (looked up by product)."""
+    from loans.models import Loan
+    from loans.services import loan_create_and_disburse
+
+    for document, number, product, principal, rate, term, days_ago in DEMO_LOANS:
+        member = members[document]
+        if Loan.objects.filter(member=member, product_name=product).exists():
+            continue
+        account = Account.objects.get(number=number)
+        loan_create_and_disburse(
+            actor=None,
+            member=member,
+            account=account,
+            product_name=product,
+            currency=account.currency,
+            principal=principal,
+            annual_rate=rate,
+            term=term,
+            disbursement_date=timezone.localdate() - timedelta(days=days_ago),
+            penalty_rate=Decimal("6"),
+        )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cuentas/", include("ledger.urls")),
     path("transferencias/", include("transfers.urls")),
     path("administracion/productos-de-terceros/", include("beneficiaries.urls")),
+    path("prestamos/", include("loans.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -195,6 +196,11 @@ CELERY_BEAT_SCHEDULE = {
     "transfers-expire-pending": {
         "task": "transfers.tasks.transfers_expire_pending_task",
         "schedule": 600.0,
+    },
+    # Daily at 00:15 La Paz time; idempotent per date, so a re-run or a late run is harmless.
+    "loans-accrue-penalties": {
+        "task": "loans.tasks.accrue_penalties_task",
+        "schedule": crontab(hour=0, minute=15),
     },
 }
 

@@ -1,0 +1,225 @@
+"""Staff side of loans: granting (which disburses through the ledger) and the penalty rate.
+
+Adding a loan calls :func:`loans.services.loan_create_and_disburse`; once created, a loan's
+amounts and conditions are read-only (the schedule and the ledger depend on them) except the
+penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import client_ip
+from ledger.models import Account
+
+from . import services
+from .exceptions import LoanError
+from .models import Instalment, Loan, LoanPayment, PaymentAllocation
+
+
+class LoanAddForm(forms.ModelForm):
+    class Meta:
+        model = Loan
+        fields = [
+            "member",
+            "account",
+            "product_name",
+            "currency",
+            "principal",
+            "annual_rate",
+            "term",
+            "frequency",
+            "disbursement_date",
+            "penalty_rate",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(
+            kind=Account.Kind.MEMBER, status=Account.Status.OPEN
+        ).order_by("number")
+        self.fields["account"].help_text = _(
+            "An open account of the member, in the loan's currency: the principal is credited "
+            "to it and payments are taken from it by default."
+        )
+
+    def clean(self):
+        data = super().clean()
+        terms = ["principal", "annual_rate", "penalty_rate", "term", "frequency"]
+        if all(data.get(name) is not None for name in terms):
+            try:
+                services.loan_terms_validate(**{name: data[name] for name in terms})
+            except LoanError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        member, account = data.get("member"), data.get("account")
+        if member and account and not account.holder_links.filter(member=member).exists():
+            self.add_error("account", _("The account does not belong to this member."))
+        if account and data.get("currency") and account.currency != data["currency"]:
+            self.add_error("currency", _("The account currency does not match the loan currency."))
+        return data
+
+
+class InstalmentInline(admin.TabularInline):
+    model = Instalment
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "due_date",
+        "principal",
+        "interest",
+        "balance_after",
+        "status",
+        "principal_paid",
+        "interest_paid",
+        "interest_waived",
+        "penalty_accrued",
+        "penalty_paid",
+        "paid_on",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "member",
+        "currency",
+        "principal",
+        "annual_rate",
+        "term",
+        "disbursement_date",
+        "status",
+    ]
+    list_filter = ["status", "currency", "frequency"]
+    search_fields = ["member__document_number", "member__last_names", "member__business_name"]
+    autocomplete_fields = ["member"]
+    list_select_related = ["member"]
+    readonly_fields_after_creation = [
+        "member",
+        "account",
+        "product_name",
+        "currency",
+        "principal",
+        "annual_rate",
+        "term",
+        "frequency",
+        "disbursement_date",
+        "status",
+        "disbursement_posting",
+        "created_by",
+        "created_at",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = LoanAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return LoanAddForm.Meta.fields
+        return [*self.readonly_fields_after_creation, "penalty_rate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields_after_creation if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [InstalmentInline] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a disbursed loan is history in the ledger; it is paid off, not deleted
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if "penalty_rate" in form.changed_data:
+                new_rate = obj.penalty_rate
+                services.loan_penalty_rate_update(
+                    actor=request.user,
+                    loan=Loan.objects.get(pk=obj.pk),
+                    penalty_rate=new_rate,
+                    ip_address=client_ip(request),
+                )
+            return
+        data = form.cleaned_data
+        try:
+            loan = services.loan_create_and_disburse(
+                actor=request.user,
+                member=data["member"],
+                account=data["account"],
+                product_name=data["product_name"],
+                currency=data["currency"],
+                principal=data["principal"],
+                annual_rate=data["annual_rate"],
+                term=data["term"],
+                frequency=data["frequency"],
+                disbursement_date=data["disbursement_date"],
+                penalty_rate=data["penalty_rate"],
+                ip_address=client_ip(request),
+            )
+        except LoanError as exc:
+            # The form checked the same rules; a refusal here (e.g. the account was blocked in
+            # the meantime) wrote nothing: report it and send staff back to the form.
+            messages.error(request, exc.message)
+            obj._refused = True
+            return
+        # The admin continues with ``obj`` (log entry, redirect): make it the created loan.
+        obj.pk = loan.pk
+        obj.disbursement_posting = loan.disbursement_posting
+        obj._state.adding = False
+        obj._state.db = loan._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # The read-only schedule is never saved from here: a full-row save of a stale
+        # instalment could undo a payment made meanwhile. Only the services write it; the
+        # attributes below are what the admin's change message reads.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+
+class PaymentAllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    extra = 0
+    can_delete = False
+    fields = ["instalment", "penalty", "interest", "principal", "interest_waived"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoanPayment)
+class LoanPaymentAdmin(admin.ModelAdmin):
+    list_display = ["receipt_number", "loan", "paid_on", "kind", "total", "source_account"]
+    list_filter = ["kind", "paid_on"]
+    list_select_related = ["loan", "source_account"]
+    inlines = [PaymentAllocationInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

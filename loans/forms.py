@@ -1,0 +1,97 @@
+"""Forms of the payment flow: they shape the input; loans.selectors decides if it is valid."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Account
+from ledger.money import format_money
+
+from . import selectors
+from .exceptions import LoanError
+from .models import LoanPayment
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Payment type"),
+        choices=LoanPayment.Kind.choices,
+        initial=LoanPayment.Kind.INSTALMENTS,
+        widget=forms.RadioSelect,
+    )
+    instalments = forms.TypedMultipleChoiceField(
+        label=_("Instalments to pay"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Instalments are paid oldest first: you cannot skip an older one."),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Only for a partial amount."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source_account = forms.TypedChoiceField(label=_("Source account"), coerce=int)
+
+    def __init__(
+        self, *args, summary: selectors.LoanSummary, accounts: list[Account], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.summary = summary
+        self.accounts = {account.pk: account for account in accounts}
+        currency = summary.loan.currency
+        self.fields["instalments"].choices = [
+            (
+                line.instalment.pk,
+                _("Instalment %(number)s — due %(date)s — %(amount)s")
+                % {
+                    "number": line.instalment.number,
+                    "date": line.instalment.due_date.strftime("%d/%m/%Y"),
+                    "amount": format_money(line.due, currency),
+                },
+            )
+            for line in summary.unpaid
+        ]
+        self.fields["source_account"].choices = [
+            (
+                account.pk,
+                f"{account.masked_number} {account.get_product_type_display()} "
+                f"{format_money(account.balance, account.currency)}",
+            )
+            for account in accounts
+        ]
+        if summary.loan.account_id in self.accounts:
+            self.fields["source_account"].initial = summary.loan.account_id
+        if summary.unpaid:
+            self.fields["instalments"].initial = [summary.unpaid[0].instalment.pk]
+        self.breakdown = None
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind is None or self.errors:
+            return data
+        selection: dict = {}
+        if kind == LoanPayment.Kind.INSTALMENTS:
+            if not data.get("instalments"):
+                self.add_error("instalments", _("Choose at least one instalment."))
+                return data
+            selection["instalment_ids"] = data["instalments"]
+        elif kind == LoanPayment.Kind.AMOUNT:
+            if data.get("amount") is None:
+                self.add_error("amount", _("Enter the amount to pay."))
+                return data
+            selection["amount"] = data["amount"]
+        else:
+            selection["payoff"] = True
+        try:
+            self.breakdown = selectors.payment_breakdown(summary=self.summary, **selection)
+        except LoanError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        self.selection = selection
+        return data

@@ -1,0 +1,467 @@
+"""Writes of the loans app: disbursement, penalty accrual and payments.
+
+Lock order, everywhere: the loan row, then its instalments (by number), then — inside
+``ledger.services.posting_create`` — the ledger accounts by primary key. The nightly accrual
+and a member's payment on the same loan therefore queue instead of deadlocking.
+"""
+
+import logging
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.outbox import email_enqueue
+from ledger.exceptions import DuplicatePosting, LedgerError
+from ledger.models import Account, Posting
+from ledger.money import format_money
+from ledger.selectors import internal_account_get
+from ledger.services import Line, posting_create
+
+from . import calc, selectors
+from .exceptions import (
+    CurrencyMismatch,
+    InvalidLoanTerms,
+    LoanError,
+    PaymentAlreadyProcessed,
+    SourceAccountNotAllowed,
+)
+from .models import (
+    FREQUENCY_MONTHS,
+    Frequency,
+    Instalment,
+    InstalmentStatus,
+    Loan,
+    LoanPayment,
+    PaymentAllocation,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TERM = 360
+MAX_RATE = Decimal("100")
+
+
+def loan_terms_validate(
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    penalty_rate: Decimal,
+    term: int,
+    frequency: str,
+) -> None:
+    """Raise :class:`~loans.exceptions.InvalidLoanTerms` unless the conditions are grantable."""
+    for value in (principal, annual_rate, penalty_rate):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise InvalidLoanTerms(_("Amounts and rates must be decimal numbers."))
+    if principal <= 0 or principal != principal.quantize(Decimal("0.01")):
+        raise InvalidLoanTerms(_("The principal must be positive, in cents."))
+    if not (0 <= annual_rate <= MAX_RATE and 0 <= penalty_rate <= MAX_RATE):
+        raise InvalidLoanTerms(_("Rates must be between 0 and 100 percent a year."))
+    if not (isinstance(term, int) and 1 <= term <= MAX_TERM):
+        raise InvalidLoanTerms(_("The term must be between 1 and 360 instalments."))
+    if frequency not in FREQUENCY_MONTHS:
+        raise InvalidLoanTerms(_("Unknown payment frequency."))
+
+
+def loan_create_and_disburse(
+    *,
+    actor: object | None,
+    member,
+    account: Account,
+    product_name: str,
+    currency: str,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term: int,
+    disbursement_date: date,
+    penalty_rate: Decimal,
+    frequency: str = Frequency.MONTHLY,
+    ip_address: str | None = None,
+) -> Loan:
+    """Create a loan, its French-system schedule, and disburse it into the member's account.
+
+    Schedule: fixed instalment, 30/360 day count, interest rounded half-up to cents per row,
+    the last instalment absorbs the rounding residue (see :mod:`loans.calc`). The disbursement
+    is one ledger posting: ``LOAN_PORTFOLIO`` (debited; the cooperative's asset) → ``account``
+    (credited). ``disbursement_date`` may be in the past (loans migrated from the branch system
+    or the demo); the posting is booked now, when the money actually moves in the ledger.
+    Raises :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
+    """
+    loan_terms_validate(
+        principal=principal,
+        annual_rate=annual_rate,
+        penalty_rate=penalty_rate,
+        term=term,
+        frequency=frequency,
+    )
+    if currency != account.currency:
+        raise CurrencyMismatch()
+    if (
+        account.kind != Account.Kind.MEMBER
+        or account.status != Account.Status.OPEN
+        or not account.holder_links.filter(member=member).exists()
+    ):
+        raise SourceAccountNotAllowed(
+            _("The disbursement account must be an open account of the member.")
+        )
+    rows = calc.french_schedule(
+        principal=principal,
+        annual_rate=annual_rate,
+        term=term,
+        disbursement_date=disbursement_date,
+        months_per_period=FREQUENCY_MONTHS[frequency],
+    )
+    portfolio = internal_account_get(code="LOAN_PORTFOLIO", currency=currency)
+    with transaction.atomic():
+        try:
+            posting = posting_create(
+                kind=Posting.Kind.LOAN,
+                description=_("Loan disbursement: %(product)s") % {"product": product_name},
+                lines=[Line(account.pk, principal), Line(portfolio.pk, -principal)],
+                actor=actor,
+            )
+        except LedgerError as exc:
+            raise LoanError(exc.message) from exc
+        loan = Loan.objects.create(
+            member=member,
+            product_name=product_name,
+            currency=currency,
+            principal=principal,
+            annual_rate=annual_rate,
+            term=term,
+            disbursement_date=disbursement_date,
+            frequency=frequency,
+            penalty_rate=penalty_rate,
+            account=account,
+            disbursement_posting=posting,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        Instalment.objects.bulk_create(
+            Instalment(
+                loan=loan,
+                number=row.number,
+                due_date=row.due_date,
+                principal=row.principal,
+                interest=row.interest,
+                balance_after=row.balance_after,
+            )
+            for row in rows
+        )
+        audit_record(
+            actor=actor,
+            event="loan.disbursed",
+            subject=loan,
+            new={
+                "member": member.pk,
+                "account": account.number,
+                "currency": currency,
+                "principal": str(principal),
+                "annual_rate": str(annual_rate),
+                "penalty_rate": str(penalty_rate),
+                "term": term,
+                "disbursement_date": disbursement_date.isoformat(),
+            },
+            ip_address=ip_address,
+        )
+    return loan
+
+
+def loan_penalty_rate_update(
+    *, actor: object, loan: Loan, penalty_rate: Decimal, ip_address: str | None = None
+) -> Loan:
+    """Staff change the penalty rate. Penalty accrued so far stays; the new rate applies from
+    the day after the last accrual."""
+    if not isinstance(penalty_rate, Decimal) or not (0 <= penalty_rate <= MAX_RATE):
+        raise InvalidLoanTerms(_("Rates must be between 0 and 100 percent a year."))
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().get(pk=loan.pk)
+        old = locked.penalty_rate
+        if old == penalty_rate:
+            return locked
+        # Close the accrual at the old rate up to yesterday so the change is not retroactive.
+        _accrue_loan(loan=locked, as_of=timezone.localdate() - timedelta(days=1))
+        locked.penalty_rate = penalty_rate
+        locked.save(update_fields=["penalty_rate"])
+        audit_record(
+            actor=actor,
+            event="loan.penalty_rate_changed",
+            subject=locked,
+            old={"penalty_rate": str(old)},
+            new={"penalty_rate": str(penalty_rate)},
+            ip_address=ip_address,
+        )
+    return locked
+
+
+def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
+    """Accrue penalty and mark overdue on the loan's unpaid instalments due before ``as_of``.
+
+    The caller holds the loan's row lock. Returns all the loan's instalments, locked, in order.
+    """
+    instalments = list(Instalment.objects.select_for_update().filter(loan=loan).order_by("number"))
+    changed = []
+    for instalment in instalments:
+        if instalment.is_paid or instalment.due_date >= as_of:
+            continue
+        fields = []
+        if instalment.status != InstalmentStatus.OVERDUE:
+            instalment.transition_to(InstalmentStatus.OVERDUE)
+            fields.append("status")
+        start = calc.penalty_accrual_start(
+            due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
+        )
+        if as_of > start:
+            instalment.penalty_accrued += calc.penalty_increment(
+                unpaid_principal=instalment.principal_due,
+                annual_penalty_rate=loan.penalty_rate,
+                days=(as_of - start).days,
+            )
+            instalment.penalty_accrued_through = as_of
+            fields += ["penalty_accrued", "penalty_accrued_through"]
+        if fields:
+            instalment.save(update_fields=fields)
+            changed.append(instalment)
+    return instalments
+
+
+def loan_accrue_penalties(*, as_of: date, loan: Loan | None = None) -> int:
+    """Accrue penalty interest on every overdue instalment up to ``as_of`` (inclusive).
+
+    Idempotent for a date: each instalment remembers the last day accrued, so running it twice
+    for the same day (or for an earlier day) adds nothing. Each loan is its own transaction so
+    the nightly run never holds many locks at once. Returns how many loans were processed.
+    """
+    loan_ids = (
+        [loan.pk]
+        if loan is not None
+        else list(
+            Loan.objects.filter(
+                status=Loan.Status.ACTIVE,
+                instalments__due_date__lt=as_of,
+                instalments__status__in=[
+                    InstalmentStatus.PENDING,
+                    InstalmentStatus.PARTIALLY_PAID,
+                    InstalmentStatus.OVERDUE,
+                ],
+            )
+            .distinct()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    for loan_id in loan_ids:
+        with transaction.atomic():
+            locked = Loan.objects.select_for_update().get(pk=loan_id)
+            _accrue_loan(loan=locked, as_of=as_of)
+    return len(loan_ids)
+
+
+def _check_source_account(*, user, loan: Loan, source_account: Account) -> None:
+    allowed = selectors.payment_source_accounts(
+        member_id=getattr(user, "member_id", None), currency=source_account.currency
+    )
+    if source_account.pk not in {account.pk for account in allowed}:
+        raise SourceAccountNotAllowed()
+    if source_account.currency != loan.currency:
+        raise CurrencyMismatch()
+
+
+def loan_pay(
+    *,
+    user,
+    loan: Loan,
+    source_account: Account,
+    idempotency_key: str,
+    instalment_ids: Sequence[int] | None = None,
+    amount: Decimal | None = None,
+    payoff: bool = False,
+    ip_address: str | None = None,
+) -> LoanPayment:
+    """Pay a loan from one of the member's accounts, in one transaction and one posting.
+
+    Exactly one of: ``instalment_ids`` (the oldest unpaid instalments, paid in full),
+    ``amount`` (a partial amount applied oldest instalment first) or ``payoff`` (early full
+    payoff). Penalty is accrued to today first; the payment covers penalty → interest →
+    principal within each instalment. The posting debits ``source_account`` and credits
+    ``LOAN_PORTFOLIO`` (principal), ``INTEREST_INCOME`` (interest) and ``PENALTY_INCOME``
+    (penalty). A receipt email is queued in the outbox.
+
+    Raises :class:`~loans.exceptions.LoanError` with nothing written on any refusal; a repeated
+    ``idempotency_key`` raises :class:`~loans.exceptions.PaymentAlreadyProcessed` carrying the
+    payment made the first time.
+    """
+    if user.member_id is None or loan.member_id != user.member_id:
+        raise LoanError(_("The loan was not found."))
+    _check_source_account(user=user, loan=loan, source_account=source_account)
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            locked = Loan.objects.select_for_update().get(pk=loan.pk)
+            # Checked under the loan's lock, so a concurrent duplicate waits and then sees it.
+            existing = LoanPayment.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                if existing.loan_id != loan.pk:
+                    raise LoanError()
+                raise PaymentAlreadyProcessed(existing)
+            instalments = _accrue_loan(loan=locked, as_of=today)
+            summary = selectors.loan_summary(loan=locked, as_of=today, instalments=instalments)
+            breakdown = selectors.payment_breakdown(
+                summary=summary, instalment_ids=instalment_ids, amount=amount, payoff=payoff
+            )
+            payment = _post_payment(
+                user=user,
+                loan=locked,
+                instalments=instalments,
+                breakdown=breakdown,
+                source_account=source_account,
+                idempotency_key=idempotency_key,
+                kind=(
+                    LoanPayment.Kind.PAYOFF
+                    if payoff
+                    else LoanPayment.Kind.AMOUNT
+                    if amount is not None
+                    else LoanPayment.Kind.INSTALMENTS
+                ),
+                today=today,
+                outstanding_before=summary.outstanding_principal,
+                ip_address=ip_address,
+            )
+    except DuplicatePosting as exc:
+        # Lost a race the lock above should prevent; the first payment stands.
+        existing = LoanPayment.objects.filter(idempotency_key=idempotency_key).first()
+        raise PaymentAlreadyProcessed(existing) from exc
+    except IntegrityError as exc:
+        logger.error("loan payment refused by the database: %s", exc)
+        raise LoanError() from exc
+    except LedgerError as exc:
+        raise LoanError(exc.message) from exc
+    return payment
+
+
+def _post_payment(
+    *,
+    user,
+    loan: Loan,
+    instalments: list[Instalment],
+    breakdown: calc.Breakdown,
+    source_account: Account,
+    idempotency_key: str,
+    kind: str,
+    today: date,
+    outstanding_before: Decimal,
+    ip_address: str | None,
+) -> LoanPayment:
+    currency = loan.currency
+    credits = [
+        ("LOAN_PORTFOLIO", breakdown.principal, _("Loan principal")),
+        ("INTEREST_INCOME", breakdown.interest, _("Loan interest")),
+        ("PENALTY_INCOME", breakdown.penalty, _("Loan penalty interest")),
+    ]
+    description = _("Loan payment %(number)s") % {"number": loan.number}
+    lines = [Line(source_account.pk, -breakdown.total, description)]
+    for code, part, label in credits:
+        if part:
+            account = internal_account_get(code=code, currency=currency)
+            lines.append(Line(account.pk, part, f"{label} {loan.number}"))
+    posting = posting_create(
+        kind=Posting.Kind.LOAN,
+        description=description,
+        lines=lines,
+        actor=user,
+        idempotency_key=f"loan-pay:{idempotency_key}",
+    )
+    payment = LoanPayment.objects.create(
+        loan=loan,
+        kind=kind,
+        source_account=source_account,
+        posting=posting,
+        paid_by=user,
+        paid_on=today,
+        principal=breakdown.principal,
+        interest=breakdown.interest,
+        penalty=breakdown.penalty,
+        total=breakdown.total,
+        balance_after=outstanding_before - breakdown.principal,
+        idempotency_key=idempotency_key,
+    )
+    by_id = {instalment.pk: instalment for instalment in instalments}
+    allocations = []
+    for allocation in breakdown.allocations:
+        instalment = by_id[allocation.instalment_id]
+        instalment.penalty_paid += allocation.penalty
+        instalment.interest_paid += allocation.interest
+        instalment.interest_waived += allocation.interest_waived
+        instalment.principal_paid += allocation.principal
+        if (
+            instalment.principal_due == 0
+            and instalment.interest_due == 0
+            and not (instalment.penalty_due)
+        ):
+            instalment.transition_to(InstalmentStatus.PAID)
+            instalment.paid_on = today
+        elif instalment.status == InstalmentStatus.PENDING:
+            instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
+        instalment.save(
+            update_fields=[
+                "penalty_paid",
+                "interest_paid",
+                "interest_waived",
+                "principal_paid",
+                "status",
+                "paid_on",
+            ]
+        )
+        allocations.append(
+            PaymentAllocation(
+                payment=payment,
+                instalment=instalment,
+                principal=allocation.principal,
+                interest=allocation.interest,
+                penalty=allocation.penalty,
+                interest_waived=allocation.interest_waived,
+            )
+        )
+    PaymentAllocation.objects.bulk_create(allocations)
+    if all(instalment.status == InstalmentStatus.PAID for instalment in instalments):
+        loan.status = Loan.Status.PAID_OFF
+        loan.save(update_fields=["status"])
+    audit_record(
+        actor=user,
+        event="loan.paid",
+        subject=loan,
+        new={
+            "payment": payment.pk,
+            "kind": kind,
+            "source_account": source_account.number,
+            "principal": str(payment.principal),
+            "interest": str(payment.interest),
+            "penalty": str(payment.penalty),
+            "total": str(payment.total),
+            "instalments": [a.number for a in breakdown.allocations],
+        },
+        ip_address=ip_address,
+    )
+    recipient = loan.member.email or getattr(user, "email", "")
+    if recipient:
+        email_enqueue(
+            to=recipient,
+            subject=_("ProgresoNet: loan payment receipt %(number)s")
+            % {"number": payment.receipt_number},
+            template="loans/email/payment_receipt",
+            context={
+                "payment": payment,
+                "loan": loan,
+                "allocations": allocations,
+                "total": format_money(payment.total, currency),
+                "principal": format_money(payment.principal, currency),
+                "interest": format_money(payment.interest, currency),
+                "penalty": format_money(payment.penalty, currency),
+                "balance": format_money(payment.balance_after, currency),
+            },
+        )
+    return payment

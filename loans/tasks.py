@@ -1,0 +1,16 @@
+"""Celery tasks of the loans app."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def accrue_penalties_task() -> int:
+    """Daily (celery beat): accrue penalty interest on overdue instalments up to today.
+
+    Safe to run more than once a day or to re-run after a failure: accrual is idempotent per
+    date (see :func:`loans.services.loan_accrue_penalties`).
+    """
+    return services.loan_accrue_penalties(as_of=timezone.localdate())
