@@ -24,6 +24,8 @@ def test_compose_has_the_whole_stack_with_contract_variables():
             "EMAIL_PORT",
             "RECAPTCHA_PUBLIC_KEY",
             "RECAPTCHA_PRIVATE_KEY",
+            "DJANGO_PIN_PEPPER",
+            "REDIS_URL",
         ):
             assert variable in env, (name, variable)
     assert "gunicorn" in (ROOT / "Dockerfile").read_text()
