@@ -312,11 +312,14 @@ def _journal_write(
             try:
                 with transaction.atomic():
                     cursor.execute(sql, posting_params)
+                    # Fetch before the savepoint is released: SQLite refuses to release one
+                    # while the RETURNING statement is still open.
+                    (posting_id,) = cursor.fetchone()
             except IntegrityError as exc:
                 raise DuplicatePosting() from exc
         else:
             cursor.execute(sql, posting_params)
-        (posting_id,) = cursor.fetchone()
+            (posting_id,) = cursor.fetchone()
         lines_sql, lines_params = _insert_sql(
             PostingLine, [{"posting": posting_id, **row} for row in line_rows]
         )

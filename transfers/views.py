@@ -271,7 +271,7 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
                 ip_address=client_ip(request),
             )
         except TransferError as exc:
-            return self._stay(SignatureForm(user=request.user), exc.message)
+            return self._stay(signature_form, exc.message)
         done = request.session.get(COMPLETED_SESSION_KEY, {})
         done[key] = transfer.pk
         request.session[COMPLETED_SESSION_KEY] = dict(list(done.items())[-20:])
