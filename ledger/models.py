@@ -76,6 +76,7 @@ class Account(models.Model):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        permissions = [("post_cash", _("Can post cash deposits and withdrawals at the branch"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="internal") | models.Q(balance__gte=0),

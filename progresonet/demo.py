@@ -36,6 +36,7 @@ STAFF_PERMISSIONS = [
     ("accounts", "change_user"),
     ("accounts", "view_auditevent"),
     ("ledger", "view_account"),
+    ("ledger", "post_cash"),
     ("ledger", "view_holder"),
     ("ledger", "view_posting"),
     ("ledger", "view_postingline"),
