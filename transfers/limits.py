@@ -99,6 +99,24 @@ def member_limit_is_raise(*, member_id: int, transfer_type: str, amount_bob: Dec
     return current is None or amount_bob > current
 
 
+def member_limit_validate(*, transfer_type: str, amount_bob: Decimal) -> Decimal | None:
+    """Shape and range of a personal limit; returns the institutional limit (TransferError)."""
+    if transfer_type not in TransferType.values:
+        raise TransferError(_("Choose a valid transfer type."), field="transfer_type")
+    if not isinstance(amount_bob, Decimal) or not amount_bob.is_finite() or amount_bob < 0:
+        raise TransferError(_("Enter a valid amount."), field="amount_bob")
+    if not has_cents_only(amount_bob):
+        raise TransferError(_("The amount may have at most two decimals."), field="amount_bob")
+    institutional = institutional_limit(transfer_type=transfer_type)
+    if institutional is not None and amount_bob > institutional:
+        raise TransferError(
+            _("Your limit cannot be higher than the cooperative's limit (%(limit)s).")
+            % {"limit": format_money(institutional, "BOB")},
+            field="amount_bob",
+        )
+    return institutional
+
+
 def member_limit_set(
     *,
     user,
@@ -116,19 +134,7 @@ def member_limit_set(
     now = now or timezone.now()
     if user.member_id is None:
         raise TransferError(_("Only members can make transfers."))
-    if transfer_type not in TransferType.values:
-        raise TransferError(_("Choose a valid transfer type."), field="transfer_type")
-    if not isinstance(amount_bob, Decimal) or not amount_bob.is_finite() or amount_bob < 0:
-        raise TransferError(_("Enter a valid amount."), field="amount_bob")
-    if not has_cents_only(amount_bob):
-        raise TransferError(_("The amount may have at most two decimals."), field="amount_bob")
-    institutional = institutional_limit(transfer_type=transfer_type)
-    if institutional is not None and amount_bob > institutional:
-        raise TransferError(
-            _("Your limit cannot be higher than the cooperative's limit (%(limit)s).")
-            % {"limit": format_money(institutional, "BOB")},
-            field="amount_bob",
-        )
+    institutional = member_limit_validate(transfer_type=transfer_type, amount_bob=amount_bob)
     with transaction.atomic():
         row = (
             MemberDailyLimit.objects.select_for_update()

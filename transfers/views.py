@@ -29,7 +29,13 @@ from ledger.money import format_money
 from . import receipts, selectors
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, LimitForm, OwnDestinationForm, ProductDestinationForm, SourceForm
-from .limits import member_limit_is_raise, member_limit_set, member_limits_list, raise_delay
+from .limits import (
+    member_limit_is_raise,
+    member_limit_set,
+    member_limit_validate,
+    member_limits_list,
+    raise_delay,
+)
 from .models import TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
 from .services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
@@ -564,6 +570,16 @@ def limits_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "cancel" not in request.POST and form.is_valid():
         transfer_type = form.cleaned_data["transfer_type"]
         amount = form.cleaned_data["amount_bob"]
+        try:
+            # Refuse an out-of-range amount before asking for a PIN.
+            member_limit_validate(transfer_type=transfer_type, amount_bob=amount)
+        except TransferError as exc:
+            form.add_error("amount_bob", exc.message)
+            return render(
+                request,
+                "transfers/limits.html",
+                {"form": form, "rows": member_limits_list(member_id=user.member_id)},
+            )
         raising = member_limit_is_raise(
             member_id=user.member_id, transfer_type=transfer_type, amount_bob=amount
         )
