@@ -126,6 +126,9 @@ def test_third_party_to_a_registered_product(client, maria, silvia_account):
     assert transfer.destination_account == silvia_account
     silvia_account.refresh_from_db()
     assert silvia_account.balance == Decimal("300.00")
+    receipt = client.get(response["Location"]).content.decode()
+    assert f"Silvia F*** F*** {silvia_account.masked_number}" in receipt
+    assert "Ferrufino" not in receipt
     assert ledger_breaches() == []
 
 
@@ -383,3 +386,10 @@ def test_execute_refuses_a_closed_destination_account(maria, silvia_account):
             idempotency_key=uuid.uuid4().hex,
         )
     assert Transfer.objects.count() == 0
+
+
+def test_menu_links_the_wizards_and_my_transfers(client, maria):
+    body = client.get("/transferencias/").content.decode()
+    for href in (THIRD, OTHER, "/transferencias/entre-mis-cuentas/"):
+        assert f'href="{href}"' in body
+    assert 'href="/transferencias/">Mis transferencias<' in body
