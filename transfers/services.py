@@ -386,6 +386,19 @@ def transfer_execute(
         raise TransferError(exc.message) from exc
 
 
+def _destination_still_valid(*, transfer: Transfer) -> None:
+    """Before a joint-account transfer finally posts (maybe days after it was signed), the
+    registered product must still be live and a cooperative destination account still open."""
+    product = transfer.beneficiary
+    if product is not None and product.deleted_at is not None:
+        raise TransferError(
+            _("The registered product is no longer available. Choose another destination.")
+        )
+    account = transfer.destination_account
+    if account is not None and account.status != Account.Status.OPEN:
+        raise _invalid_destination()
+
+
 def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
     """A co-holder signs or declines a joint-account transfer; it posts when all have signed."""
 
@@ -422,6 +435,7 @@ def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | 
             transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
             transfer.save(update_fields=["status"])
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
+            _destination_still_valid(transfer=transfer)
             _post(transfer=transfer, actor=user)
         return transfer
 

@@ -393,3 +393,43 @@ def test_menu_links_the_wizards_and_my_transfers(client, maria):
     for href in (THIRD, OTHER, "/transferencias/entre-mis-cuentas/"):
         assert f'href="{href}"' in body
     assert 'href="/transferencias/">Mis transferencias<' in body
+
+
+def test_joint_transfer_to_a_product_deleted_before_the_last_signature(maria, silvia_account):
+    from ledger.models import Account
+    from transfers.exceptions import TransferError
+    from transfers.services import (
+        TransferOrder,
+        transfer_cosign,
+        transfer_execute,
+        transfer_prepare,
+    )
+
+    juan = make_user(member=make_member())
+    joint = make_account(
+        member=maria.member,
+        holder_mode=Account.HolderMode.CONJUNTA,
+        co_holders=(juan.member,),
+        balance="1000",
+    )
+    product = member_product(maria.member, silvia_account)
+    order = TransferOrder(
+        transfer_type="third_party",
+        source_account_id=joint.pk,
+        currency="BOB",
+        amount=Decimal("100"),
+        description="x",
+        beneficiary_id=product.pk,
+    )
+    quote = transfer_prepare(user=maria, order=order)
+    transfer = transfer_execute(
+        user=maria, order=order, expected_fingerprint=quote.fingerprint(), idempotency_key="j"
+    )
+    assert transfer.status == TransferStatus.PENDING_COSIGN
+    beneficiary_delete(product=product, actor=maria)
+    with pytest.raises(TransferError):
+        transfer_cosign(user=juan, transfer_id=transfer.pk, approve=True)
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.PENDING_COSIGN and transfer.posting is None
+    joint.refresh_from_db()
+    assert joint.balance == Decimal("1000.00")
