@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +32,20 @@ from .forms import (
 from .models import Bank, ThirdPartyProduct
 
 WIZARD_KEY = "beneficiary_wizard"
+NEXT_KEY = "beneficiary_next"
+
+
+def _safe_next(value: str | None) -> str | None:
+    """A relative path on this site to come back to (the transfer wizards), or None.
+
+    Only paths: no scheme, no host, no protocol-relative "//" and no backslashes (which some
+    browsers read as slashes), so the parameter can never send the member to another site.
+    """
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return None
+    return value
 
 
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,6 +96,12 @@ def add_kind(request: HttpRequest) -> HttpResponse:
             target = "member" if kind == ThirdPartyProduct.Kind.MEMBER else "other_bank"
             return redirect(f"beneficiaries:add_{target}")
     else:
+        # Remember (or forget) where to return after signing: set only from this entry page.
+        next_url = _safe_next(request.GET.get("next"))
+        if next_url:
+            request.session[NEXT_KEY] = next_url
+        else:
+            request.session.pop(NEXT_KEY, None)
         form = KindForm(initial={"kind": _wizard(request).get("kind")})
     return render(request, "beneficiaries/add_kind.html", {"form": form})
 
@@ -288,7 +309,8 @@ def sign(request: HttpRequest) -> HttpResponse:
                     return redirect(back)
                 request.session.pop(WIZARD_KEY, None)
                 messages.success(request, _("The product is registered."))
-                return redirect("beneficiaries:list")
+                next_url = _safe_next(request.session.pop(NEXT_KEY, None))
+                return redirect(next_url or "beneficiaries:list")
     else:
         form = KeyedSignatureForm(initial={"idempotency_key": wizard["key"]}, user=request.user)
         signature_prepare(user=request.user)

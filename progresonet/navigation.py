@@ -38,6 +38,7 @@ MAIN_MENU = (
             MenuItem(_("Between my accounts"), "transfers:own"),
             MenuItem(_("To a third-party account"), "transfers:third_party"),
             MenuItem(_("To other banks"), "transfers:other_bank"),
+            MenuItem(_("My transfers"), "transfers:list"),
         ),
     ),
     Menu(

@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from .models import DailyLimit, FeeBand, InterbankOrder, InterbankOrderEvent, Transfer
+from .models import (
+    DailyLimit,
+    FeeBand,
+    InterbankOrder,
+    InterbankOrderEvent,
+    MemberDailyLimit,
+    Transfer,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -97,6 +104,22 @@ class FeeBandAdmin(admin.ModelAdmin):
 @admin.register(DailyLimit)
 class DailyLimitAdmin(admin.ModelAdmin):
     list_display = ("transfer_type", "amount_bob")
+
+
+@admin.register(MemberDailyLimit)
+class MemberDailyLimitAdmin(ReadOnlyAdmin):
+    """Members set these themselves (with the PIN to raise); staff only read them."""
+
+    list_display = (
+        "member",
+        "transfer_type",
+        "amount_bob",
+        "pending_amount_bob",
+        "pending_effective_at",
+        "updated_at",
+    )
+    list_filter = ("transfer_type",)
+    search_fields = ("member__document_number",)
 
 
 class InterbankOrderEventInline(admin.TabularInline):

@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import rules
+from beneficiaries.models import ThirdPartyProduct
+from beneficiaries.selectors import products_list
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
@@ -73,3 +76,86 @@ class DataForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = {"BOB": _("Bolivianos (BOB)"), "USD": _("US dollars (USD)")}
         self.fields["currency"].choices = [(c, labels[c]) for c in currencies]
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    """Registered products as the guide's step-2 table lists them: type, holder, alias, masked
+    number, currency."""
+
+    def label_from_instance(self, product: ThirdPartyProduct) -> str:
+        return " — ".join(
+            [
+                product.get_product_type_display(),
+                product.holder_name,
+                product.alias,
+                product.masked_number,
+                product.currency,
+            ]
+        )
+
+
+class ProductDestinationForm(forms.Form):
+    """Paso 2 to third parties and other banks: "Producto registrado".
+
+    Third parties may instead type a cooperative account number ("Buscar" shows the masked
+    holder) and tick "registrar socio" to register it with an alias while transferring.
+    """
+
+    product = ProductChoiceField(
+        label=_("Registered product"),
+        queryset=ThirdPartyProduct.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, user, source: Account | None, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["product"].queryset = products_list(owner_id=user.member_id).filter(kind=kind)
+        if kind == ThirdPartyProduct.Kind.MEMBER:
+            self.fields["number"] = forms.CharField(
+                label=_("Account number"), max_length=20, required=False
+            )
+            self.fields["register"] = forms.BooleanField(
+                label=_("Register member"),
+                required=False,
+                help_text=_("Save this account in your third-party products."),
+            )
+            self.fields["alias"] = forms.CharField(
+                label=_("Alias"), max_length=rules.ALIAS_MAX, required=False
+            )
+        else:
+            self.fields["product"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if self.kind != ThirdPartyProduct.Kind.MEMBER or self.errors:
+            return data
+        product, number = data.get("product"), (data.get("number") or "").strip()
+        if product is None and not number:
+            raise forms.ValidationError(_("Choose a registered product or type an account number."))
+        if product is not None and number:
+            raise forms.ValidationError(
+                _("Choose a registered product or type an account number, not both.")
+            )
+        if number:
+            try:
+                data["number"] = rules.member_account_number_clean(number)
+            except forms.ValidationError as exc:
+                self.add_error("number", exc)
+            if data.get("register") and not (data.get("alias") or "").strip():
+                self.add_error("alias", _("Give the account an alias to register it."))
+        else:
+            data["register"] = False
+        return data
+
+
+class LimitForm(forms.Form):
+    """ "Configuración personal" → my own daily limit for one transfer type."""
+
+    transfer_type = forms.ChoiceField(label=_("Transfer type"), choices=TransferType.choices)
+    amount_bob = AmountField(
+        label=_("My daily limit (Bs)"),
+        help_text=_("Lowering applies at once; raising needs your PIN and applies later."),
+    )

@@ -71,6 +71,16 @@ class Transfer(models.Model):
     destination_bank = models.ForeignKey(
         "beneficiaries.Bank", on_delete=models.PROTECT, null=True, blank=True
     )
+    # The registered product the member chose (or registered while transferring), so receipts,
+    # the new-beneficiary safeguard and limits can relate transfers to it. Null for own
+    # accounts and for a typed, unregistered member account.
+    beneficiary = models.ForeignKey(
+        "beneficiaries.ThirdPartyProduct",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
     destination_number = models.CharField(_("destination number"), max_length=32, blank=True)
     destination_name = models.CharField(_("beneficiary name"), max_length=200, blank=True)
     destination_currency = models.CharField(
@@ -205,6 +215,42 @@ class DailyLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_transfer_type_display()}: Bs {self.amount_bob}"
+
+
+class MemberDailyLimit(models.Model):
+    """A member's own, lower daily limit for one transfer type ("Configuración personal").
+
+    ``amount_bob`` applies now. A raise is not applied at once: it waits in ``pending_amount_bob``
+    until ``pending_effective_at`` (``TRANSFER_LIMIT_RAISE_DELAY``), so a hijacked session cannot
+    lift the member's own brake and empty the account in the same minute. Lowering applies at
+    once and cancels any pending raise. The effective limit is never above the institutional one.
+    """
+
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="transfer_limits"
+    )
+    transfer_type = models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices
+    )
+    amount_bob = models.DecimalField(_("my daily limit (BOB equivalent)"), **MONEY)
+    pending_amount_bob = models.DecimalField(
+        _("requested new limit"), null=True, blank=True, **MONEY
+    )
+    pending_effective_at = models.DateTimeField(_("new limit applies from"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("member daily limit")
+        verbose_name_plural = _("member daily limits")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "transfer_type"], name="member_limit_unique"),
+            models.CheckConstraint(
+                condition=models.Q(amount_bob__gte=0), name="member_limit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.transfer_type}: Bs {self.amount_bob}"
 
 
 class InterbankOrder(models.Model):

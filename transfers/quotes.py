@@ -14,7 +14,13 @@ Conversion rules (official BCB rates, dated, from ``ledger.ExchangeRate``):
   one, converted to USD at the official *buy* rate (the conservative choice: a boliviano
   amount counts as more dollars), strictly above USD 1,000.00 require both declarations.
 * Daily limits are per member and transfer type, in BOB equivalent (USD at the buy rate), over
-  the current calendar day in La Paz.
+  the current calendar day in La Paz: the lower of the institutional limit and the member's
+  own (``transfers.limits``).
+* New-beneficiary safeguard (``beneficiaries.selectors.beneficiary_transfer_cap``): while a
+  registered product is younger than the cooling period, what was already credited to it since
+  its registration plus this transfer may not exceed the cap, in the product's currency. A
+  member account typed by number and not registered is treated as registered just now (the cap
+  over the last cooling period), or typing the number would bypass the safeguard.
 """
 
 import hashlib
@@ -22,16 +28,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.models import ThirdPartyProduct
+from beneficiaries.selectors import (
+    DEFAULT_COOLING_LIMIT,
+    beneficiary_transfer_cap,
+    beneficiary_transfer_cap_message,
+    cooling_period,
+)
 from ledger.models import Account, ExchangeRate
 from ledger.money import format_money, has_cents_only, quantize
 from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
-from .models import DailyLimit, FeeBand, Transfer, TransferStatus
+from .limits import effective_limit
+from .models import FeeBand, Transfer, TransferStatus
 
 REGULATORY_THRESHOLD_USD = Decimal("1000.00")
 REGULATORY_WINDOW = timedelta(days=5)
@@ -181,6 +196,61 @@ def today_bob_total(*, member_id: int, transfer_type: str, now: datetime) -> Dec
     return total or Decimal("0.00")
 
 
+def _credited_sum(**filters) -> Decimal:
+    total = Transfer.objects.filter(status__in=COUNTED_STATUSES, **filters).aggregate(
+        total=Sum("credit_amount")
+    )["total"]
+    return total or Decimal("0.00")
+
+
+def beneficiary_cap_check(
+    *,
+    member_id: int,
+    beneficiary: ThirdPartyProduct | None,
+    destination_account_id: int | None,
+    currency: str,
+    credit: Decimal,
+    now: datetime,
+) -> None:
+    """Refuse a transfer that would pass the new-beneficiary cap (see the module docstring)."""
+    if beneficiary is not None:
+        cap = beneficiary_transfer_cap(product=beneficiary, at=now)
+        if cap is None:
+            return
+        sent = _credited_sum(beneficiary=beneficiary, created_at__gte=beneficiary.created_at)
+        if sent + credit > cap:
+            message = beneficiary_transfer_cap_message(product=beneficiary, at=now)
+            raise TransferError(
+                _("%(why)s Already sent: %(sent)s.")
+                % {"why": message, "sent": format_money(sent, beneficiary.currency)},
+                field="amount",
+            )
+        return
+    if destination_account_id is None:
+        return
+    limits = getattr(settings, "BENEFICIARY_COOLING_LIMIT", DEFAULT_COOLING_LIMIT)
+    cap = Decimal(str(limits[currency]))
+    sent = _credited_sum(
+        member_id=member_id,
+        destination_account_id=destination_account_id,
+        created_at__gt=now - cooling_period(),
+    )
+    if sent + credit > cap:
+        raise TransferError(
+            _(
+                "This account is not among your registered products. For your security you "
+                "can send it at most %(cap)s within %(minutes)s minutes (already sent: "
+                "%(sent)s); register it and wait, or send less."
+            )
+            % {
+                "cap": format_money(cap, currency),
+                "minutes": int(cooling_period().total_seconds() // 60),
+                "sent": format_money(sent, currency),
+            },
+            field="amount",
+        )
+
+
 def quote_build(
     *,
     member_id: int,
@@ -191,8 +261,12 @@ def quote_build(
     currency: str,
     amount: Decimal,
     now: datetime | None = None,
+    beneficiary: ThirdPartyProduct | None = None,
+    destination_account_id: int | None = None,
 ) -> Quote:
-    """Price a transfer and check the amount, the balance and the daily limit.
+    """Price a transfer and check the amount, the balance, the daily limits and the
+    new-beneficiary cap. ``beneficiary`` is the registered product (third party or other bank);
+    ``destination_account_id`` a third party's account typed without a registered product.
 
     Raises :class:`TransferError` with a member-facing message on any refusal.
     """
@@ -217,21 +291,29 @@ def quote_build(
         )
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
     bob = bob_equivalent(amount=amount, currency=currency, on=on)
-    limit = DailyLimit.objects.filter(transfer_type=transfer_type).first()
+    limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
     if limit is not None:
         used = today_bob_total(member_id=member_id, transfer_type=transfer_type, now=now)
-        if used + bob > limit.amount_bob:
+        if used + bob > limit:
             raise TransferError(
                 _(
                     "The transfer exceeds your daily limit for this type of transfer "
                     "(%(limit)s; already used today: %(used)s)."
                 )
                 % {
-                    "limit": format_money(limit.amount_bob, "BOB"),
+                    "limit": format_money(limit, "BOB"),
                     "used": format_money(used, "BOB"),
                 },
                 field="amount",
             )
+    beneficiary_cap_check(
+        member_id=member_id,
+        beneficiary=beneficiary,
+        destination_account_id=destination_account_id,
+        currency=destination_currency,
+        credit=credit,
+        now=now,
+    )
     rolling = rolling_usd_total(member_id=member_id, now=now) + usd
     return Quote(
         transfer_type=transfer_type,

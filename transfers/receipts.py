@@ -18,6 +18,8 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
     source_currency = transfer.source_account.currency
     if transfer.destination_account_id:
         destination = transfer.destination_account.masked_number
+        if transfer.destination_name:  # a third party's masked holder name, never the full one
+            destination = f"{transfer.destination_name} {destination}"
     else:
         destination = (
             f"{transfer.destination_bank} — {transfer.destination_name} "

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
-from beneficiaries.models import Bank
+from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger import services as ledger
 from ledger.exceptions import LedgerError
 from ledger.models import Account, Posting
@@ -43,6 +43,9 @@ class TransferOrder:
     amount: Decimal
     description: str
     destination_account_id: int | None = None
+    # A registered product ("Producto registrado"): when set, the destination is read from it
+    # (never from the fields below), so a tampered post cannot redirect the money.
+    beneficiary_id: int | None = None
     bank_id: int | None = None
     destination_number: str = ""
     destination_name: str = ""
@@ -71,42 +74,122 @@ def _source(*, member_id: int, account_id: int) -> Account:
     return account
 
 
-def _destination(*, member_id: int, order: TransferOrder) -> tuple[str, str, Account | None]:
-    """(destination key, destination currency, in-cooperative account or None)."""
+@dataclass(frozen=True)
+class Destination:
+    key: str  # the account id, or "bank:<id>:<number>" for other banks
+    currency: str
+    account: Account | None = None
+    product: ThirdPartyProduct | None = None
+    bank: Bank | None = None
+    number: str = ""
+    name: str = ""
+
+
+def _invalid_destination() -> TransferError:
+    return TransferError(_("Choose a valid destination account."), field="destination")
+
+
+def _product(*, member_id: int, order: TransferOrder, kind: str) -> ThirdPartyProduct:
+    """The member's live product of ``kind``: re-checked at every step, execution included,
+    so a product deleted (or never the member's) in between refuses the transfer."""
+    product = (
+        ThirdPartyProduct.objects.filter(
+            pk=order.beneficiary_id, owner_id=member_id, kind=kind, deleted_at__isnull=True
+        )
+        .select_related("bank")
+        .first()
+    )
+    if product is None:
+        raise TransferError(
+            _("The registered product is no longer available. Choose another destination."),
+            field="destination",
+        )
+    return product
+
+
+def _third_party_account(*, member_id: int, account_id: int | None) -> Account:
+    account = (
+        Account.objects.filter(pk=account_id, kind=Account.Kind.MEMBER, status=Account.Status.OPEN)
+        .exclude(holder_links__member_id=member_id)
+        .first()
+        if account_id is not None
+        else None
+    )
+    if account is None:
+        raise _invalid_destination()
+    return account
+
+
+def _destination(*, member_id: int, order: TransferOrder) -> Destination:
     if order.transfer_type == TransferType.OTHER_BANK:
+        if order.beneficiary_id is not None:
+            product = _product(
+                member_id=member_id, order=order, kind=ThirdPartyProduct.Kind.OTHER_BANK
+            )
+            if not product.bank.is_active:
+                raise TransferError(
+                    _("The destination bank is not available at the moment."),
+                    field="destination",
+                )
+            return Destination(
+                key=f"bank:{product.bank_id}:{product.number}",
+                currency=product.currency,
+                product=product,
+                bank=product.bank,
+                number=product.number,
+                name=product.holder_name,
+            )
         bank = Bank.objects.filter(pk=order.bank_id, is_active=True).first()
         if (
             bank is None
             or not order.destination_number
-            or order.destination_currency
-            not in (
-                "BOB",
-                "USD",
-            )
+            or order.destination_currency not in ("BOB", "USD")
         ):
-            raise TransferError(_("Choose a valid destination account."), field="destination")
-        return f"bank:{bank.pk}:{order.destination_number}", order.destination_currency, None
-    if order.destination_account_id is None:
-        raise TransferError(_("Choose a valid destination account."), field="destination")
-    if order.transfer_type == TransferType.OWN:
-        account = (
-            member_accounts_list(member_id=member_id)
-            .filter(pk=order.destination_account_id, status=Account.Status.OPEN)
-            .first()
+            raise _invalid_destination()
+        return Destination(
+            key=f"bank:{bank.pk}:{order.destination_number}",
+            currency=order.destination_currency,
+            bank=bank,
+            number=order.destination_number,
+            name=order.destination_name,
         )
-    else:
-        account = (
-            Account.objects.filter(
-                pk=order.destination_account_id,
-                kind=Account.Kind.MEMBER,
-                status=Account.Status.OPEN,
+    if order.transfer_type == TransferType.THIRD_PARTY:
+        if order.beneficiary_id is not None:
+            product = _product(member_id=member_id, order=order, kind=ThirdPartyProduct.Kind.MEMBER)
+            account = _third_party_account(member_id=member_id, account_id=product.account_id)
+        else:
+            account = _third_party_account(
+                member_id=member_id, account_id=order.destination_account_id
             )
-            .exclude(holder_links__member_id=member_id)
-            .first()
+            # A typed number the member registered before still counts as that product.
+            product = ThirdPartyProduct.objects.filter(
+                owner_id=member_id, account=account, deleted_at__isnull=True
+            ).first()
+        if account.pk == order.source_account_id:
+            raise _invalid_destination()
+        return Destination(
+            key=str(account.pk),
+            currency=account.currency,
+            account=account,
+            product=product,
+            number=account.number,
+            name=product.holder_name if product else "",
         )
+    account = (
+        member_accounts_list(member_id=member_id)
+        .filter(pk=order.destination_account_id, status=Account.Status.OPEN)
+        .first()
+        if order.destination_account_id is not None
+        else None
+    )
     if account is None or account.pk == order.source_account_id:
-        raise TransferError(_("Choose a valid destination account."), field="destination")
-    return str(account.pk), account.currency, account
+        raise _invalid_destination()
+    return Destination(key=str(account.pk), currency=account.currency, account=account)
+
+
+def transfer_destination(*, user, order: TransferOrder) -> Destination:
+    """The checked destination of ``order`` (for the wizard's summary labels)."""
+    return _destination(member_id=user.member_id, order=order)
 
 
 def transfer_prepare(*, user, order: TransferOrder, now: datetime | None = None) -> Quote:
@@ -114,16 +197,22 @@ def transfer_prepare(*, user, order: TransferOrder, now: datetime | None = None)
     if user.member_id is None:
         raise TransferError(_("Only members can make transfers."))
     source = _source(member_id=user.member_id, account_id=order.source_account_id)
-    key, destination_currency, _account = _destination(member_id=user.member_id, order=order)
+    destination = _destination(member_id=user.member_id, order=order)
     quote = quote_build(
         member_id=user.member_id,
         transfer_type=order.transfer_type,
         source=source,
-        destination_key=key,
-        destination_currency=destination_currency,
+        destination_key=destination.key,
+        destination_currency=destination.currency,
         currency=order.currency,
         amount=order.amount,
         now=now,
+        beneficiary=destination.product,
+        destination_account_id=(
+            destination.account.pk
+            if destination.product is None and order.transfer_type == TransferType.THIRD_PARTY
+            else None
+        ),
     )
     if quote.exceeds_threshold and not (
         order.funds_origin.strip() and order.funds_destination.strip()
@@ -232,19 +321,18 @@ def transfer_execute(
             raise StaleQuote()
         source = Account.objects.get(pk=order.source_account_id)
         joint = source.holder_mode == Account.HolderMode.CONJUNTA
-        bank = Bank.objects.filter(pk=order.bank_id).first() if order.bank_id else None
+        destination = _destination(member_id=user.member_id, order=order)
         transfer = Transfer.objects.create(
             transfer_type=order.transfer_type,
             status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
             created_by=user,
             member_id=user.member_id,
             source_account=source,
-            destination_account_id=(
-                int(quote.destination_key) if quote.destination_key.isdigit() else None
-            ),
-            destination_bank=bank,
-            destination_number=order.destination_number,
-            destination_name=order.destination_name,
+            destination_account=destination.account,
+            beneficiary=destination.product,
+            destination_bank=destination.bank,
+            destination_number=destination.number if destination.bank else "",
+            destination_name=destination.name,
             destination_currency=quote.destination_currency,
             currency=quote.currency,
             amount=quote.amount,
@@ -298,6 +386,19 @@ def transfer_execute(
         raise TransferError(exc.message) from exc
 
 
+def _destination_still_valid(*, transfer: Transfer) -> None:
+    """Before a joint-account transfer finally posts (maybe days after it was signed), the
+    registered product must still be live and a cooperative destination account still open."""
+    product = transfer.beneficiary
+    if product is not None and product.deleted_at is not None:
+        raise TransferError(
+            _("The registered product is no longer available. Choose another destination.")
+        )
+    account = transfer.destination_account
+    if account is not None and account.status != Account.Status.OPEN:
+        raise _invalid_destination()
+
+
 def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
     """A co-holder signs or declines a joint-account transfer; it posts when all have signed."""
 
@@ -334,6 +435,7 @@ def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | 
             transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
             transfer.save(update_fields=["status"])
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
+            _destination_still_valid(transfer=transfer)
             _post(transfer=transfer, actor=user)
         return transfer
 

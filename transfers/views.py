@@ -3,10 +3,13 @@ rule lives in :mod:`transfers.services`; signing goes through :mod:`accounts.sig
 
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,11 +20,22 @@ from formtools.wizard.views import SessionWizardView
 
 from accounts.audit import client_ip
 from accounts.signing import SignatureForm, signature_prepare
+from beneficiaries import rules
+from beneficiaries.models import ThirdPartyProduct
+from beneficiaries.selectors import account_lookup, eligible_account_get
+from beneficiaries.services import beneficiary_member_check, beneficiary_register_member
 from ledger.money import format_money
 
 from . import receipts, selectors
 from .exceptions import StaleQuote, TransferError
-from .forms import DataForm, OwnDestinationForm, SourceForm
+from .forms import DataForm, LimitForm, OwnDestinationForm, ProductDestinationForm, SourceForm
+from .limits import (
+    member_limit_is_raise,
+    member_limit_set,
+    member_limit_validate,
+    member_limits_list,
+    raise_delay,
+)
 from .models import TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
 from .services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
@@ -238,6 +252,10 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             self.storage.reset()
         return response
 
+    def before_execute(self, order: TransferOrder) -> TransferOrder:
+        """Hook run after the PIN signature and before the transfer posts."""
+        return order
+
     def _stay(self, form, message: str) -> HttpResponse:
         self._keep_storage = True
         form.add_error(None, message)
@@ -263,6 +281,10 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             self._keep_storage = True
             return self.render(signature_form)
         try:
+            order = self.before_execute(order)
+        except ValidationError as exc:
+            return self._stay(SignatureForm(user=request.user), " ".join(exc.messages))
+        try:
             transfer = transfer_execute(
                 user=request.user,
                 order=order,
@@ -277,6 +299,180 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         request.session[COMPLETED_SESSION_KEY] = dict(list(done.items())[-20:])
         messages.success(request, _("The transfer was processed."))
         return redirect("transfers:receipt", pk=transfer.pk)
+
+
+class ProductTransferWizard(TransferWizard):
+    """Third parties and other banks: the destination is a registered product ("Producto
+    registrado"), or for third parties a typed account number.
+
+    "Registrar socio": when the member ticks it, the account is registered as a third-party
+    product (through :mod:`beneficiaries.services`) right after the PIN signature and before
+    the transfer posts. No second PIN is asked: the transfer's signature covers it, and the
+    signed summary says so ("Register as"). The new product then starts its cooling period,
+    so the new-beneficiary cap applies to this transfer too.
+    """
+
+    product_kind: str = ThirdPartyProduct.Kind.MEMBER
+    url_name: str = ""
+
+    def destination_kwargs(self) -> dict:
+        return {"user": self.request.user, "source": self.source(), "kind": self.product_kind}
+
+    def get(self, request, *args, **kwargs):
+        # Back from "Agregar una nueva cuenta": resume at step 2 with step 1 kept.
+        if request.GET.get("paso") == "destino" and self.storage.get_step_data("source"):
+            self.storage.current_step = "destination"
+            return self.render(self.get_form())
+        return super().get(request, *args, **kwargs)
+
+    def typed_account(self):
+        number = self.destination().get("number")
+        return eligible_account_get(number=number) if number else None
+
+    def destination_currency(self) -> str | None:
+        product = self.destination().get("product")
+        if product is not None:
+            return product.currency
+        account = self.typed_account()
+        return account.currency if account is not None else None
+
+    def destination_fields(self) -> dict:
+        product = self.destination().get("product")
+        if product is not None:
+            return {"beneficiary_id": product.pk}
+        account = self.typed_account()
+        return {"destination_account_id": account.pk if account else None}
+
+    def destination_label(self) -> str:
+        data = self.destination()
+        product = data.get("product")
+        if product is not None:
+            return f"{product.alias} — {product.holder_name} {product.masked_number}"
+        lookup = self.storage.extra_data.get("lookup") or {}
+        number = data.get("number") or ""
+        return f"{lookup.get('name', '')} X000X-{number[-3:]}".strip()
+
+    def summary(self, quote: Quote, order: TransferOrder) -> dict[str, str]:
+        rows = super().summary(quote, order)
+        product = self.destination().get("product")
+        if product is not None and product.bank_id:
+            rows[_("Bank")] = product.bank.name
+        data = self.destination()
+        if data.get("register"):
+            rows[_("Register as")] = data["alias"]
+        return rows
+
+    def confirmation_context(self) -> dict:
+        context = super().confirmation_context()
+        product = self.destination().get("product")
+        context["bank_name"] = product.bank.name if product is not None and product.bank_id else ""
+        data = self.destination()
+        context["register_alias"] = data.get("alias") if data.get("register") else ""
+        return context
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        if self.steps.current == "destination":
+            context.update(
+                lookup_enabled=self.product_kind == ThirdPartyProduct.Kind.MEMBER,
+                lookup_message=getattr(self, "lookup_message", ""),
+                add_product_url=(
+                    reverse("beneficiaries:add")
+                    + "?"
+                    + urlencode({"next": reverse(self.url_name) + "?paso=destino"})
+                ),
+            )
+        return context
+
+    def _lookup(self, number: str):
+        """ "Buscar" through the beneficiaries' rate-limited, audited lookup."""
+        result = account_lookup(
+            number=number,
+            member=self.request.user.member,
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
+        )
+        extra = self.storage.extra_data
+        extra["lookup"] = {"number": number, "name": result.masked_name} if result.found else None
+        self.storage.extra_data = extra
+        return result
+
+    def post(self, *args, **kwargs):
+        request = self.request
+        if (
+            "lookup" in request.POST
+            and self.product_kind == ThirdPartyProduct.Kind.MEMBER
+            and self.storage.current_step == "destination"
+        ):
+            form = self.get_form(data=request.POST)
+            try:
+                number = rules.member_account_number_clean(request.POST.get("destination-number"))
+            except ValidationError as exc:
+                self.lookup_message = exc.messages[0]
+            else:
+                self.lookup_message = self._lookup(number).message
+            return self.render(form)
+        return super().post(*args, **kwargs)
+
+    def process_step(self, form):
+        if self.steps.current == "destination" and form.cleaned_data.get("number"):
+            number = form.cleaned_data["number"]
+            lookup = self.storage.extra_data.get("lookup") or {}
+            if lookup.get("number") != number:
+                # "Siguiente" without "Buscar" still goes through the counted lookup, so the
+                # rate limit cannot be bypassed by skipping the button.
+                result = self._lookup(number)
+                if not result.found:
+                    form.add_error("number", result.message)
+                    raise _StayOnStep(form)
+            if form.cleaned_data.get("register"):
+                try:
+                    beneficiary_member_check(
+                        owner=self.request.user.member,
+                        number=number,
+                        alias=form.cleaned_data["alias"],
+                    )
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                    raise _StayOnStep(form) from exc
+        return super().process_step(form)
+
+    def before_execute(self, order: TransferOrder) -> TransferOrder:
+        data = self.destination()
+        if not data.get("register"):
+            return order
+        key = self.storage.extra_data["key"]
+        product = beneficiary_register_member(
+            owner=self.request.user.member,
+            actor=self.request.user,
+            number=data["number"],
+            alias=data["alias"],
+            idempotency_key=f"{key}-register",
+            ip_address=client_ip(self.request),
+        )
+        return replace(order, beneficiary_id=product.pk, destination_account_id=None)
+
+
+class ThirdPartyTransferWizard(ProductTransferWizard):
+    transfer_type = TransferType.THIRD_PARTY
+    product_kind = ThirdPartyProduct.Kind.MEMBER
+    url_name = "transfers:third_party"
+    form_list = TransferWizard.steps_with(ProductDestinationForm)
+
+
+class OtherBankTransferWizard(ProductTransferWizard):
+    transfer_type = TransferType.OTHER_BANK
+    product_kind = ThirdPartyProduct.Kind.OTHER_BANK
+    url_name = "transfers:other_bank"
+    form_list = TransferWizard.steps_with(ProductDestinationForm)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 class _StayOnStep(Exception):
@@ -360,3 +556,74 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         signature_prepare(user=request.user)
     return render(request, "transfers/cosign.html", {"transfer": transfer, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def limits_view(request: HttpRequest) -> HttpResponse:
+    """The member's own daily limits; a raise asks for the PIN (see transfers.limits)."""
+    user = request.user
+    if user.member_id is None:
+        raise Http404
+    form = LimitForm(request.POST or None)
+    signature = None
+    if request.method == "POST" and "cancel" not in request.POST and form.is_valid():
+        transfer_type = form.cleaned_data["transfer_type"]
+        amount = form.cleaned_data["amount_bob"]
+        try:
+            # Refuse an out-of-range amount before asking for a PIN.
+            member_limit_validate(transfer_type=transfer_type, amount_bob=amount)
+        except TransferError as exc:
+            form.add_error("amount_bob", exc.message)
+            return render(
+                request,
+                "transfers/limits.html",
+                {"form": form, "rows": member_limits_list(member_id=user.member_id)},
+            )
+        raising = member_limit_is_raise(
+            member_id=user.member_id, transfer_type=transfer_type, amount_bob=amount
+        )
+        signed = False
+        if raising:
+            if "pin" not in request.POST:
+                signature = SignatureForm(user=user)
+                signature_prepare(user=user)
+            else:
+                signature = SignatureForm(request.POST, user=user)
+                summary = {
+                    _("Transfer type"): str(TransferType(transfer_type).label),
+                    _("My daily limit (Bs)"): format_money(amount, "BOB"),
+                }
+                signed = signature.is_valid() and (
+                    signature.sign(summary=summary, ip_address=client_ip(request)) is not None
+                )
+        if not raising or signed:
+            try:
+                member_limit_set(
+                    user=user,
+                    transfer_type=transfer_type,
+                    amount_bob=amount,
+                    signed=signed,
+                    ip_address=client_ip(request),
+                )
+            except TransferError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                signature = None
+            else:
+                messages.success(
+                    request,
+                    _("Your new limit will apply in %(hours)s hours.")
+                    % {"hours": int(raise_delay().total_seconds() // 3600)}
+                    if raising
+                    else _("Your new limit applies now."),
+                )
+                return redirect("transfers:limits")
+    return render(
+        request,
+        "transfers/limits.html",
+        {
+            "form": form,
+            "signature": signature,
+            "rows": member_limits_list(member_id=user.member_id),
+        },
+    )

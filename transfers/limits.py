@@ -1,0 +1,194 @@
+"""Daily limits: the institutional one (staff, ``DailyLimit``) and the member's own lower one
+(``MemberDailyLimit``, "Configuración personal").
+
+Lowering a personal limit takes effect at once. Raising it (the view asks for the PIN first)
+only takes effect after ``TRANSFER_LIMIT_RAISE_DELAY`` (default 24 hours): the delay is the
+point of a personal brake, since whoever holds a stolen session should not be able to release
+it and spend in the same minute. Every change is audited and emailed through the outbox.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.outbox import email_enqueue
+from ledger.money import format_money, has_cents_only
+
+from .exceptions import TransferError
+from .models import DailyLimit, MemberDailyLimit, TransferType
+
+
+def raise_delay() -> timedelta:
+    return getattr(settings, "TRANSFER_LIMIT_RAISE_DELAY", timedelta(hours=24))
+
+
+def institutional_limit(*, transfer_type: str) -> Decimal | None:
+    limit = DailyLimit.objects.filter(transfer_type=transfer_type).first()
+    return limit.amount_bob if limit is not None else None
+
+
+def _personal_now(row: MemberDailyLimit | None, now: datetime) -> Decimal | None:
+    """The member's limit in force at ``now``: a pending raise counts once its time came."""
+    if row is None:
+        return None
+    if row.pending_amount_bob is not None and row.pending_effective_at <= now:
+        return row.pending_amount_bob
+    return row.amount_bob
+
+
+def effective_limit(*, member_id: int, transfer_type: str, now: datetime) -> Decimal | None:
+    """The lower of the institutional and the member's own limit (None: no limit at all)."""
+    institutional = institutional_limit(transfer_type=transfer_type)
+    row = MemberDailyLimit.objects.filter(member_id=member_id, transfer_type=transfer_type).first()
+    personal = _personal_now(row, now)
+    candidates = [x for x in (institutional, personal) if x is not None]
+    return min(candidates) if candidates else None
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    transfer_type: str
+    label: str
+    institutional: Decimal | None
+    current: Decimal | None
+    pending: Decimal | None
+    pending_at: datetime | None
+
+
+def member_limits_list(*, member_id: int, now: datetime | None = None) -> list[LimitRow]:
+    """One row per transfer type for the settings page."""
+    now = now or timezone.now()
+    rows = {r.transfer_type: r for r in MemberDailyLimit.objects.filter(member_id=member_id)}
+    result = []
+    for transfer_type in TransferType:
+        institutional = institutional_limit(transfer_type=transfer_type)
+        row = rows.get(transfer_type)
+        personal = _personal_now(row, now)
+        pending_open = (
+            row is not None
+            and row.pending_amount_bob is not None
+            and row.pending_effective_at > now
+        )
+        current = (
+            min(x for x in (institutional, personal) if x is not None)
+            if (institutional is not None or personal is not None)
+            else None
+        )
+        result.append(
+            LimitRow(
+                transfer_type=transfer_type,
+                label=str(transfer_type.label),
+                institutional=institutional,
+                current=current,
+                pending=row.pending_amount_bob if pending_open else None,
+                pending_at=row.pending_effective_at if pending_open else None,
+            )
+        )
+    return result
+
+
+def member_limit_is_raise(*, member_id: int, transfer_type: str, amount_bob: Decimal) -> bool:
+    """Would ``amount_bob`` raise the member's limit in force now? (Then the PIN is needed.)"""
+    current = effective_limit(member_id=member_id, transfer_type=transfer_type, now=timezone.now())
+    return current is None or amount_bob > current
+
+
+def member_limit_validate(*, transfer_type: str, amount_bob: Decimal) -> Decimal | None:
+    """Shape and range of a personal limit; returns the institutional limit (TransferError)."""
+    if transfer_type not in TransferType.values:
+        raise TransferError(_("Choose a valid transfer type."), field="transfer_type")
+    if not isinstance(amount_bob, Decimal) or not amount_bob.is_finite() or amount_bob < 0:
+        raise TransferError(_("Enter a valid amount."), field="amount_bob")
+    if not has_cents_only(amount_bob):
+        raise TransferError(_("The amount may have at most two decimals."), field="amount_bob")
+    institutional = institutional_limit(transfer_type=transfer_type)
+    if institutional is not None and amount_bob > institutional:
+        raise TransferError(
+            _("Your limit cannot be higher than the cooperative's limit (%(limit)s).")
+            % {"limit": format_money(institutional, "BOB")},
+            field="amount_bob",
+        )
+    return institutional
+
+
+def member_limit_set(
+    *,
+    user,
+    transfer_type: str,
+    amount_bob: Decimal,
+    signed: bool = False,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> MemberDailyLimit:
+    """Set the member's own daily limit for ``transfer_type`` (BOB equivalent).
+
+    ``signed`` says the caller verified the member's PIN for this change; a raise without it
+    is refused. Lowering applies now and cancels a pending raise; raising is scheduled.
+    """
+    now = now or timezone.now()
+    if user.member_id is None:
+        raise TransferError(_("Only members can make transfers."))
+    institutional = member_limit_validate(transfer_type=transfer_type, amount_bob=amount_bob)
+    with transaction.atomic():
+        row = (
+            MemberDailyLimit.objects.select_for_update()
+            .filter(member_id=user.member_id, transfer_type=transfer_type)
+            .first()
+        )
+        current = _personal_now(row, now)
+        if current is None:
+            current = institutional
+        old = {
+            "amount_bob": str(row.amount_bob) if row else None,
+            "pending_amount_bob": (
+                str(row.pending_amount_bob) if row and row.pending_amount_bob else None
+            ),
+        }
+        if row is None:
+            row = MemberDailyLimit(member_id=user.member_id, transfer_type=transfer_type)
+        raising = current is not None and amount_bob > current
+        if raising:
+            if not signed:
+                raise TransferError(_("Raising a limit needs your PIN."))
+            # The lower limit stays in force until the delay passes.
+            row.amount_bob = current
+            row.pending_amount_bob = amount_bob
+            row.pending_effective_at = now + raise_delay()
+        else:
+            row.amount_bob = amount_bob
+            row.pending_amount_bob = None
+            row.pending_effective_at = None
+        row.save()
+        audit_record(
+            actor=user,
+            event="transfer.limit_raise_requested" if raising else "transfer.limit_lowered",
+            subject=user.member,
+            old=old,
+            new={
+                "transfer_type": transfer_type,
+                "amount_bob": str(row.amount_bob),
+                "pending_amount_bob": str(row.pending_amount_bob) if raising else None,
+                "effective_at": row.pending_effective_at.isoformat() if raising else None,
+            },
+            ip_address=ip_address,
+        )
+        email = user.email or user.member.email
+        if email:
+            email_enqueue(
+                to=email,
+                subject=_("ProgresoNet: your daily transfer limit changed"),
+                template="transfers/email/limit_changed",
+                context={
+                    "limit": row,
+                    "label": str(TransferType(transfer_type).label),
+                    "raising": raising,
+                    "amount": amount_bob,
+                },
+            )
+    return row
