@@ -210,3 +210,13 @@ def test_receipt_pdf(client, maria):
     pdf = client.get(f"/transferencias/comprobante/{transfer.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_radio_groups_are_fieldsets_named_by_a_legend(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    make_account(member=maria.member)
+    client.get(URL)
+    page = _step(client, "source", {"transfer_type": "own", "source_account": source.pk})
+    body = page.content.decode()
+    assert 'for=""' not in body
+    assert "<legend>" in body and "Cuenta destino" in body
