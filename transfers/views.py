@@ -271,7 +271,9 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
                 ip_address=client_ip(request),
             )
         except TransferError as exc:
-            return self._stay(SignatureForm(user=request.user), exc.message)
+            # The bound form: an unbound one has no cleaned_data, so add_error() on it raised
+            # (a 500 when a concurrent transfer emptied the account between quote and post).
+            return self._stay(signature_form, exc.message)
         done = request.session.get(COMPLETED_SESSION_KEY, {})
         done[key] = transfer.pk
         request.session[COMPLETED_SESSION_KEY] = dict(list(done.items())[-20:])
