@@ -331,6 +331,18 @@ class Member:
         return self.step("confirm", {"pin": PIN}, extra={"idempotency_key": key}, **kw)
 
 
+def refusal_reason(body: str) -> str:
+    """Why a transfer was refused, from the Spanish message the member was shown."""
+    for needle, reason in (
+        ("saldo suficiente", "insufficient balance"),
+        ("cambiaron", "stale quote (balance or rate changed since the summary)"),
+        ("No se pudo procesar", "request could not be processed"),
+    ):
+        if needle in body:
+            return reason
+    return "other"
+
+
 def receipt_id(response: Response) -> int | None:
     match = _RECEIPT.match(response.location) if response.status == 302 else None
     return int(match.group(1)) if match else None
@@ -361,6 +373,7 @@ class BankResult:
     read_mismatches: int = 0
     transport_errors: int = 0
     statuses: Counter = field(default_factory=Counter)
+    refusals: Counter = field(default_factory=Counter)
     confirm_seconds: list[float] = field(default_factory=list)
     read_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -381,6 +394,7 @@ class BankResult:
             "responses_5xx": self.server_errors,
             "transport_errors": self.transport_errors,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "refusal_reasons": dict(self.refusals),
             "seconds": round(self.seconds, 1),
             "transfers_per_second": round(self.succeeded / self.seconds, 1) if self.seconds else 0,
             "confirm_p50_ms": ms(percentile(self.confirm_seconds, 50)),
@@ -429,11 +443,13 @@ def bank_workload(
             # Two clients of one member often pick the same pair in opposite directions.
             source, destination = rng.sample(accounts, 2)
             amount = Decimal(rng.randint(1, int(initial * 40))) / 100  # up to 40 % of a start
-            outcome, confirm = "refused", None
+            outcome, confirm, reason = "refused", None, ""
             try:
-                _, key = client.walk_to_confirm(source, destination, amount)
+                data, key = client.walk_to_confirm(source, destination, amount)
+                reason = "data step: " + refusal_reason(data.body)
                 if key:
                     confirm = client.confirm(key)
+                    reason = "signature step: " + refusal_reason(confirm.body)
                     if receipt_id(confirm) is not None:
                         outcome = "ok"
                     elif confirm.status >= 500:
@@ -451,6 +467,7 @@ def bank_workload(
                     result.succeeded += 1
                 elif outcome == "refused":
                     result.refused += 1
+                    result.refusals[reason] += 1
                 elif outcome == "transport":
                     result.transport_errors += 1
                 if confirm is not None:
