@@ -319,8 +319,10 @@ class Member:
                 "amount": f"{amount:.2f}".replace(".", ","),
                 "description": "Prueba de carga",
                 "notify_email": "",
-                "funds_origin": "",
-                "funds_destination": "",
+                # Always declared: the workload's members pass the regulatory 5-day USD 1000
+                # threshold within seconds, after which the declaration is required.
+                "funds_origin": "Ahorro propio",
+                "funds_destination": "Ahorro en otra cuenta",
             },
             server=servers[3],
         )
@@ -337,6 +339,8 @@ def refusal_reason(body: str) -> str:
         ("saldo suficiente", "insufficient balance"),
         ("cambiaron", "stale quote (balance or rate changed since the summary)"),
         ("No se pudo procesar", "request could not be processed"),
+        ("origen y el destino de fondos", "declaration of funds missing"),
+        ("límite", "daily limit"),
     ):
         if needle in body:
             return reason
