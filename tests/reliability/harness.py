@@ -16,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -83,6 +84,94 @@ def members_setup(db_url: str, groups: list[dict]) -> dict[str, list[dict]]:
     """Migrate the database and create each group's members; see ``dbtool.setup``."""
     full = [{"password": PASSWORD, "pin": PIN, **group} for group in groups]
     return dbtool(db_url, "setup", json.dumps(full))
+
+
+# --- a PostgreSQL of our own, to stop and start -------------------------------------------------
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on a free port that a fault scenario may stop and start
+    (the shared server of ``scripts/services.py`` also serves pytest's own database, so it is
+    never the one restarted). As root, it runs as the ``postgres`` user."""
+
+    def __init__(self) -> None:
+        import pwd
+
+        self.bindir = os.environ.get("PG_BINDIR") or os.path.dirname(shutil.which("pg_ctl") or "")
+        if not os.path.exists(os.path.join(self.bindir, "initdb")):
+            raise RuntimeError("PG_BINDIR not set: run through scripts/services.py")
+        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self.root = tempfile.mkdtemp(prefix="pg-fault-")
+        self.datadir = os.path.join(self.root, "data")
+        os.makedirs(self.datadir)
+        if self.user is not None:
+            os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+            os.chown(self.datadir, self.user.pw_uid, self.user.pw_gid)
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self._log = open(os.path.join(self.root, "pg.log"), "ab")  # noqa: SIM115 - closed in cleanup
+        initdb = self._run(
+            [f"{self.bindir}/initdb", "-D", self.datadir, "-U", "postgres", "-A", "trust",
+             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+        )  # fmt: skip
+        if initdb.wait() != 0:
+            raise RuntimeError(f"initdb failed, see {self.root}/pg.log")
+        self.start()
+
+    def _run(self, argv: list[str]) -> subprocess.Popen:
+        kwargs: dict = {"stdout": self._log, "stderr": subprocess.STDOUT, "cwd": self.root}
+        if self.user is not None:
+            kwargs.update(user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[])
+        return subprocess.Popen(argv, **kwargs)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def accepting(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.5):
+            return True
+        return False
+
+    def start(self) -> None:
+        self.process = self._run(
+            [f"{self.bindir}/postgres", "-D", self.datadir, "-c", f"port={self.port}",
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
+             "-c", "fsync=off", "-c", "max_connections=100"]
+        )  # fmt: skip
+        wait_until(self.accepting, "the fault PostgreSQL to accept connections")
+        import psycopg
+
+        def ready() -> bool:
+            with contextlib.suppress(psycopg.OperationalError), psycopg.connect(self.url):
+                return True
+            return False
+
+        wait_until(ready, "the fault PostgreSQL to accept logins")
+
+    def stop(self) -> None:
+        """Fast shutdown: open transactions are rolled back, clients are disconnected."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        self._log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def database_create(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
 
 
 # --- gunicorn --------------------------------------------------------------------------------
@@ -268,6 +357,9 @@ class Member:
         finally:
             conn.close()
         self.statuses[response.status] += 1
+        if response.status >= 500 and "Servicio no disponible" not in text:
+            # Not the portal's Spanish error page: gunicorn's bare page or a crashed handler.
+            self.statuses["5xx without the portal's error page"] += 1
         for header in cookies:
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0]
@@ -385,7 +477,11 @@ class BankResult:
 
     @property
     def server_errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status >= 500)
+        return sum(n for s, n in self.statuses.items() if isinstance(s, int) and s >= 500)
+
+    @property
+    def unclean_errors(self) -> int:
+        return self.statuses["5xx without the portal's error page"]
 
     def figures(self) -> dict:
         return {
@@ -397,7 +493,7 @@ class BankResult:
             "read_total_mismatches": self.read_mismatches,
             "responses_5xx": self.server_errors,
             "transport_errors": self.transport_errors,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=str)},
             "refusal_reasons": dict(self.refusals),
             "seconds": round(self.seconds, 1),
             "transfers_per_second": round(self.succeeded / self.seconds, 1) if self.seconds else 0,
@@ -416,6 +512,7 @@ def bank_workload(
     initial: Decimal,
     read_every: int = 3,
     seed: int = 2026,
+    tolerate_outage: bool = False,
 ) -> BankResult:
     """Jepsen's "bank": ``clients`` threads, spread over the members (several per member, so
     the same accounts are debited and credited at once in both directions), post
@@ -460,6 +557,8 @@ def bank_workload(
                         outcome = "5xx"
             except TransportError:
                 outcome = "transport"
+            if tolerate_outage and outcome in ("5xx", "transport"):
+                time.sleep(0.2)  # a member waits a moment before trying again
             reads = []
             done += 1
             if done % read_every == 0:
@@ -479,6 +578,8 @@ def bank_workload(
                 for response, balances in reads:
                     result.reads += 1
                     result.read_seconds.append(response.seconds)
+                    if tolerate_outage and response.status >= 500:
+                        continue  # the outage's clean error page, counted in statuses
                     if response.status != 200 or sum(balances) != expected_total:
                         result.read_mismatches += 1
                         result.problems.append(
