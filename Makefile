@@ -52,6 +52,14 @@ bench: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
 	DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m bench $(BENCH_ARGS)
 
+## reliability: the reliability suite at the issue's size (bank: 50 clients x 10,000 transfers
+## over HTTP; double submit; overdraw race; scale-out; PostgreSQL restart mid-run; fuzz at
+## 1,000 examples per form; CSRF/access matrix; broker and SMTP faults). Prints a table and
+## writes bench/out/reliability.json. Smaller: make reliability RELIABILITY_ARGS="--transfers 2000"
+reliability: $(VENV)/.dev-installed
+	@sh scripts/check_system.sh
+	DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m tests.reliability $(RELIABILITY_ARGS)
+
 APPS := accounts ledger beneficiaries transfers loans
 
 ## messages: refresh the Spanish catalogues (one per app, plus locale/ for templates/ and

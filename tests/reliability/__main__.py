@@ -10,6 +10,9 @@ Exit status 1 when any scenario fails its check. The same scenarios run small in
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -34,6 +37,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--members", type=int, default=10, help="bank members (4 accounts each)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--fault-transfers", type=int, default=1000)
+    parser.add_argument("--skip-pytest", action="store_true", help="no fuzz/fault pytest run")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -118,10 +123,68 @@ def main(argv: list[str]) -> int:
         errors = [line for s in servers for line in s.log().splitlines() if " ERROR " in line]
     for line in errors[:10]:
         print(f"  server error: {line}")
+
+    print(f"postgres restart: {args.fault_transfers} transfers, database down mid-run ...")
+    from .test_faults import postgres_restart_scenario
+
+    cluster = harness.PostgresCluster()
+    try:
+        fault = postgres_restart_scenario(cluster, clients=8, transfers=args.fault_transfers)
+    finally:
+        cluster.cleanup()
+    rows["postgres_restart"] = {
+        **{k: v for k, v in fault.items() if k != "recovery_problems"},
+        "passed": fault["breaches"] == []
+        and fault["negative"] == 0
+        and fault["totals_after"] == fault["totals_before"]
+        and fault["transfers_created"] >= fault["posted_seen_by_clients"]
+        and fault["recovery_5xx"] == 0
+        and fault["recovery_transport_errors"] == 0
+        and fault["unclean_errors"] == 0,
+    }
+    if not args.skip_pytest:
+        rows.update(_pytest_rows())
     harness.report_print(rows)
     path = harness.report_write(rows)
     print(f"reliability: written to {path} in {time.monotonic() - started:.0f} s")
     return 0 if all(row["passed"] for row in rows.values()) else 1
+
+
+PYTEST_PARTS = {
+    # Hypothesis at >= 1,000 examples per form (tests/fuzz/conftest.py's "reliability").
+    "fuzz_forms": ["tests/fuzz"],
+    "security_matrix_csrf": ["tests/security", "tests/test_headers.py"],
+    "faults_broker_and_smtp": [
+        "tests/accounts/test_registration_integration.py",
+        "tests/accounts/test_outbox.py",
+    ],
+}
+
+
+def _pytest_rows() -> dict[str, dict]:
+    rows = {}
+    for name, paths in PYTEST_PARTS.items():
+        print(f"{name}: pytest {' '.join(paths)} ...", flush=True)
+        started = time.monotonic()
+        env = {**os.environ, "HYPOTHESIS_PROFILE": "reliability"}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        tail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", tail)}
+        rows[name] = {
+            "paths": paths,
+            "summary": tail,
+            **counts,
+            "seconds": round(time.monotonic() - started),
+            "passed": result.returncode == 0,
+        }
+        if result.returncode != 0:
+            print(result.stdout[-3000:])
+    return rows
 
 
 if __name__ == "__main__":

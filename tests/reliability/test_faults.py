@@ -42,8 +42,9 @@ def postgres_restart_scenario(pg, *, clients: int, transfers: int, outage: float
         worker = threading.Thread(target=run)
         worker.start()
         # Let transfers flow, then take the database away mid-run and bring it back.
-        harness.wait_until(lambda: server_busy(server), "transfers to start")
-        time.sleep(1)
+        harness.wait_until(
+            lambda: _transfers(db_url) > before["transfers"], "the first transfers to post"
+        )
         pg.stop()
         time.sleep(outage)
         pg.start()
@@ -77,8 +78,11 @@ def postgres_restart_scenario(pg, *, clients: int, transfers: int, outage: float
     }  # fmt: skip
 
 
-def server_busy(server) -> bool:
-    return True
+def _transfers(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("SELECT count(*) FROM transfers_transfer").fetchone()[0]
 
 
 def test_postgres_restart_mid_run(cluster):
