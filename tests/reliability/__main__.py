@@ -157,6 +157,7 @@ PYTEST_PARTS = {
     "faults_broker_and_smtp": [
         "tests/accounts/test_registration_integration.py",
         "tests/accounts/test_outbox.py",
+        "tests/reliability/test_faults.py",
     ],
 }
 

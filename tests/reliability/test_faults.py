@@ -100,3 +100,63 @@ def test_postgres_restart_mid_run(cluster):
     assert outcome["failed_cleanly_during_outage"] > 0  # the outage did hit requests
     assert outcome["unclean_errors"] == 0, outcome["statuses_during_run"]
     assert outcome["database_errors_logged"] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_down_messages_wait_in_the_outbox_then_go_out_once():
+    """A real Celery worker (with its beat relaying due messages every second) sends to an
+    SMTP port where nothing listens: the messages stay pending with a backoff. The SMTP server
+    comes up on that port; once the backoff is due each message is delivered exactly once."""
+    import os
+    from collections import Counter
+
+    from aiosmtpd.controller import Controller
+    from django.db import transaction
+
+    from accounts.models import OutboxMessage
+    from accounts.outbox import email_enqueue
+    from tests.integration_fixtures import (
+        CeleryWorker,
+        SmtpSink,
+        celery_publishing_to,
+        free_port,
+        wait_until,
+    )
+
+    broker = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if not broker:
+        pytest.skip("no broker: run through make test (REDIS_URL)")
+    port = free_port()  # nobody listens here yet
+    worker = CeleryWorker(broker_url=broker, smtp_port=port, beat_interval=1)
+    sink = SmtpSink()
+    controller = None
+    try:
+        with celery_publishing_to(broker):
+            for n in range(5):
+                with transaction.atomic():
+                    email_enqueue(
+                        to=f"socio{n}@example.com",
+                        subject="Prueba",
+                        template="tests/test_message",
+                        context={"name": "María"},
+                    )
+            pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+            wait_until(
+                lambda: pending.filter(attempts__gte=1).count() == 5,
+                "every message to fail once against the dead SMTP port",
+            )
+            assert sink.messages == []
+            controller = Controller(sink, hostname="127.0.0.1", port=port)
+            controller.start()
+            # Time passing, compressed: the backoff is due now (the relay decides the rest).
+            pending.update(next_attempt_at=OutboxMessage.objects.earliest("pk").created_at)
+            wait_until(lambda: len(sink.messages) >= 5, "the five messages to arrive")
+            wait_until(lambda: not pending.exists(), "the outbox to mark them sent")
+    finally:
+        worker.stop()
+        if controller is not None:
+            controller.stop()
+    counts = Counter(m["Message-ID"] for m in sink.messages)
+    ids = OutboxMessage.objects.values_list("pk", flat=True)
+    assert counts == Counter({f"<outbox-{pk}@progresonet>": 1 for pk in ids})
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
