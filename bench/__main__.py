@@ -1,4 +1,5 @@
-"""``python -m bench [ledger|statement ...]`` under ``scripts/services.py`` (``make bench``)."""
+"""``python -m bench [ledger|statement|transfer_http ...]`` under ``scripts/services.py``
+(``make bench``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 from . import common
 
-BENCHMARKS = ("ledger", "statement")
+BENCHMARKS = ("ledger", "statement", "transfer_http")
 
 
 def main(argv: list[str]) -> int:
@@ -19,9 +20,9 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     common.bench_database_prepare()
     # Imported after Django is set up on the bench database.
-    from . import ledger, statement
+    from . import ledger, statement, transfer_http
 
-    modules = {"ledger": ledger, "statement": statement}
+    modules = {"ledger": ledger, "statement": statement, "transfer_http": transfer_http}
     for name in names:
         print(f"== {name}")
         figures = modules[name].run()

@@ -33,6 +33,15 @@ _AMOUNT = """
          WHEN i %% 4 = 0 THEN -((i %% 40) + 1 + (i %% 7) / 100.0)
          ELSE (i %% 90) + 10 + (i %% 100) / 100.0 END
 """
+# Every value below is a bound parameter; the amount expression is spliced in as constant SQL.
+_MOVEMENT_TEMPLATE = """
+    CREATE TEMP TABLE bench_movement ON COMMIT DROP AS
+    SELECT i, amount, SUM(amount) OVER (ORDER BY i) AS cumulative,
+           now() - make_interval(secs => %(count)s - i) AS booked_at
+    FROM (SELECT i, (AMOUNT_EXPRESSION)::numeric(18, 2) AS amount
+          FROM generate_series(1, %(count)s) AS i) AS movement
+"""
+_MOVEMENT_SQL = _MOVEMENT_TEMPLATE.replace("AMOUNT_EXPRESSION", _AMOUNT)
 
 
 def movements_insert(*, account_id: int, count: int, opening: Decimal = Decimal("5000.00")) -> None:
@@ -85,16 +94,7 @@ def movements_insert(*, account_id: int, count: int, opening: Decimal = Decimal(
             "member_balance": member.balance,
             "vault_balance": vault.balance,
         }
-        cur.execute(
-            f"""
-            CREATE TEMP TABLE bench_movement ON COMMIT DROP AS
-            SELECT i, amount, SUM(amount) OVER (ORDER BY i) AS cumulative,
-                   now() - make_interval(secs => %(count)s - i) AS booked_at
-            FROM (SELECT i, ({_AMOUNT})::numeric(18, 2) AS amount
-                  FROM generate_series(1, %(count)s) AS i) AS movement
-            """,
-            params,
-        )
+        cur.execute(_MOVEMENT_SQL, params)
         cur.execute(
             """
             INSERT INTO ledger_posting (id, kind, description, booked_at)

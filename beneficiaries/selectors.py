@@ -126,7 +126,7 @@ def _counter_hit(key: str, window_start: datetime) -> int:
     table = LookupCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
+            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608  # model table name; values bound
             f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
             "RETURNING count",
             [key, window_start],

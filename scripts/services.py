@@ -200,7 +200,8 @@ def main(argv: list[str]) -> int:
     if not argv:
         fail("usage: services.py -- COMMAND [ARGS...]")
     with tempfile.TemporaryDirectory(prefix="progresonet-") as root:
-        os.chmod(root, 0o755)
+        # A throwaway directory the demoted postgres user must be able to enter.
+        os.chmod(root, 0o755)  # nosec B103
         with postgres(root) as database_url, redis(root) as redis_url:
             env = dict(os.environ)
             env["DATABASE_URL"] = database_url

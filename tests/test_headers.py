@@ -33,3 +33,78 @@ def test_pages_need_login(client):
     response = client.get("/cuentas/")
     assert response.status_code == 302
     assert response["Location"].startswith("/ingresar/")
+
+
+AUTHENTICATED_PAGES = [
+    "/cuentas/",
+    "/transferencias/",
+    "/transferencias/entre-mis-cuentas/",
+    "/administracion/productos-de-terceros/",
+    "/prestamos/",
+    "/configuracion/",
+]
+
+
+@pytest.mark.parametrize("path", AUTHENTICATED_PAGES)
+def test_every_authenticated_page_is_not_stored_and_keeps_the_headers(logged_client, path):
+    response = logged_client.get(path)
+    assert response.status_code == 200, path
+    assert "no-store" in response["Cache-Control"]
+    csp = response["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+_PRODUCTION_PROBE = """
+import json, django
+django.setup()
+from django.test import Client, override_settings
+# Only the static storage changes: production's manifest needs collectstatic first.
+plain = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=plain):
+    response = Client(HTTP_HOST="banca.coopprogreso.bo").get("/ingresar/", secure=True)
+print(json.dumps({"status": response.status_code, "headers": dict(response.headers),
+                  "cookies": {k: dict(v) for k, v in response.cookies.items()}}))
+"""
+
+
+def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
+    """The production settings module, in its own process (it reads the environment once):
+    the login page over HTTPS carries HSTS >= 1 year and the strict headers."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_deploy import PRODUCTION_ENV, ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RECAPTCHA_"))}
+    env.update(PRODUCTION_ENV)
+    # The login page reads no table, but point at the live test server rather than port 5432.
+    env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    result = subprocess.run(
+        [sys.executable, "-c", _PRODUCTION_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = {k.lower(): v for k, v in probe["headers"].items()}
+    assert probe["status"] == 200
+    hsts = dict(
+        (part.strip().split("=") + [""])[:2]
+        for part in headers["strict-transport-security"].split(";")
+    )
+    assert int(hsts["max-age"]) >= 365 * 24 * 3600
+    assert "includeSubDomains" in hsts
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    csrf = next(v for k, v in probe["cookies"].items() if "csrftoken" in k)
+    assert csrf["secure"] is True or csrf["secure"] == "True"

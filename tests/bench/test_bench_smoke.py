@@ -60,3 +60,14 @@ def test_results_merge_keeps_other_benchmarks(tmp_path, monkeypatch):
 def test_unknown_benchmark_is_refused_before_touching_anything(capsys):
     assert bench_main.main(["nope"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_transfer_http_walks_the_wizard_over_gunicorn():
+    """bench/transfer_http.py at a tiny size: real gunicorn, real wizard; figures, no timings."""
+    from bench import transfer_http
+
+    figures = transfer_http.run(clients=2, transfers_per_client=2, workers=1, threads=2)
+    assert figures["transfers"] == 4
+    assert figures["ledger_breaches"] == 0
+    assert figures["ratio_signing_p95_to_dashboard_p95"] > 0
