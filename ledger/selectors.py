@@ -18,18 +18,22 @@ def internal_account_get(*, code: str, currency: str) -> Account:
     return Account.objects.get(kind=Account.Kind.INTERNAL, code=code, currency=currency)
 
 
-def member_accounts_list(*, member_id: int | None) -> QuerySet[Account]:
-    """Every product the member holds, with its holders, in a stable order."""
+def member_accounts_list(*, member_id: int | None, with_holders: bool = True) -> QuerySet[Account]:
+    """Every product the member holds, in a stable order; with their holders prefetched for
+    pages that show them. Checks that only need the accounts (a transfer's source or
+    destination) pass ``with_holders=False`` and save two queries per use."""
     if member_id is None:
         return Account.objects.none()
-    return (
+    accounts = (
         Account.objects.filter(kind=Account.Kind.MEMBER, holder_links__member_id=member_id)
         .exclude(status=Account.Status.CLOSED)
-        .prefetch_related(
-            Prefetch("holder_links", queryset=Holder.objects.select_related("member"))
-        )
         .order_by("currency", "number")
     )
+    if with_holders:
+        accounts = accounts.prefetch_related(
+            Prefetch("holder_links", queryset=Holder.objects.select_related("member"))
+        )
+    return accounts
 
 
 def member_account_get(*, member_id: int | None, account_id: int) -> Account:

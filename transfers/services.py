@@ -64,7 +64,9 @@ def transfer_transition(*, transfer: Transfer, to: str) -> None:
 
 def debitable_accounts(*, member_id: int | None):
     """Accounts the member may choose as "Cuenta origen"."""
-    return member_accounts_list(member_id=member_id).filter(status=Account.Status.OPEN)
+    return member_accounts_list(member_id=member_id, with_holders=False).filter(
+        status=Account.Status.OPEN
+    )
 
 
 def _source(*, member_id: int, account_id: int) -> Account:
@@ -176,7 +178,7 @@ def _destination(*, member_id: int, order: TransferOrder) -> Destination:
             name=product.holder_name if product else "",
         )
     account = (
-        member_accounts_list(member_id=member_id)
+        member_accounts_list(member_id=member_id, with_holders=False)
         .filter(pk=order.destination_account_id, status=Account.Status.OPEN)
         .first()
         if order.destination_account_id is not None

@@ -220,3 +220,12 @@ def test_radio_groups_are_fieldsets_named_by_a_legend(client, maria):
     body = page.content.decode()
     assert 'for=""' not in body
     assert "<legend>" in body and "Cuenta destino" in body
+
+
+def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_queries):
+    """The signed POST is the wizard's hot path (bench/transfer_http.py): no query per holder."""
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    response = _walk_to_confirm(client, source, destination)
+    with django_assert_num_queries(50):
+        _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
