@@ -197,41 +197,66 @@ def totp_secret_text(*, device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-@transaction.atomic
-def totp_confirm(*, request: HttpRequest, user: User, code: str) -> bool:
-    """Confirm the pending authenticator with its first valid code; it replaces any other."""
-    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+def _device_confirm(
+    *, request: HttpRequest, user: User, model, code: str, event: str, new: dict, change: str
+) -> bool:
+    """Confirm the user's pending device of ``model`` with its first valid code; it replaces
+    any confirmed one of the same kind. Audited, emailed, and the session key rotates."""
+    device = model.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(code.strip()):
         return False
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    model.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit_record(
         actor=user,
-        event="device.totp_enrolled",
+        event=event,
         subject=user,
-        new={"device": "totp"},
+        new={key: value(device) if callable(value) else value for key, value in new.items()},
         ip_address=client_ip(request),
     )
-    changed_notify(user=user, change=_("A security device (authenticator app) was registered."))
+    changed_notify(user=user, change=change)
     session_rotate(request=request)
     return True
 
 
-@transaction.atomic
-def totp_remove(*, request: HttpRequest, user: User) -> bool:
-    deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+def _device_remove(
+    *, request: HttpRequest, user: User, model, event: str, kind: str, change: str
+) -> bool:
+    deleted, _detail = model.objects.filter(user=user).delete()
     if not deleted:
         return False
     audit_record(
-        actor=user,
-        event="device.totp_removed",
-        subject=user,
-        old={"device": "totp"},
-        ip_address=client_ip(request),
+        actor=user, event=event, subject=user, old={"device": kind}, ip_address=client_ip(request)
     )
-    changed_notify(user=user, change=_("Your security device (authenticator app) was removed."))
+    changed_notify(user=user, change=change)
     return True
+
+
+@transaction.atomic
+def totp_confirm(*, request: HttpRequest, user: User, code: str) -> bool:
+    """Confirm the pending authenticator with its first valid code; it replaces any other."""
+    return _device_confirm(
+        request=request,
+        user=user,
+        model=TOTPDevice,
+        code=code,
+        event="device.totp_enrolled",
+        new={"device": "totp"},
+        change=_("A security device (authenticator app) was registered."),
+    )
+
+
+@transaction.atomic
+def totp_remove(*, request: HttpRequest, user: User) -> bool:
+    return _device_remove(
+        request=request,
+        user=user,
+        model=TOTPDevice,
+        event="device.totp_removed",
+        kind="totp",
+        change=_("Your security device (authenticator app) was removed."),
+    )
 
 
 SMS_RESEND_SECONDS = 60
@@ -258,38 +283,27 @@ def sms_device_start(*, user: User, number: str) -> SmsDevice:
 
 @transaction.atomic
 def sms_device_confirm(*, request: HttpRequest, user: User, code: str) -> bool:
-    device = SmsDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
-    if device is None or not device.verify_token(code.strip()):
-        return False
-    SmsDevice.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit_record(
-        actor=user,
+    return _device_confirm(
+        request=request,
+        user=user,
+        model=SmsDevice,
+        code=code,
         event="device.sms_enrolled",
-        subject=user,
-        new={"device": "sms", "number": device.number},
-        ip_address=client_ip(request),
+        new={"device": "sms", "number": lambda device: device.number},
+        change=_("An SMS token was set up for your mobile phone."),
     )
-    changed_notify(user=user, change=_("An SMS token was set up for your mobile phone."))
-    session_rotate(request=request)
-    return True
 
 
 @transaction.atomic
 def sms_device_remove(*, request: HttpRequest, user: User) -> bool:
-    deleted, _detail = SmsDevice.objects.filter(user=user).delete()
-    if not deleted:
-        return False
-    audit_record(
-        actor=user,
+    return _device_remove(
+        request=request,
+        user=user,
+        model=SmsDevice,
         event="device.sms_removed",
-        subject=user,
-        old={"device": "sms"},
-        ip_address=client_ip(request),
+        kind="sms",
+        change=_("Your SMS token was removed."),
     )
-    changed_notify(user=user, change=_("Your SMS token was removed."))
-    return True
 
 
 __all__ = [
