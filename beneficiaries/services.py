@@ -5,6 +5,7 @@ caller), then writes the row, its audit row and the member's notification email 
 outbox) in one transaction: either all three exist or none does.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -149,6 +150,34 @@ def beneficiary_member_check(
     }
 
 
+def _register_once(
+    *,
+    owner: Member,
+    actor: Any,
+    idempotency_key: str | None,
+    ip_address: str | None,
+    check: Callable[[], dict[str, Any]],
+) -> ThirdPartyProduct:
+    """Run ``check`` (every rule; the fields to store) and create the product, once per
+    ``idempotency_key``: a repeated submit returns the first one's product."""
+    replay = _replayed(owner=owner, idempotency_key=idempotency_key)
+    if replay is not None:
+        return replay
+    try:
+        fields = check()
+    except ValidationError:
+        # A concurrent submit of the same request may have committed since the check above.
+        if replay := _replayed(owner=owner, idempotency_key=idempotency_key):
+            return replay
+        raise
+    return _create(
+        owner=owner,
+        actor=actor,
+        ip_address=ip_address,
+        fields={**fields, "idempotency_key": idempotency_key},
+    )
+
+
 def beneficiary_register_member(
     *,
     owner: Member,
@@ -163,21 +192,14 @@ def beneficiary_register_member(
 
     A submit repeated with the same ``idempotency_key`` returns the first one's product.
     """
-    replay = _replayed(owner=owner, idempotency_key=idempotency_key)
-    if replay is not None:
-        return replay
-    try:
-        fields = beneficiary_member_check(owner=owner, number=number, alias=alias, email=email)
-    except ValidationError:
-        # A concurrent submit of the same request may have committed since the check above.
-        if replay := _replayed(owner=owner, idempotency_key=idempotency_key):
-            return replay
-        raise
-    return _create(
+    return _register_once(
         owner=owner,
         actor=actor,
+        idempotency_key=idempotency_key,
         ip_address=ip_address,
-        fields={**fields, "idempotency_key": idempotency_key},
+        check=lambda: beneficiary_member_check(
+            owner=owner, number=number, alias=alias, email=email
+        ),
     )
 
 
@@ -260,11 +282,12 @@ def beneficiary_register_other_bank(
 
     A submit repeated with the same ``idempotency_key`` returns the first one's product.
     """
-    replay = _replayed(owner=owner, idempotency_key=idempotency_key)
-    if replay is not None:
-        return replay
-    try:
-        fields = beneficiary_other_bank_check(
+    return _register_once(
+        owner=owner,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        ip_address=ip_address,
+        check=lambda: beneficiary_other_bank_check(
             owner=owner,
             bank_id=bank_id,
             product_type=product_type,
@@ -275,17 +298,7 @@ def beneficiary_register_other_bank(
             document_number=document_number,
             alias=alias,
             email=email,
-        )
-    except ValidationError:
-        # A concurrent submit of the same request may have committed since the check above.
-        if replay := _replayed(owner=owner, idempotency_key=idempotency_key):
-            return replay
-        raise
-    return _create(
-        owner=owner,
-        actor=actor,
-        ip_address=ip_address,
-        fields={**fields, "idempotency_key": idempotency_key},
+        ),
     )
 
 
