@@ -128,11 +128,16 @@ def signature_verify(
     otp_code: str | None = None,
     pin_confirmation: str | None = None,
     ip_address: str | None = None,
+    state: SignatureState | None = None,
 ) -> SignatureReceipt:
-    """Verify the member's signature of ``summary``; see the module docstring."""
+    """Verify the member's signature of ``summary``; see the module docstring.
+
+    ``state`` is the member's signature state read earlier in the same request (the form
+    reads it to choose its fields); passing it saves reading it again.
+    """
     from django.core.exceptions import ValidationError
 
-    state = signature_state(user=user)
+    state = state or signature_state(user=user)
     if state.needs_setup:
         if pin != pin_confirmation:
             raise SignatureError(_("The two PINs are not the same."), "pin_mismatch")
@@ -223,6 +228,7 @@ class SignatureForm(forms.Form):
                 otp_code=self.cleaned_data.get("otp_code"),
                 summary=summary,
                 ip_address=ip_address,
+                state=self.state,
             )
         except SignatureError as exc:
             self.add_error(None, exc.message)
