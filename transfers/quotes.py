@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,15 +185,21 @@ def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
     return total or Decimal("0.00")
 
 
-def today_bob_total(*, member_id: int, transfer_type: str, now: datetime) -> Decimal:
+def member_totals(*, member_id: int, transfer_type: str, now: datetime) -> tuple[Decimal, Decimal]:
+    """The member's BOB total of ``transfer_type`` today (for the daily limit) and USD total
+    in the regulatory window (:func:`rolling_usd_total`), in one query: the signing step
+    prices a transfer twice, and every round trip there is paid by every transfer."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    total = Transfer.objects.filter(
+    since = now - REGULATORY_WINDOW
+    totals = Transfer.objects.filter(
+        Q(created_at__gte=start) | Q(created_at__gt=since),
         member_id=member_id,
-        transfer_type=transfer_type,
         status__in=COUNTED_STATUSES,
-        created_at__gte=start,
-    ).aggregate(total=Sum("bob_equivalent"))["total"]
-    return total or Decimal("0.00")
+    ).aggregate(
+        today=Sum("bob_equivalent", filter=Q(transfer_type=transfer_type, created_at__gte=start)),
+        rolling=Sum("usd_equivalent", filter=Q(created_at__gt=since)),
+    )
+    return totals["today"] or Decimal("0.00"), totals["rolling"] or Decimal("0.00")
 
 
 def _credited_sum(**filters) -> Decimal:
@@ -292,20 +298,16 @@ def quote_build(
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
     bob = bob_equivalent(amount=amount, currency=currency, on=on)
     limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
-    if limit is not None:
-        used = today_bob_total(member_id=member_id, transfer_type=transfer_type, now=now)
-        if used + bob > limit:
-            raise TransferError(
-                _(
-                    "The transfer exceeds your daily limit for this type of transfer "
-                    "(%(limit)s; already used today: %(used)s)."
-                )
-                % {
-                    "limit": format_money(limit, "BOB"),
-                    "used": format_money(used, "BOB"),
-                },
-                field="amount",
+    used, rolling = member_totals(member_id=member_id, transfer_type=transfer_type, now=now)
+    if limit is not None and used + bob > limit:
+        raise TransferError(
+            _(
+                "The transfer exceeds your daily limit for this type of transfer "
+                "(%(limit)s; already used today: %(used)s)."
             )
+            % {"limit": format_money(limit, "BOB"), "used": format_money(used, "BOB")},
+            field="amount",
+        )
     beneficiary_cap_check(
         member_id=member_id,
         beneficiary=beneficiary,
@@ -314,7 +316,7 @@ def quote_build(
         credit=credit,
         now=now,
     )
-    rolling = rolling_usd_total(member_id=member_id, now=now) + usd
+    rolling += usd
     return Quote(
         transfer_type=transfer_type,
         source_account_id=source.pk,

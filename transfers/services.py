@@ -7,6 +7,7 @@ cannot be raced), refuses if anything the member saw changed, and posts through 
 the same transaction as the transfer row, its audit row and its emails.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +54,13 @@ class TransferOrder:
     notify_email: str = ""
     funds_origin: str = ""
     funds_destination: str = ""
+
+    def digest(self) -> str:
+        """Every field the member entered, hashed: the wizard compares it at signing time
+        with the one taken when the summary was shown (the summary itself is not re-priced
+        there; :func:`transfer_execute` re-prices under the lock)."""
+        parts = [f"{name}={getattr(self, name)!s}" for name in self.__dataclass_fields__]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def transfer_transition(*, transfer: Transfer, to: str) -> None:
@@ -196,6 +204,18 @@ def transfer_destination(*, user, order: TransferOrder) -> Destination:
 
 def transfer_prepare(*, user, order: TransferOrder, now: datetime | None = None) -> Quote:
     """Price and check a transfer for the summary page (step 4). Writes nothing."""
+    return _checked(user=user, order=order, now=now).quote
+
+
+@dataclass(frozen=True)
+class _Checked:
+    source: Account
+    destination: Destination
+    quote: Quote
+
+
+def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Checked:
+    """The order's source, destination and quote, every rule checked; writes nothing."""
     if user.member_id is None:
         raise TransferError(_("Only members can make transfers."))
     source = _source(member_id=user.member_id, account_id=order.source_account_id)
@@ -226,7 +246,7 @@ def transfer_prepare(*, user, order: TransferOrder, now: datetime | None = None)
             ),
             field="funds_origin",
         )
-    return quote
+    return _Checked(source=source, destination=destination, quote=quote)
 
 
 def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
@@ -318,12 +338,12 @@ def transfer_execute(
             if existing.created_by_id != user.pk:
                 raise TransferError()
             return existing
-        quote = transfer_prepare(user=user, order=order)
+        # Priced again under the member lock: this is the quote that posts.
+        checked = _checked(user=user, order=order)
+        quote, source, destination = checked.quote, checked.source, checked.destination
         if quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
-        source = Account.objects.get(pk=order.source_account_id)
         joint = source.holder_mode == Account.HolderMode.CONJUNTA
-        destination = _destination(member_id=user.member_id, order=order)
         transfer = Transfer.objects.create(
             transfer_type=order.transfer_type,
             status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,

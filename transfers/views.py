@@ -209,16 +209,28 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             quote = transfer_prepare(user=self.request.user, order=order)
         except TransferError as exc:
             return {"quote_error": exc.message}
+        summary = {str(label): str(value) for label, value in self.summary(quote, order).items()}
+        # What the member is shown is what they sign: done() signs this summary and posts
+        # only if the order is unchanged and re-prices to the same fingerprint. A summary that
+        # differs from the last one shown gets a new idempotency key, so a page showing an
+        # older summary (another tab, the back button) cannot sign this one.
         extra = self.storage.extra_data
-        extra["fingerprint"] = quote.fingerprint()
-        self.storage.extra_data = extra
+        shown = {
+            "fingerprint": quote.fingerprint(),
+            "order_digest": order.digest(),
+            "summary": summary,
+        }
+        if any(extra.get(name) != value for name, value in shown.items()):
+            extra.update(shown, key=uuid.uuid4().hex)
+            self.storage.extra_data = extra
         signature_prepare(user=self.request.user)
         return {
+            "idempotency_key": extra["key"],
             "quote": quote,
             "order": order,
             "source": self.source(),
             "destination_label": self.destination_label(),
-            "summary": self.summary(quote, order),
+            "summary": summary,
         }
 
     def summary(self, quote: Quote, order: TransferOrder) -> dict[str, str]:
@@ -235,22 +247,44 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         }
 
     def render_done(self, form, **kwargs):
-        """formtools' render_done, except that a refused signature keeps the wizard's data."""
+        """formtools' render_done, except that a refused signature keeps the wizard's data,
+        the signature form just validated is not built and validated a second time, and
+        the re-validated steps' data is what the rest of the request reads."""
         final_forms = OrderedDict()
+        self._final_cleaned = {}
         for form_key in self.get_form_list():
-            form_obj = self.get_form(
-                step=form_key,
-                data=self.storage.get_step_data(form_key),
-                files=self.storage.get_step_files(form_key),
-            )
+            if form_key == self.steps.current:
+                form_obj = form  # bound to this POST, which formtools has just stored
+            else:
+                form_obj = self.get_form(
+                    step=form_key,
+                    data=self.storage.get_step_data(form_key),
+                    files=self.storage.get_step_files(form_key),
+                )
             if not form_obj.is_valid():
                 return self.render_revalidation_failure(form_key, form_obj, **kwargs)
             final_forms[form_key] = form_obj
+            # Later steps' forms are built from earlier steps' data (the destination form
+            # from the source account): give them what was just validated.
+            self._final_cleaned[form_key] = form_obj.cleaned_data
         self._keep_storage = False
         response = self.done(list(final_forms.values()), form_dict=final_forms, **kwargs)
         if not self._keep_storage:
             self.storage.reset()
         return response
+
+    def get_cleaned_data_for_step(self, step):
+        # After render_done has re-validated every step, reuse that instead of validating
+        # (and querying) once more per read.
+        final = getattr(self, "_final_cleaned", None)
+        if final is not None and step in final:
+            return final[step]
+        return super().get_cleaned_data_for_step(step)
+
+    def signs_with_side_effects(self) -> bool:
+        """True when :meth:`before_execute` writes something: then a stale order is refused
+        before the signature, so nothing is written for a transfer that cannot post."""
+        return False
 
     def before_execute(self, order: TransferOrder) -> TransferOrder:
         """Hook run after the PIN signature and before the transfer posts."""
@@ -264,19 +298,26 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
     def done(self, form_list, form_dict=None, **kwargs):
         request = self.request
         signature_form = form_dict["confirm"]
-        key = self.storage.extra_data.get("key")
-        if not key or request.POST.get("idempotency_key") != key:
+        extra = self.storage.extra_data
+        key, fingerprint, summary = extra.get("key"), extra.get("fingerprint"), extra.get("summary")
+        if not key or not fingerprint or not summary:
             return self._stay(signature_form, _("The request could not be processed."))
         order = self.order()
-        try:
-            quote = transfer_prepare(user=request.user, order=order)
-        except TransferError as exc:
-            return self._stay(signature_form, exc.message)
-        if quote.fingerprint() != self.storage.extra_data.get("fingerprint"):
+        if (
+            request.POST.get("idempotency_key") != key
+            or order is None
+            or order.digest() != extra.get("order_digest")
+        ):
+            # Signed from a page that showed another summary, or the data changed since.
             return self._stay(signature_form, StaleQuote().message)
-        receipt = signature_form.sign(
-            summary=self.summary(quote, order), ip_address=client_ip(request)
-        )
+        if self.signs_with_side_effects():
+            try:
+                quote = transfer_prepare(user=request.user, order=order)
+            except TransferError as exc:
+                return self._stay(signature_form, exc.message)
+            if quote.fingerprint() != fingerprint:
+                return self._stay(signature_form, StaleQuote().message)
+        receipt = signature_form.sign(summary=summary, ip_address=client_ip(request))
         if receipt is None:
             self._keep_storage = True
             return self.render(signature_form)
@@ -288,7 +329,7 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             transfer = transfer_execute(
                 user=request.user,
                 order=order,
-                expected_fingerprint=quote.fingerprint(),
+                expected_fingerprint=fingerprint,
                 idempotency_key=key,
                 ip_address=client_ip(request),
             )
@@ -436,6 +477,9 @@ class ProductTransferWizard(TransferWizard):
                     _apply_errors(form, exc)
                     raise _StayOnStep(form) from exc
         return super().process_step(form)
+
+    def signs_with_side_effects(self) -> bool:
+        return bool(self.destination().get("register"))
 
     def before_execute(self, order: TransferOrder) -> TransferOrder:
         data = self.destination()

@@ -34,10 +34,11 @@ MAX_CONSECUTIVE_FAILURES = 3
 
 
 def _hasher() -> PasswordHasher:
+    # Parameters and why they are what they are: settings.base, "PIN_ARGON2_*".
     return PasswordHasher(
-        time_cost=getattr(settings, "PIN_ARGON2_TIME_COST", 3),
-        memory_cost=getattr(settings, "PIN_ARGON2_MEMORY_KIB", 64 * 1024),
-        parallelism=getattr(settings, "PIN_ARGON2_PARALLELISM", 2),
+        time_cost=settings.PIN_ARGON2_TIME_COST,
+        memory_cost=settings.PIN_ARGON2_MEMORY_KIB,
+        parallelism=settings.PIN_ARGON2_PARALLELISM,
     )
 
 
@@ -144,9 +145,16 @@ def pin_check(*, user: User, pin: str, ip_address: str | None = None) -> bool:
         if row is None or row.is_locked:
             return False
         if _pin_matches(row.pin_hash, pin or ""):
+            fields = []
             if row.failed_attempts:
                 row.failed_attempts = 0
-                row.save(update_fields=["failed_attempts"])
+                fields.append("failed_attempts")
+            if _hasher().check_needs_rehash(row.pin_hash):
+                # Stored under other Argon2 parameters: move it to the current ones.
+                row.pin_hash = pin_hash(pin)
+                fields.append("pin_hash")
+            if fields:
+                row.save(update_fields=fields)
             return True
         pin_strike(row=row, ip_address=ip_address)
         return False

@@ -230,6 +230,15 @@ SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", str(BASE_DIR / "var" / "sms.jsonl"))
 # Server-side secret mixed into every transaction PIN hash (accounts.services.pin); a
 # database dump without it cannot be brute-forced offline. Required in production.
 PIN_PEPPER = env("DJANGO_PIN_PEPPER")
+# Argon2id for the PIN at OWASP's baseline (19 MiB, 2 passes, 1 lane: ~20 ms of one core
+# here), not Django's password cost (~160 ms at 64 MiB x 3). A 4-6 digit PIN is protected by
+# the pepper and the three-strike lock: if the pepper leaks with the database, no Argon2 cost
+# saves 10^6 candidates (44 core-hours at the higher cost), while every signature pays the cost
+# and a flood of wrong PINs turns it into CPU load. Stored hashes move to these parameters on
+# the next correct PIN (accounts.services.pin).
+PIN_ARGON2_TIME_COST = 2
+PIN_ARGON2_MEMORY_KIB = 19 * 1024
+PIN_ARGON2_PARALLELISM = 1
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")

@@ -214,3 +214,29 @@ def test_signing_with_an_sms_token(member_user, settings, tmp_path):
     code = next(w for w in text.split() if w.rstrip(".").isdigit()).rstrip(".")
     receipt = signature_verify(user=member_user, pin="7392", otp_code=code, summary=SUMMARY)
     assert receipt.summary == SUMMARY
+
+
+def test_production_pin_hashing_keeps_the_owasp_argon2id_baseline():
+    """progresonet.settings.base explains the choice; these are its floor (19 MiB, 2 passes)."""
+    from progresonet.settings import base
+
+    assert base.PIN_ARGON2_MEMORY_KIB >= 19 * 1024
+    assert base.PIN_ARGON2_TIME_COST >= 2
+    assert base.PIN_ARGON2_PARALLELISM >= 1
+
+
+def test_a_correct_pin_moves_an_old_hash_to_the_current_parameters(member_user, settings):
+    settings.PIN_ARGON2_MEMORY_KIB, settings.PIN_ARGON2_TIME_COST = 1024, 1
+    pin_set(user=member_user, pin="4826", notify=False)
+    old = TransactionPin.objects.get(user=member_user).pin_hash
+    assert "m=1024,t=1" in old
+    settings.PIN_ARGON2_MEMORY_KIB, settings.PIN_ARGON2_TIME_COST = 2048, 2
+
+    assert not pin_check(user=member_user, pin="4827")
+    # A wrong PIN changes no hash.
+    assert TransactionPin.objects.get(user=member_user).pin_hash == old
+    assert pin_check(user=member_user, pin="4826")
+    new = TransactionPin.objects.get(user=member_user).pin_hash
+    assert "m=2048,t=2" in new
+    assert pin_check(user=member_user, pin="4826")
+    assert TransactionPin.objects.get(user=member_user).failed_attempts == 0

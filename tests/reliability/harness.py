@@ -64,9 +64,9 @@ def database_recreate(name: str) -> str:
     return database_url(name)
 
 
-def dbtool(db_url: str, *args: str) -> dict | list:
+def dbtool(db_url: str, *args: str, settings: str = SETTINGS) -> dict | list:
     """Run :mod:`tests.reliability.dbtool` against ``db_url`` and return its JSON."""
-    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": settings}
     result = subprocess.run(
         [sys.executable, "-m", "tests.reliability.dbtool", *args],
         cwd=ROOT,
@@ -80,10 +80,12 @@ def dbtool(db_url: str, *args: str) -> dict | list:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def members_setup(db_url: str, groups: list[dict]) -> dict[str, list[dict]]:
+def members_setup(
+    db_url: str, groups: list[dict], *, settings: str = SETTINGS
+) -> dict[str, list[dict]]:
     """Migrate the database and create each group's members; see ``dbtool.setup``."""
     full = [{"password": PASSWORD, "pin": PIN, **group} for group in groups]
-    return dbtool(db_url, "setup", json.dumps(full))
+    return dbtool(db_url, "setup", json.dumps(full), settings=settings)
 
 
 # --- a PostgreSQL of our own, to stop and start -------------------------------------------------

@@ -227,5 +227,36 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     response = _walk_to_confirm(client, source, destination)
-    with django_assert_num_queries(47):
+    with django_assert_num_queries(31):
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
+
+
+def test_a_page_showing_an_older_summary_cannot_sign_the_newer_one(client, maria):
+    """Two tabs of one session: the second changes the amount; the first tab's signature is
+    refused instead of posting the amount it never showed."""
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    first_tab = _walk_to_confirm(client, source, destination, amount="100,00")
+    second_tab = _walk_to_confirm(client, source, destination, amount="200,00")
+    assert _key(first_tab) != _key(second_tab)
+
+    refused = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(first_tab))
+    assert refused.status_code == 200
+    assert "cambiaron" in refused.content.decode()
+    assert Transfer.objects.count() == 0
+
+    signed = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(second_tab))
+    assert signed.status_code == 302
+    assert Transfer.objects.get().amount == Decimal("200.00")
+
+
+def test_showing_the_same_summary_again_keeps_its_key(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    first = _walk_to_confirm(client, source, destination, amount="100,00")
+    # "Anterior" to the data step and "Siguiente" with the same data: the same summary.
+    back = _step(client, "confirm", {}, wizard_goto_step="data")
+    assert "Paso 3 de 4: Ingrese los datos" in back.content.decode()
+    fields = {"currency": "BOB", "amount": "100,00", "description": "Ahorro mensual"}
+    again = _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
+    assert _key(first) == _key(again)
