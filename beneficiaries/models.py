@@ -153,21 +153,22 @@ class ThirdPartyProduct(models.Model):
 
 
 class LookupCounter(models.Model):
-    """Fixed one-minute windows counting account lookups ("Buscar") per member and per IP.
+    """Account lookups ("Buscar") per member and per IP, one row per lookup instant, summed
+    over a sliding minute by ``beneficiaries.selectors.lookup_allowed``.
 
     Kept in PostgreSQL rather than a per-process cache so every web process shares one count
     (a locmem cache would give each gunicorn worker its own ten lookups) and so tests get the
-    database's isolation for free. Old windows are pruned as new ones are written.
+    database's isolation for free. Rows older than the window are pruned as new ones are written.
     """
 
     key = models.CharField(max_length=80)
-    window_start = models.DateTimeField()
+    seen_at = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="lookup_counter_unique"),
+            models.UniqueConstraint(fields=["key", "seen_at"], name="lookup_counter_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} {self.window_start:%H:%M} {self.count}"
+        return f"{self.key} {self.seen_at:%H:%M:%S} {self.count}"

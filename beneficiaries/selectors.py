@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -121,28 +121,42 @@ class LookupResult:
         return {"found": self.found, "name": self.masked_name, "message": self.message}
 
 
-def _counter_hit(key: str, window_start: datetime) -> int:
-    """Add one to the key's counter for this window and return the new count (one upsert)."""
+LOOKUP_WINDOW = timedelta(minutes=1)
+
+
+def _counter_hit(key: str, now: datetime) -> int:
+    """Record one lookup for ``key`` at ``now``; return the lookups in the minute up to ``now``.
+
+    A sliding window: the limit holds over any 60 seconds, so a burst across the turn of a
+    clock minute cannot reach twice the limit, as it could with fixed windows.
+    """
     table = LookupCounter._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Concurrent lookups of one key take turns until commit, so each one's sum sees
+            # the others and the limit is exact.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        # Two hits in the same microsecond share a row (its count).
         cursor.execute(
-            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608  # model table name; values bound
-            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
-            "RETURNING count",
-            [key, window_start],
+            f"INSERT INTO {table} (key, seen_at, count) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608  # model table name; values bound
+            f"ON CONFLICT (key, seen_at) DO UPDATE SET count = {table}.count + 1",
+            [key, now],
         )
-        (count,) = cursor.fetchone()
-    # Windows before this one can never matter again.
-    LookupCounter.objects.filter(key=key, window_start__lt=window_start).delete()
-    return count
+    since = now - LOOKUP_WINDOW
+    # Hits older than the window can never count again.
+    LookupCounter.objects.filter(key=key, seen_at__lte=since).delete()
+    total = LookupCounter.objects.filter(key=key, seen_at__gt=since).aggregate(total=Sum("count"))[
+        "total"
+    ]
+    return total or 0
 
 
 def lookup_allowed(*, member_id: int, ip_address: str | None, now: datetime) -> bool:
-    """Count one lookup for the member and for the IP; False once either passed the limit."""
-    window_start = now.replace(second=0, microsecond=0)
+    """Count one lookup for the member and for the IP; False once either passed the limit
+    within the last minute."""
     keys = [f"member:{member_id}"] + ([f"ip:{ip_address}"] if ip_address else [])
     # Count every key even when the first is already over: both limits must see each attempt.
-    counts = [_counter_hit(key, window_start) for key in keys]
+    counts = [_counter_hit(key, now) for key in keys]
     return max(counts) <= LOOKUP_LIMIT
 
 

@@ -93,6 +93,20 @@ def test_eleventh_lookup_in_a_minute_is_refused_per_ip(silvia_account):
     assert _lookup(make_member(), silvia_account.number, ip="10.9.9.8").found
 
 
+def test_the_limit_holds_over_any_sixty_seconds_not_per_clock_minute(member, silvia_account):
+    """Six lookups just before a minute turns and five just after: the eleventh within 60 s is
+    refused (fixed per-minute windows let a burst of twenty through here)."""
+    before = NOW.replace(second=55)
+    for n in range(10):
+        at = before + timedelta(seconds=n * 2)  # 10:00:55 ... 10:01:13
+        assert _lookup(member, silvia_account.number, now=at).found
+    refused = _lookup(member, silvia_account.number, now=before + timedelta(seconds=30))
+    assert refused.status is LookupStatus.REFUSED
+    # Refused attempts count too; a minute after the last one there is room again.
+    later = before + timedelta(seconds=91)
+    assert _lookup(member, silvia_account.number, now=later).found
+
+
 def test_counters_of_past_windows_are_pruned(member, silvia_account):
     from beneficiaries.models import LookupCounter
 
