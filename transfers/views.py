@@ -162,6 +162,11 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             self.storage.reset()
             messages.info(request, _("The transfer was cancelled."))
             return redirect("ledger:dashboard")
+        if request.POST.get(f"{self.prefix}-current_step", self.steps.current) not in (
+            self.get_form_list()
+        ):
+            # A tampered step name: formtools would fail on it (a 500); show the current step.
+            return self.render(self.get_form())
         key = request.POST.get("idempotency_key")
         done = request.session.get(COMPLETED_SESSION_KEY, {})
         if key and key in done:

@@ -260,3 +260,11 @@ def test_showing_the_same_summary_again_keeps_its_key(client, maria):
     fields = {"currency": "BOB", "amount": "100,00", "description": "Ahorro mensual"}
     again = _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
     assert _key(first) == _key(again)
+
+
+def test_a_tampered_step_name_shows_the_current_step(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    client.get(URL)
+    response = _step(client, "2026-11-26", {"source_account": source.pk})
+    assert response.status_code == 200
+    assert "Paso 1 de 4" in response.content.decode()
