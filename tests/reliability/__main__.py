@@ -162,6 +162,12 @@ def _outbox_rows(args: argparse.Namespace) -> dict[str, dict]:
         **figures,
         "passed": outbox_faults.registration_outage_passed(figures),
     }
+    print(f"worker kill: SIGKILL at each of {len(outbox_faults.PHASES)} phases of a send ...")
+    figures = outbox_faults.worker_kill_scenario(phases=outbox_faults.PHASES, messages=10)
+    rows["worker_sigkill_mid_send"] = {
+        **{k: v for k, v in figures.items() if k != "timeline"},
+        "passed": outbox_faults.worker_kill_passed(figures),
+    }
     return rows
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from aiosmtpd.controller import Controller
 
@@ -237,4 +240,324 @@ def registration_outage_passed(figures: dict) -> bool:
         and figures["message_ids_match_outbox"]
         and figures["outbox_rows"] == n
         and figures["outbox_not_sent"] == 0
+    )
+
+
+# --- a Celery worker SIGKILLed mid-send ------------------------------------------------------
+
+# Where a send can be caught, in order. See docs/reliability.md for what each one proves.
+PHASES = ("before_data", "data_no_reply", "after_250_in_quit", "after_250_before_commit")
+
+
+class StallingSink(SmtpSink):
+    """An SMTP sink that holds the conversation of chosen recipients at a chosen phase, once
+    each, until the client goes away. It delivers (records) a message exactly when it answers
+    250 to its DATA, as an MTA takes responsibility for a message then; a conversation cut
+    before that reply delivers nothing (aiosmtpd cancels the handler when the client goes)."""
+
+    def __init__(self, plan: dict[str, str], proxy: PgProxy) -> None:
+        super().__init__()
+        self.plan = dict(plan)  # recipient -> phase
+        self.proxy = proxy
+        self.holding: str | None = None
+        self._hold_quit: set[int] = set()
+
+    def _take(self, recipient: str, phase: str) -> bool:
+        with self._lock:
+            if self.plan.get(recipient) != phase:
+                return False
+            del self.plan[recipient]
+            return True
+
+    async def _hold(self, phase: str) -> None:
+        import asyncio
+
+        self.holding = phase
+        await asyncio.Event().wait()  # never set: only the client's disconnection ends this
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if self._take(address, "before_data"):
+            await self._hold("before_data")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+        (recipient,) = envelope.rcpt_tos
+        if self._take(recipient, "data_no_reply"):
+            await self._hold("data_no_reply")  # the whole message is here; no reply yet
+        if self._take(recipient, "after_250_before_commit"):
+            # Hold the worker's next database statement — the "sent" update after our 250.
+            self.proxy.pause()
+            self.holding = "after_250_before_commit"
+        elif self._take(recipient, "after_250_in_quit"):
+            self._hold_quit.add(id(session))
+        return await super().handle_DATA(server, session, envelope)
+
+    async def handle_QUIT(self, server, session, envelope) -> str:  # noqa: N802
+        if id(session) in self._hold_quit:
+            await self._hold("after_250_in_quit")
+        return "221 Bye"
+
+
+class PgProxy:
+    """A TCP relay between the workers and PostgreSQL that can hold what clients send: the
+    only way, short of a hook in the code, to stop a worker after the SMTP server's 250 and
+    before its "sent" update reaches the database. A held connection whose client dies is
+    dropped with the held bytes (PostgreSQL sees the connection end, not the statement)."""
+
+    def __init__(self, db_url: str) -> None:
+        parts = urlsplit(db_url)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@127.0.0.1:{self.port}" if userinfo else f"127.0.0.1:{self.port}"
+        self.url = urlunsplit(parts._replace(netloc=netloc))
+        self._paused = threading.Event()
+        self._lock = threading.Lock()
+        self.held_bytes = 0
+        self.dropped = 0
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        """Only once the held client is gone: held bytes are not replayed."""
+        self._paused.clear()
+
+    def close(self) -> None:
+        self._listener.close()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            self._end(sock)
+
+    @staticmethod
+    def _end(sock: socket.socket) -> None:
+        # shutdown() ends the TCP connection at once, even while another thread is blocked in
+        # recv() on it (close() alone would leave PostgreSQL's side open until that returns).
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.upstream)
+        with self._lock:
+            self._sockets += [client, upstream]
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        held = b""
+        with contextlib.suppress(OSError):
+            while data := client.recv(65536):
+                if self._paused.is_set():
+                    held += data
+                    with self._lock:
+                        self.held_bytes += len(data)
+                    continue
+                upstream.sendall(data)
+        if held:
+            with self._lock:
+                self.dropped += 1
+        self._end(upstream)
+        self._end(client)
+
+
+def _outbox_insert(db_url: str, count: int) -> list[int]:
+    """``count`` pending, due emails, as ``email_enqueue`` writes them (straight SQL: this
+    process's Django, if any, points elsewhere)."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        return [
+            conn.execute(
+                "INSERT INTO accounts_outboxmessage (channel, recipient, subject, body_text,"
+                " body_html, status, attempts, next_attempt_at, last_error, created_at)"
+                " VALUES ('email', %s, 'Prueba', %s, '', 'pending', 0, now(), '', now())"
+                " RETURNING id",
+                (f"socio{i}@example.com", f"Mensaje {i} de la prueba de entrega."),
+            ).fetchone()[0]
+            for i in range(count)
+        ]
+
+
+def _group_gone(pgid: int) -> bool:
+    return not _group_pids(pgid)
+
+
+def worker_kill_scenario(
+    *, phases: tuple[str, ...] = PHASES, messages: int = 10, db_url: str | None = None
+) -> dict:
+    """``messages`` emails in the outbox; for each phase in turn a fresh prefork worker (with
+    its beat relaying every second) delivers until the sink holds its target message at that
+    phase, and the worker's whole process group is SIGKILLed. The claim the dead worker left
+    is then let run out (its lease, compressed: ``next_attempt_at`` set to now). A last
+    worker finishes. Returns figures per kill and per message.
+
+    ``db_url``: a migrated database with an empty outbox (pytest's); else one is made."""
+    started = time.monotonic()
+    targets = {phase: 1 + 2 * n for n, phase in enumerate(phases)}  # message index per phase
+    if max(targets.values(), default=0) >= messages:
+        raise ValueError("not enough messages for the phases")
+    if db_url is None:
+        db_url = harness.database_recreate("reliability_outbox_kill")
+        harness.dbtool(db_url, "setup", "[]")
+    ids = _outbox_insert(db_url, messages)
+    recipient = {i: f"socio{i}@example.com" for i in range(messages)}
+    proxy = PgProxy(db_url)
+    plan = {recipient[i]: phase for phase, i in targets.items()}
+    kills = []
+    timeline: list[tuple] = []
+    try:
+        with redis_process() as redis, smtp_sink(StallingSink(plan, proxy)) as sink:
+
+            def worker() -> CeleryWorker:
+                return CeleryWorker(
+                    broker_url=redis.url,
+                    smtp_port=sink.port,
+                    beat_interval=1,
+                    database_url=proxy.url,
+                    pool="prefork",
+                    # Longer than the hold: the kill, not an SMTP timeout, ends the send.
+                    env={"EMAIL_TIMEOUT": "120"},
+                )
+
+            for phase in phases:
+                target = ids[targets[phase]]
+                current = worker()
+                timeline.append((phase, "worker ready", round(time.monotonic() - started, 1)))
+                try:
+                    harness.wait_until(lambda p=phase: sink.holding == p, f"a send held at {phase}")
+                    if phase == "after_250_before_commit":
+                        harness.wait_until(lambda: proxy.held_bytes > 0, "the held 'sent' update")
+                    pids = _group_pids(current.process.pid)
+                finally:
+                    current.kill()
+                harness.wait_until(lambda c=current: _group_gone(c.process.pid), "the group to die")
+                if phase == "after_250_before_commit":
+                    harness.wait_until(lambda: proxy.dropped > 0, "the held connection to drop")
+                    proxy.resume()
+                sink.holding = None
+                timeline.append((phase, "killed", round(time.monotonic() - started, 1)))
+                (status, attempts, error) = _query(
+                    db_url,
+                    "SELECT status, attempts, last_error FROM accounts_outboxmessage WHERE id = %s",
+                    target,
+                )[0]
+                kills.append(
+                    {
+                        "phase": phase,
+                        "message": target,
+                        "processes_killed": len(pids),
+                        "delivered_at_kill": sum(
+                            m["To"] == recipient[targets[phase]] for m in sink.messages
+                        ),
+                        "row_at_kill": {"status": status, "attempts": attempts, "error": error},
+                    }
+                )
+                # The dead worker's lease runs out (time compressed).
+                _query(
+                    db_url,
+                    "UPDATE accounts_outboxmessage SET next_attempt_at = now()"
+                    " WHERE status = 'pending' RETURNING id",
+                )
+            last = worker()
+            try:
+                harness.wait_until(
+                    lambda: all(row[2] == "sent" for row in outbox_rows(db_url)),
+                    "every message to be sent",
+                )
+            finally:
+                last.stop()  # warm: a send in flight ends before we count
+            messages_seen = sink.messages
+    finally:
+        proxy.close()
+    rows = {row[0]: row for row in outbox_rows(db_url)}
+    by_id = Counter(str(m["Message-ID"]) for m in messages_seen)
+    deliveries = {pk: by_id[f"<outbox-{pk}@progresonet>"] for pk in ids}
+    phase_of = {ids[i]: phase for phase, i in targets.items()}
+    return {
+        "messages": messages,
+        "phases": list(phases),
+        "kills": kills,
+        "deliveries": {phase: deliveries[ids[i]] for phase, i in targets.items()},
+        "undisturbed_delivered_once": all(
+            n == 1 for pk, n in deliveries.items() if pk not in phase_of
+        ),
+        "emails_delivered": len(messages_seen),
+        "duplicates": sum(n - 1 for n in deliveries.values() if n > 1),
+        "unknown_message_ids": sorted(set(by_id) - {f"<outbox-{pk}@progresonet>" for pk in ids}),
+        "outbox_not_sent": sum(row[2] != "sent" for row in rows.values()),
+        "attempts": {phase: rows[ids[i]][3] for phase, i in targets.items()},
+        "timeline": timeline,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def _group_pids(pgid: int) -> list[int]:
+    """The live (non-zombie) processes of a process group, from /proc."""
+    import glob
+
+    pids = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            pid_part, rest = Path(stat).read_text().rsplit(")", 1)
+            fields = rest.split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(pid_part.split(" (", 1)[0]))
+    return pids
+
+
+# What each phase must show at the kill and in the end (docs/reliability.md).
+EXPECTED = {
+    # Cut before the server took the message: nothing delivered, the row still pending with
+    # the attempt counted; sent again after the lease: delivered once.
+    "before_data": {"delivered_at_kill": 0, "status_at_kill": "pending", "deliveries": 1},
+    "data_no_reply": {"delivered_at_kill": 0, "status_at_kill": "pending", "deliveries": 1},
+    # Killed while saying goodbye: the row was marked sent right after the 250: once.
+    "after_250_in_quit": {"delivered_at_kill": 1, "status_at_kill": "sent", "deliveries": 1},
+    # Killed after the 250 with the "sent" update not yet in PostgreSQL: the row is still
+    # pending and the message goes out again — the at-least-once window, with the same
+    # Message-ID both times so the receiver can drop the second.
+    "after_250_before_commit": {
+        "delivered_at_kill": 1,
+        "status_at_kill": "pending",
+        "deliveries": 2,
+    },
+}
+
+
+def worker_kill_passed(figures: dict) -> bool:
+    for kill in figures["kills"]:
+        expected = EXPECTED[kill["phase"]]
+        if (
+            kill["processes_killed"] < 2  # the main process and its pool child, at least
+            or kill["delivered_at_kill"] != expected["delivered_at_kill"]
+            or kill["row_at_kill"]["status"] != expected["status_at_kill"]
+            or kill["row_at_kill"]["attempts"] != 1
+            or kill["row_at_kill"]["error"] != ""
+            or figures["deliveries"][kill["phase"]] != expected["deliveries"]
+        ):
+            return False
+    return (
+        figures["undisturbed_delivered_once"]
+        and figures["unknown_message_ids"] == []
+        and figures["outbox_not_sent"] == 0
+        and figures["duplicates"] == sum(EXPECTED[p]["deliveries"] - 1 for p in figures["phases"])
     )
