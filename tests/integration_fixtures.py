@@ -182,30 +182,48 @@ def _test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, *, broker_url: str, smtp_port: int, beat_interval: float | None = None):
+    """A real worker process. ``pool="prefork"`` forks a child that runs the tasks (as in
+    production); the worker leads its own process group so :meth:`kill` takes both down."""
+
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        smtp_port: int,
+        beat_interval: float | None = None,
+        database_url: str | None = None,
+        pool: str = "solo",
+        env: dict[str, str] | None = None,
+    ):
         self.broker_url = broker_url
         self.directory = tempfile.mkdtemp(prefix="celery-worker-")
         self.log_path = Path(self.directory) / "worker.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": database_url or _test_database_url(),
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
             "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         argv = [
             sys.executable, "-m", "celery", "-A", "progresonet", "worker",
-            "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "-n", f"test-{os.getpid()}-{free_port()}@%h",
+            f"--pool={pool}", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
+            "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}-{free_port()}@%h",
         ]  # fmt: skip
         if beat_interval is not None:
             env["OUTBOX_RELAY_INTERVAL"] = str(beat_interval)
             argv += ["--beat", "--schedule", os.path.join(self.directory, "beat-schedule")]
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_until(self._ready, "the Celery worker to be ready", timeout=60)
 
@@ -217,7 +235,20 @@ class CeleryWorker:
             raise AssertionError(f"Celery worker exited:\n{self.log()}")
         return " ready." in self.log()
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group (main process, pool child, embedded beat): no
+        shutdown code runs, open sockets are closed by the kernel."""
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._log.close()
+
     def stop(self) -> None:
+        if self.process.returncode is not None:  # killed already
+            shutil.rmtree(self.directory, ignore_errors=True)
+            return
         self.process.terminate()  # warm shutdown
         try:
             self.process.wait(timeout=30)

@@ -8,7 +8,7 @@ from progresonet.settings.test import *  # noqa: F403
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_TIMEOUT = 5
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "5"))
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay-due": {

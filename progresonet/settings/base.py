@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+# Bounds each SMTP step, so a hung server cannot hold a send past the outbox's lease (300 s).
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST

@@ -5,9 +5,16 @@ import socket
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import OutboxMessage
-from accounts.outbox import MAX_ATTEMPTS, email_enqueue, outbox_deliver, outbox_relay_due
+from accounts.outbox import (
+    MAX_ATTEMPTS,
+    email_enqueue,
+    outbox_deliver,
+    outbox_relay_due,
+    sms_enqueue,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +90,50 @@ def test_gives_up_after_bounded_attempts(smtp_down):
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.FAILED
     assert message.attempts == MAX_ATTEMPTS
+
+
+SEEN_DURING_SEND: list = []
+
+
+def peeking_gateway(recipient: str, text: str) -> None:
+    """An SMS gateway that looks at the outbox while it "sends": what a second worker, or a
+    relay run, would find at that moment."""
+    row = OutboxMessage.objects.get(recipient=recipient)
+    SEEN_DURING_SEND.append(
+        {
+            "attempts": row.attempts,
+            "leased": row.next_attempt_at > timezone.now(),
+            "second_delivery": outbox_deliver(message_id=row.pk),
+            "relayed": outbox_relay_due(),
+        }
+    )
+
+
+def test_the_attempt_is_claimed_before_sending_so_no_one_else_sends_it(settings):
+    settings.SMS_GATEWAY = "tests.accounts.test_outbox.peeking_gateway"
+    SEEN_DURING_SEND.clear()
+    message = sms_enqueue(to="+59170011223", text="Su código es 123456")
+    assert outbox_deliver(message_id=message.pk) is True
+    # During the send the attempt was already counted and leased: a redelivered task or the
+    # periodic relay found nothing to do (a worker killed here leaves the row pending).
+    assert SEEN_DURING_SEND == [
+        {"attempts": 1, "leased": True, "second_delivery": False, "relayed": 0}
+    ]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 1)
+
+
+def test_a_message_whose_every_attempt_died_ends_failed_unsent():
+    """Each claim counts an attempt; when MAX_ATTEMPTS claims ended without an outcome
+    (workers killed mid-send, e.g. by the message itself), the next claim gives up instead of
+    killing workers forever."""
+    message = _enqueue()  # its on-commit delivery does not run inside the test transaction
+    mail.outbox.clear()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.PENDING, attempts=MAX_ATTEMPTS
+    )
+    assert outbox_deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert "worker lost" in message.last_error
+    assert mail.outbox == []

@@ -362,3 +362,21 @@ def test_with_captcha_keys_the_review_step_uses_recaptcha(client, settings):
     response = post_step(client, "review", {})
     assert _error_texts(response) == ["Confirme que no es un robot."]
     assert RegistrationRequest.objects.count() == 0
+
+
+def test_rate_limit_still_holds_while_redis_is_unreachable(client, settings, caplog):
+    """Redis (the shared cache) down: a registration is accepted, not a 500, and the limit is
+    counted in the web process's memory until Redis is back."""
+    from tests.integration_fixtures import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
+        }
+    }
+    settings.REGISTRATION_RATE_LIMITS = {"submit": (1, 3600)}
+    assert register(client, "person").status_code == 302
+    assert register(client, "company").status_code == 429
+    assert RegistrationRequest.objects.count() == 1
+    assert "counting locally" in caplog.text

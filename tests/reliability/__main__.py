@@ -38,6 +38,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--fault-transfers", type=int, default=1000)
+    parser.add_argument("--registrants", type=int, default=100, help="Redis-outage registrants")
     parser.add_argument("--skip-pytest", action="store_true", help="no fuzz/fault pytest run")
     args = parser.parse_args(argv)
 
@@ -142,12 +143,32 @@ def main(argv: list[str]) -> int:
         and fault["recovery_transport_errors"] == 0
         and fault["unclean_errors"] == 0,
     }
+    rows.update(_outbox_rows(args))
     if not args.skip_pytest:
         rows.update(_pytest_rows())
     harness.report_print(rows)
     path = harness.report_write(rows)
     print(f"reliability: written to {path} in {time.monotonic() - started:.0f} s")
     return 0 if all(row["passed"] for row in rows.values()) else 1
+
+
+def _outbox_rows(args: argparse.Namespace) -> dict[str, dict]:
+    from . import outbox_faults
+
+    rows = {}
+    print(f"redis outage: {args.registrants} registrations over HTTP, Redis stopped ...")
+    figures = outbox_faults.registration_outage_scenario(registrants=args.registrants)
+    rows["redis_outage_registrations"] = {
+        **figures,
+        "passed": outbox_faults.registration_outage_passed(figures),
+    }
+    print(f"worker kill: SIGKILL at each of {len(outbox_faults.PHASES)} phases of a send ...")
+    figures = outbox_faults.worker_kill_scenario(phases=outbox_faults.PHASES, messages=10)
+    rows["worker_sigkill_mid_send"] = {
+        **{k: v for k, v in figures.items() if k != "timeline"},
+        "passed": outbox_faults.worker_kill_passed(figures),
+    }
+    return rows
 
 
 PYTEST_PARTS = {

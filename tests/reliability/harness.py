@@ -309,16 +309,21 @@ class Member:
     socket can be closed under us and turn a POST into an ambiguous retry.
     """
 
-    def __init__(self, server: Gunicorn | tuple[str, int], username: str = "") -> None:
+    def __init__(
+        self, server: Gunicorn | tuple[str, int], username: str = "", *, source: str = ""
+    ) -> None:
         self.server = server.base if isinstance(server, Gunicorn) else server
         self.username = username
+        # A loopback source address (127.0.0.2, ...): Linux routes all of 127.0.0.0/8 to
+        # loopback, so each simulated visitor has its own REMOTE_ADDR, as on the internet.
+        self.source = source
         self.cookies: dict[str, str] = {}
         self.csrf = ""
         self.statuses: Counter[int] = Counter()
 
     def clone(self) -> Member:
         """The same browser session (cookies and token) in another thread."""
-        twin = Member(self.server, self.username)
+        twin = Member(self.server, self.username, source=self.source)
         twin.cookies = dict(self.cookies)
         twin.csrf = self.csrf
         return twin
@@ -342,7 +347,9 @@ class Member:
             # Django's CSRF check wants a same-origin Referer/Origin only over HTTPS; keep it.
             headers["Origin"] = f"http://{host}:{port}"
         started = time.perf_counter()
-        conn = http.client.HTTPConnection(host, port, timeout=120)
+        conn = http.client.HTTPConnection(
+            host, port, timeout=120, source_address=(self.source, 0) if self.source else None
+        )
         try:
             conn.request(method, path, body=body, headers=headers)
             raw = conn.getresponse()
