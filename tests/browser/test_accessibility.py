@@ -1,16 +1,18 @@
 """Every member page and the main admin pages in Chromium, checked by axe-core.
 
-One walk per screen width (one browser context each): as an anonymous visitor (login, the
+One walk per screen width, in three browser contexts: as an anonymous visitor (login, the
 registration wizard and its email links), as the demo member mperez (every page of the
 menu, every step of every wizard, the receipts, a pending co-signature) and as the branch
 clerk in the OTP-protected admin (index, the changelist and a change form of every model
 the clerk may view, the approval flow, the branch window). axe must find no violation of
-impact serious or critical; each page is saved as ``bench/out/screens/<slug>-<width>.png``.
+impact serious or critical. With screenshots on, each page is saved as
+``bench/out/screens/<slug>-<width>.png``.
 
 The member pages come from the URL resolver: a named URL that is neither walked nor listed
 in ``NOT_WALKED`` with its reason fails the test, so a new page cannot be forgotten.
 
-``make test`` walks 375 px; ``make screens`` (A11Y_WIDTHS=375,1280) walks both widths.
+``make test`` walks 375 px without screenshots; ``make screens`` (A11Y_SCREENS=1) walks 375 and
+1280 px and writes the screenshots.
 """
 
 import re
