@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench reliability messages clean-venv
+.PHONY: run test lint format bench reliability screens messages clean-venv
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ProgresoNet needs Python 3.11 or newer")'
@@ -59,6 +59,13 @@ bench: $(VENV)/.dev-installed
 reliability: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
 	DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m tests.reliability $(RELIABILITY_ARGS)
+
+## screens: the accessibility walk (axe-core on every member page and the main admin pages)
+## at 375 and 1280 px, writing full-page screenshots to bench/out/screens/ (make test walks
+## 375 px only, without screenshots). See bench/README.md.
+screens: $(VENV)/.dev-installed
+	@sh scripts/check_system.sh
+	A11Y_SCREENS=1 DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m pytest tests/browser/test_accessibility.py -s $(PYTEST_ARGS)
 
 APPS := accounts ledger beneficiaries transfers loans
 

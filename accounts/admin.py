@@ -60,12 +60,35 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("member",)
     list_filter = (LockedFilter, PinLockedFilter, *DjangoUserAdmin.list_filter)
     raw_id_fields = ("member",)
-    readonly_fields = ("failed_login_count", "locked_at", "password_changed_at")
+    # Last login and date joined are records of what happened, not inputs.
+    readonly_fields = (
+        "failed_login_count",
+        "locked_at",
+        "password_changed_at",
+        "last_login",
+        "date_joined",
+    )
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Cooperative"), {"fields": ("member",)}),
         (_("Security"), {"fields": ("failed_login_count", "locked_at", "password_changed_at")}),
     )
+    # Only a superuser hands out staff status, superuser status, groups or permissions; a clerk
+    # who may change users (to unlock them) would otherwise be able to promote anyone, himself
+    # included.
+    GRANTING_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        trimmed = []
+        for name, options in fieldsets:
+            kept = [field for field in options["fields"] if field not in self.GRANTING_FIELDS]
+            if kept:
+                trimmed.append((name, {**options, "fields": kept}))
+        return trimmed
+
     actions = ["unlock_users", "unlock_signing"]
 
     @admin.display(boolean=True, description=_("locked"))

@@ -36,6 +36,7 @@ class ReadOnlyMixin:
 
 
 class HolderInline(ReadOnlyMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = Holder
     extra = 0
     fields = ("member", "role")
@@ -136,6 +137,7 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 class PostingLineInline(ReadOnlyMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = PostingLine
     extra = 0
     fields = ("account", "amount", "currency", "balance_after", "description")

@@ -61,6 +61,7 @@ class LoanAddForm(forms.ModelForm):
 
 
 class InstalmentInline(admin.TabularInline):
+    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = Instalment
     extra = 0
     can_delete = False
@@ -195,6 +196,7 @@ class LoanAdmin(admin.ModelAdmin):
 
 
 class PaymentAllocationInline(admin.TabularInline):
+    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = PaymentAllocation
     extra = 0
     can_delete = False

@@ -123,6 +123,7 @@ class MemberDailyLimitAdmin(ReadOnlyAdmin):
 
 
 class InterbankOrderEventInline(admin.TabularInline):
+    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = InterbankOrderEvent
     extra = 0
     can_delete = False
