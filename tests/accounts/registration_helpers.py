@@ -58,3 +58,16 @@ def link_in(message: OutboxMessage | str, kind: str) -> str:
     match = re.search(rf"https?://\S+/registro/{kind}/\S+/", body)
     assert match, body
     return urlparse(match.group(0)).path
+
+
+def person_step_fill(page, person: dict = PERSON) -> None:
+    """Paso 3 of the registration wizard in a browser (Playwright page), by the guide's labels."""
+    page.get_by_label("Nombres").fill(person["first_names"])
+    page.get_by_label("Apellidos").fill(person["last_names"])
+    page.get_by_label("Número de CI").fill(person["document_number"])
+    page.get_by_label("Expedido en").select_option(label="La Paz")
+    page.get_by_label("Fecha de nacimiento").fill(person["birth_date"])
+    page.get_by_label("Correo electrónico").fill(person["email"])
+    page.get_by_label("Teléfono celular").fill(person["phone"])
+    page.get_by_label("Dirección").fill(person["address"])
+    page.get_by_label("Usuario").fill(person["username"])

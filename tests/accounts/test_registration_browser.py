@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import make_member
 
-from .registration_helpers import PERSON, link_in
+from .registration_helpers import PERSON, link_in, person_step_fill
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,15 +35,7 @@ def test_register_confirm_approve_set_password_and_log_in(
     expect(acepto).not_to_be_checked()
     acepto.check()
     member.get_by_role("button", name="Siguiente").click()
-    member.get_by_label("Nombres").fill(PERSON["first_names"])
-    member.get_by_label("Apellidos").fill(PERSON["last_names"])
-    member.get_by_label("Número de CI").fill(PERSON["document_number"])
-    member.get_by_label("Expedido en").select_option(label="La Paz")
-    member.get_by_label("Fecha de nacimiento").fill(PERSON["birth_date"])
-    member.get_by_label("Correo electrónico").fill(PERSON["email"])
-    member.get_by_label("Teléfono celular").fill(PERSON["phone"])
-    member.get_by_label("Dirección").fill(PERSON["address"])
-    member.get_by_label("Usuario").fill(PERSON["username"])
+    person_step_fill(member)
     member.get_by_role("button", name="Siguiente").click()
     expect(member.get_by_role("heading", level=1)).to_contain_text("Paso 4 de 4")
     member.get_by_label("No soy un robot").check()

@@ -30,7 +30,7 @@ from accounts.registration.ratelimit import rate_limit_reset
 from ledger.models import Account
 from loans.models import Loan
 from progresonet.demo import DEMO_PASSWORD, DEMO_PIN, STAFF_PASSWORD, STAFF_USERNAME, demo_load
-from tests.accounts.registration_helpers import PERSON, link_in
+from tests.accounts.registration_helpers import PERSON, link_in, person_step_fill
 from tests.browser.a11y import Walk, url_names, widths
 from tests.browser_fixtures import admin_browser_login
 from transfers.models import TransferType
@@ -115,15 +115,7 @@ def walk_anonymous(page: Page, walk: Walk) -> None:
     walk.check(page, "registration-person")
     _next(page)  # empty: every field says what is missing
     walk.check(page, "registration-person-errors")
-    page.get_by_label("Nombres").fill(PERSON["first_names"])
-    page.get_by_label("Apellidos").fill(PERSON["last_names"])
-    page.get_by_label("Número de CI").fill(PERSON["document_number"])
-    page.get_by_label("Expedido en").select_option(label="La Paz")
-    page.get_by_label("Fecha de nacimiento").fill(PERSON["birth_date"])
-    page.get_by_label("Correo electrónico").fill(PERSON["email"])
-    page.get_by_label("Teléfono celular").fill(PERSON["phone"])
-    page.get_by_label("Dirección").fill(PERSON["address"])
-    page.get_by_label("Usuario").fill(PERSON["username"])
+    person_step_fill(page)
     _next(page)
     walk.check(page, "registration-review")
     page.get_by_label("No soy un robot").check()

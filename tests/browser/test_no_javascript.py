@@ -19,7 +19,7 @@ from ledger.invariants import ledger_breaches
 from ledger.models import Account
 from loans.models import InstalmentStatus, Loan, LoanPayment
 from progresonet.demo import DEMO_PASSWORD, DEMO_PIN, demo_load
-from tests.accounts.registration_helpers import PERSON
+from tests.accounts.registration_helpers import PERSON, person_step_fill
 from tests.factories import make_member
 from transfers.models import Transfer, TransferType
 
@@ -176,15 +176,7 @@ def test_registration_without_javascript(no_js_page: Page, settings):
     page.get_by_role("button", name="Persona").click()
     page.get_by_label("Acepto").check()
     _next(page)
-    page.get_by_label("Nombres").fill(PERSON["first_names"])
-    page.get_by_label("Apellidos").fill(PERSON["last_names"])
-    page.get_by_label("Número de CI").fill(PERSON["document_number"])
-    page.get_by_label("Expedido en").select_option(label="La Paz")
-    page.get_by_label("Fecha de nacimiento").fill(PERSON["birth_date"])
-    page.get_by_label("Correo electrónico").fill(PERSON["email"])
-    page.get_by_label("Teléfono celular").fill(PERSON["phone"])
-    page.get_by_label("Dirección").fill(PERSON["address"])
-    page.get_by_label("Usuario").fill(PERSON["username"])
+    person_step_fill(page)
     _next(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Paso 4 de 4")
     page.get_by_label("No soy un robot").check()
