@@ -114,6 +114,19 @@ def test_third_party_wizard_to_a_registered_product(page: Page, maria):
     assert ledger_breaches() == []
 
 
+def test_enter_in_the_account_number_means_next_not_search(page: Page, maria):
+    source = make_account(member=maria.member, balance="1000")
+    silvia = make_member(first_names="Silvia", last_names="Ferrufino Fernández")
+    target = make_account(member=silvia)
+    log_in(page)
+    open_from_menu(page, "A cuenta de terceros")
+    choose_source(page, source)
+    page.get_by_label("Número de cuenta").fill(target.number)
+    page.get_by_label("Número de cuenta").press("Enter")
+    # "Siguiente" looks the number up on its way (counted like "Buscar") and moves on.
+    expect(page.get_by_role("heading", level=2)).to_have_text("Paso 3 de 4: Ingrese los datos")
+
+
 def test_other_bank_wizard_to_a_registered_product(page: Page, maria):
     source = make_account(member=maria.member, balance="1000")
     _aged(
