@@ -182,14 +182,23 @@ def _test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, *, broker_url: str, smtp_port: int, beat_interval: float | None = None):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        smtp_port: int,
+        beat_interval: float | None = None,
+        database_url: str | None = None,
+    ):
+        """``database_url`` defaults to pytest-django's test database; the benchmarks pass
+        their own (bench/mix.py)."""
         self.broker_url = broker_url
         self.directory = tempfile.mkdtemp(prefix="celery-worker-")
         self.log_path = Path(self.directory) / "worker.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": database_url or _test_database_url(),
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
