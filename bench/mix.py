@@ -156,11 +156,12 @@ def cpu_seconds(pid: int, *, tree: bool = False) -> float:
     return total
 
 
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
-    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+def machine_cpu() -> tuple[int, int, int]:
+    """(busy, steal, total) jiffies of all CPUs since boot, from /proc/stat's first line:
+    user nice system idle iowait irq softirq steal (guest time is already in user)."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     idle = values[3] + values[4]  # idle + iowait
-    return sum(values) - idle, sum(values)
+    return sum(values) - idle, values[7], sum(values)
 
 
 class CpuMeter:
@@ -169,7 +170,7 @@ class CpuMeter:
     def __init__(self, groups: dict[str, tuple[int, bool]]) -> None:
         self.groups = groups  # name -> (pid, tree)
         self.before: dict[str, float] = {}
-        self.machine_before = (0.0, 0.0)
+        self.machine_before = (0, 0, 0)
 
     def _sample(self) -> dict[str, float]:
         sample = {name: cpu_seconds(pid, tree=tree) for name, (pid, tree) in self.groups.items()}
@@ -185,17 +186,19 @@ class CpuMeter:
 
     def stop(self, seconds: float, requests: int) -> dict:
         after = self._sample()
-        busy0, total0 = self.machine_before
-        busy1, total1 = machine_cpu()
+        busy0, steal0, total0 = self.machine_before
+        busy1, steal1, total1 = machine_cpu()
+        elapsed = (total1 - total0) or 1
         used = {name: round(after[name] - self.before[name], 1) for name in after}
         return {
             "cpu_seconds_by_process_group": used,
             "cpu_ms_per_request_by_process_group": {
                 name: round(1000 * value / requests, 1) for name, value in used.items()
             },
-            "machine_cpu_busy_percent": round(100 * (busy1 - busy0) / (total1 - total0), 1)
-            if total1 > total0
-            else None,
+            # Everything the cores did, ours and other sessions'; steal is time the
+            # hypervisor gave our virtual CPUs to someone else.
+            "machine_cpu_busy_percent": round(100 * (busy1 - busy0) / elapsed, 1),
+            "machine_cpu_steal_percent": round(100 * (steal1 - steal0) / elapsed, 1),
             "cores": os.cpu_count(),
             "our_processes_share_of_machine_percent": round(
                 100 * sum(used.values()) / (seconds * (os.cpu_count() or 1)), 1
