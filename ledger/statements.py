@@ -8,6 +8,9 @@ spreadsheet would read as a formula is neutralised (see :func:`csv_safe`).
 
 The PDF is built in memory, so it is capped at :data:`PDF_MAX_LINES` movements; the CSV
 streams and has no cap.
+
+The statement page's rows are formatted here too (:func:`statement_rows`), in the same words
+as the PDF.
 """
 
 import csv
@@ -37,6 +40,40 @@ CSV_CHUNK = 2000
 # A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets
 # (OWASP "CSV injection"); tab and carriage return can smuggle one past a naive check.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One movement as the statement page shows it: every cell already a string."""
+
+    booked_at: str
+    description: str
+    debit: str
+    credit: str
+    balance: str
+
+
+def statement_rows(*, account: Account, lines: Iterable[PostingLine]) -> list[StatementRow]:
+    """Format a page of movements in Python rather than with per-cell template filters.
+
+    Why: the page is the most requested after the dashboard, and ``|date`` plus two
+    ``|money`` filters on each of 50 rows cost about a third of its CPU (bench/mix.py).
+    Same strings as before: "d/m/Y H:i" in local time, debits without their minus sign.
+    """
+    currency = account.currency
+    rows = []
+    for line in lines:
+        amount = line.amount
+        rows.append(
+            StatementRow(
+                booked_at=timezone.localtime(line.booked_at).strftime("%d/%m/%Y %H:%M"),
+                description=line.description,
+                debit=format_money(-amount, currency) if amount < 0 else "",
+                credit=format_money(amount, currency) if amount > 0 else "",
+                balance=format_money(line.balance_after, currency),
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

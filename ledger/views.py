@@ -65,6 +65,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "account": account,
             "form": form,
             "page": page,
+            "rows": statements.statement_rows(account=account, lines=page.lines),
             "filter_query": urlencode(filter_params),
             "older_query": older_query,
             "is_first_page": data["before"] is None,

@@ -71,3 +71,29 @@ def test_transfer_http_walks_the_wizard_over_gunicorn():
     assert figures["transfers"] == 4
     assert figures["ledger_breaches"] == 0
     assert figures["ratio_signing_p95_to_dashboard_p95"] > 0
+
+
+@pytest.mark.slow
+def test_mix_runs_every_page_kind_over_gunicorn_and_a_worker(tmp_path, monkeypatch):
+    """bench/mix.py at a tiny size: real gunicorn, Redis, Celery worker and SMTP sink; the
+    figures are written, every request answered as expected. No timings asserted."""
+    from bench import mix
+
+    monkeypatch.setattr(common, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results.json")
+    figures = mix.run(
+        users=3, requests=100, workers=1, threads=2, think=(0, 0), movements=120, rss_marks=(20, 90)
+    )
+    assert figures["overall"]["errors"] == 0, figures["error_samples"]
+    assert figures["overall"]["requests"] >= 100
+    # Weighted choice over 100 requests by 3 users: every read page kind comes up (seeded).
+    assert set(mix.READ_KINDS) <= set(figures["pages"])
+    assert figures["pages"]["reference"]["requests"] > 0
+    assert figures["transfers_posted"] > 0
+    assert figures["receipt_emails_delivered"] == figures["transfers_posted"]
+    assert figures["ledger_breaches"] == 0
+    memory = figures["gunicorn_worker_rss_mib"]
+    assert memory["after_20_requests"]["workers"] and memory["after_90_requests"]["workers"]
+    assert memory["workers_replaced"] == []
+    common.results_merge("mix", figures)
+    assert json.loads((tmp_path / "results.json").read_text())["mix"]["overall"]["requests"]
