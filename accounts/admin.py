@@ -73,21 +73,19 @@ class UserAdmin(DjangoUserAdmin):
         (_("Cooperative"), {"fields": ("member",)}),
         (_("Security"), {"fields": ("failed_login_count", "locked_at", "password_changed_at")}),
     )
-    # Only a superuser hands out staff status, superuser status, groups or permissions; a clerk
-    # who may change users (to unlock them) would otherwise be able to promote anyone, himself
-    # included.
-    GRANTING_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        trimmed = []
-        for name, options in fieldsets:
-            kept = [field for field in options["fields"] if field not in self.GRANTING_FIELDS]
-            if kept:
-                trimmed.append((name, {**options, "fields": kept}))
-        return trimmed
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Only a superuser edits users. The clerk's work on users is the two unlock actions
+        # (their own permissions); editing would let a clerk link his own user to a member's
+        # accounts, set anyone's password (Django's password page asks only for this
+        # permission), or grant himself staff and superuser status. Clerks see users read-only.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
 
     actions = ["unlock_users", "unlock_signing"]
 

@@ -32,8 +32,7 @@ DEMO_PIN = "7392"
 # Permissions the branch clerk group holds; later features append theirs here.
 STAFF_PERMISSIONS = [
     ("accounts", "view_member"),
-    ("accounts", "view_user"),
-    ("accounts", "change_user"),
+    ("accounts", "view_user"),  # read-only: users are edited by a superuser (accounts.admin)
     ("accounts", "view_auditevent"),
     ("ledger", "view_account"),
     ("ledger", "post_cash"),
