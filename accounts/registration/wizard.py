@@ -79,7 +79,9 @@ class RegistrationWizard(SessionWizardView):
 
     def post(self, *args, **kwargs) -> HttpResponse:
         posted_step = self.request.POST.get(f"{self.prefix}-current_step", "")
-        going_back = bool(self.request.POST.get("wizard_goto_step"))
+        # Only a real step name is a step back (formtools ignores any other value and processes
+        # the form), so only that may skip the rate limit below.
+        going_back = self.request.POST.get("wizard_goto_step") in self.get_form_list()
         if posted_step and posted_step not in self.get_form_list():
             # A step that is not part of this path (e.g. company data on a person's wizard):
             # show the step the member is really on instead of failing.

@@ -345,6 +345,18 @@ def test_data_step_lookups_are_rate_limited_per_ip(client, settings):
     assert post_step(client, "person", PERSON).status_code == 429
 
 
+def test_a_bogus_step_back_does_not_skip_the_rate_limit(client, settings):
+    """formtools processes the form when 'wizard_goto_step' names no step, so such a post is
+    counted like any other (it used to pass as "going back" and skip the limit)."""
+    settings.REGISTRATION_RATE_LIMITS = {"data": (2, 3600)}
+    client.get(reverse("accounts:registration"))
+    post_step(client, "kind", {"kind": "person"})
+    post_step(client, "terms", {"accept": "on"})
+    for _ in range(2):
+        post_step(client, "person", {**PERSON, "phone": "1"}, wizard_goto_step="x")
+    assert post_step(client, "person", PERSON, wizard_goto_step="x").status_code == 429
+
+
 def test_with_captcha_keys_the_review_step_uses_recaptcha(client, settings):
     """Keys set → Google's checkbox (no inline script: the CSP forbids it); an empty answer is
     refused before anything is sent to Google."""
