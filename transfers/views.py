@@ -47,6 +47,7 @@ STEP_TITLES = {
     "confirm": gettext_lazy("Step 4 of 4: Transfer confirmation"),
 }
 COMPLETED_SESSION_KEY = "completed_transfers"
+SECRET_FIELDS = ("pin", "pin_confirmation", "otp_code")
 
 
 class TransferWizard(LoginRequiredMixin, SessionWizardView):
@@ -140,6 +141,13 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
                 # Shown on the data step itself; the member corrects and goes on.
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 raise _StayOnStep(form) from exc
+        if self.steps.current == "confirm":
+            # formtools keeps each step's post in the session; the PIN and the device code are
+            # for this request only (render_done uses the bound form), never stored.
+            data = form.data.copy()
+            for name in SECRET_FIELDS:
+                data.pop(form.add_prefix(name), None)
+            return data
         return super().process_step(form)
 
     def order_from(self, form) -> TransferOrder:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.services.pin import pin_set
@@ -268,3 +269,21 @@ def test_a_tampered_step_name_shows_the_current_step(client, maria):
     response = _step(client, "2026-11-26", {"source_account": source.pk})
     assert response.status_code == 200
     assert "Paso 1 de 4" in response.content.decode()
+
+
+def test_the_pin_is_never_kept_in_the_session(client, maria):
+    """formtools stores every step's post in the session; a refused signature keeps the wizard
+    (and the session row) alive, but not the PIN typed into it."""
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    response = _walk_to_confirm(client, source, destination)
+    _step(client, "confirm", {"pin": "9173"}, idempotency_key=_key(response))  # wrong PIN
+    # The right PIN, but the balance fell after the summary: refused after signing.
+    source.balance = Decimal("50.00")
+    source.save(update_fields=["balance"])
+    refused = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
+    assert refused.status_code == 200
+    assert Transfer.objects.count() == 0
+    stored = str(Session.objects.get(session_key=client.session.session_key).get_decoded())
+    assert "confirm-pin" not in stored
+    assert "9173" not in stored and PIN not in stored
