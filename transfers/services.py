@@ -7,7 +7,6 @@ cannot be raced), refuses if anything the member saw changed, and posts through 
 the same transaction as the transfer row, its audit row and its emails.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,13 +53,6 @@ class TransferOrder:
     notify_email: str = ""
     funds_origin: str = ""
     funds_destination: str = ""
-
-    def digest(self) -> str:
-        """Every field the member entered, hashed: the wizard compares it at signing time
-        with the one taken when the summary was shown (the summary itself is not re-priced
-        there; :func:`transfer_execute` re-prices under the lock)."""
-        parts = [f"{name}={getattr(self, name)!s}" for name in self.__dataclass_fields__]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def transfer_transition(*, transfer: Transfer, to: str) -> None:

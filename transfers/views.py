@@ -1,6 +1,7 @@
 """The transfer wizards ("Paso N de 4"), receipts and co-signatures. Views stay thin: every
 rule lives in :mod:`transfers.services`; signing goes through :mod:`accounts.signing`."""
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from dataclasses import replace
@@ -230,7 +231,7 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         extra = self.storage.extra_data
         shown = {
             "fingerprint": quote.fingerprint(),
-            "order_digest": order.digest(),
+            "entered": self.entered_digest(),
             "summary": summary,
         }
         if any(extra.get(name) != value for name, value in shown.items()):
@@ -245,6 +246,17 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             "destination_label": self.destination_label(),
             "summary": summary,
         }
+
+    def entered_digest(self) -> str:
+        """Everything the member entered in steps 1-3 (the registration tick and alias
+        included), hashed: a summary is signed only while these are what it was built from."""
+        parts = []
+        for step in ("source", "destination", "data"):
+            data = self.get_cleaned_data_for_step(step) or {}
+            for name in sorted(data):
+                value = data[name]
+                parts.append(f"{step}.{name}={getattr(value, 'pk', value)!s}")
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def summary(self, quote: Quote, order: TransferOrder) -> dict[str, str]:
         """Exactly what the member signs (and what the audit row keeps)."""
@@ -319,7 +331,7 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         if (
             request.POST.get("idempotency_key") != key
             or order is None
-            or order.digest() != extra.get("order_digest")
+            or self.entered_digest() != extra.get("entered")
         ):
             # Signed from a page that showed another summary, or the data changed since.
             return self._stay(signature_form, StaleQuote().message)

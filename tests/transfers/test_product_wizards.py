@@ -152,6 +152,27 @@ def test_typed_number_search_and_register_member(client, maria, silvia_account):
     assert transfer.status == TransferStatus.POSTED
 
 
+def test_a_summary_without_registering_cannot_sign_a_registration(client, maria, silvia_account):
+    """The registration tick and alias are part of what is signed: a page whose summary did
+    not say "Registrar como" cannot sign once the wizard has been changed to register."""
+    source = make_account(member=maria.member, balance="1000")
+    client.get(THIRD)
+    third(client, "source", {"transfer_type": "third_party", "source_account": source.pk})
+    typed = {"number": silvia_account.number}
+    third(client, "destination", typed)
+    old_page = third(client, "data", _data("200,00"))
+    # Back to step 2 (another tab), tick "registrar socio", and stop at step 3: no new
+    # summary was shown, so the last one (without registering) is still the stored one.
+    third(client, "confirm", {}, wizard_goto_step="destination")
+    step3 = third(client, "destination", {**typed, "register": "on", "alias": "Otra"})
+    assert "Paso 3 de 4" in step3.content.decode()
+    key = old_page.context["idempotency_key"]
+    refused = third(client, "confirm", {"pin": PIN}, idempotency_key=key)
+    assert "cambiaron" in refused.content.decode()
+    assert Transfer.objects.count() == 0
+    assert not ThirdPartyProduct.objects.filter(owner=maria.member).exists()
+
+
 def test_new_beneficiary_cap_refuses_and_counts_what_was_sent(client, maria, silvia_account):
     source = make_account(member=maria.member, balance="5000")
     product = member_product(maria.member, silvia_account, aged=False)

@@ -233,20 +233,25 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
 
 
 def test_a_page_showing_an_older_summary_cannot_sign_the_newer_one(client, maria):
-    """Two tabs of one session: the second changes the amount; the first tab's signature is
-    refused instead of posting the amount it never showed."""
+    """One wizard, two pages: the summary for Bs 100 is left open (another tab, the back
+    button) while "Anterior" changes the amount to Bs 200. Signing the older page is refused;
+    it cannot post the amount it never showed."""
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
-    first_tab = _walk_to_confirm(client, source, destination, amount="100,00")
-    second_tab = _walk_to_confirm(client, source, destination, amount="200,00")
-    assert _key(first_tab) != _key(second_tab)
+    old_page = _walk_to_confirm(client, source, destination, amount="100,00")
+    back = _step(client, "confirm", {}, wizard_goto_step="data")
+    assert "Paso 3 de 4" in back.content.decode()
+    fields = {"currency": "BOB", "amount": "200,00", "description": "Ahorro mensual"}
+    new_page = _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
+    assert "Bs 200,00" in new_page.content.decode()
+    assert _key(old_page) != _key(new_page)
 
-    refused = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(first_tab))
+    refused = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(old_page))
     assert refused.status_code == 200
     assert "cambiaron" in refused.content.decode()
     assert Transfer.objects.count() == 0
 
-    signed = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(second_tab))
+    signed = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(new_page))
     assert signed.status_code == 302
     assert Transfer.objects.get().amount == Decimal("200.00")
 
