@@ -12,16 +12,17 @@ Delivery, step by step (docs/reliability.md has the fault analysis):
    row must still be pending and due; the attempt is counted and ``next_attempt_at`` moves
    ``OUTBOX_LEASE_SECONDS`` ahead — a lease. No other task or relay touches the row until the
    lease runs out, and no transaction stays open while we talk to the SMTP server.
-2. Send. If the worker dies here (SIGKILL, OOM, power), the SMTP transaction is cut before the
-   server's final 250, so the server delivers nothing; the row is still pending and is sent
-   again when the lease runs out. A message whose every attempt dies this way still ends
-   ``failed`` after ``MAX_ATTEMPTS`` instead of killing workers forever.
+2. Send. If the worker dies before the message's final "." reaches the server (SIGKILL, OOM,
+   power), the SMTP transaction is cut, so the server delivers nothing; the row is still
+   pending and is sent again when the lease runs out. A message whose every attempt dies this
+   way still ends ``failed`` after ``MAX_ATTEMPTS`` instead of killing workers forever.
 3. Record ``sent`` right after the server's 250 — before the SMTP goodbye (QUIT), so a worker
    killed while saying goodbye does not send the message again.
 
-What remains at-least-once: a death between the server's 250 and the ``sent`` update reaching
-PostgreSQL (microseconds, but real) sends the message again after the lease. Every send of a
-row carries the same Message-ID, so the receiving side can drop the duplicate.
+What remains at-least-once: a death after the final "." reached the server (many servers
+queue the message then, before answering 250) and before the ``sent`` update reaches
+PostgreSQL sends the message again after the lease. Every send of a row carries the same
+Message-ID, so the receiving side can drop the duplicate.
 """
 
 import contextlib
@@ -33,6 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -138,7 +140,10 @@ def _claim(message_id: int) -> OutboxMessage | None:
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+            # A first attempt is due at once: its next_attempt_at was stamped by the web host,
+            # and a worker whose clock lags must not leave it to the periodic relay.
+            .filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
+            .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
             .first()
         )
         if message is None:

@@ -262,6 +262,10 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "progresonet",
+            # An unreachable Redis (packets dropped, not refused) must fail fast, so callers
+            # that can do without the cache (the registration rate limit) fall back in a
+            # second instead of hanging the request for minutes.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
