@@ -53,6 +53,7 @@ from typing import Any
 
 from django import forms
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,11 +95,20 @@ def signature_device(*, user: User) -> TOTPDevice | SmsDevice | None:
 
 
 def signature_state(*, user: User) -> SignatureState:
-    row = TransactionPin.objects.filter(user=user).first()
+    # One query in the common case (no security device): the devices are read only when the
+    # PIN row says there is one. Every signature pays for this read.
+    row = (
+        TransactionPin.objects.filter(user=user)
+        .annotate(
+            has_device=Exists(TOTPDevice.objects.filter(user=user, confirmed=True))
+            | Exists(SmsDevice.objects.filter(user=user, confirmed=True))
+        )
+        .first()
+    )
     return SignatureState(
         needs_setup=row is None,
         locked=row is not None and row.is_locked,
-        device=signature_device(user=user) if row is not None else None,
+        device=signature_device(user=user) if row is not None and row.has_device else None,
     )
 
 

@@ -228,7 +228,7 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     response = _walk_to_confirm(client, source, destination)
-    with django_assert_num_queries(31):
+    with django_assert_num_queries(28):
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
 
 
