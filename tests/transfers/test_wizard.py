@@ -232,6 +232,14 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
 
 
+def _back_to_data_and_next(client, *, amount):
+    """From step 4, "Anterior" to step 3, then "Siguiente" with ``amount``."""
+    back = _step(client, "confirm", {}, wizard_goto_step="data")
+    assert "Paso 3 de 4: Ingrese los datos" in back.content.decode()
+    fields = {"currency": "BOB", "amount": amount, "description": "Ahorro mensual"}
+    return _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
+
+
 def test_a_page_showing_an_older_summary_cannot_sign_the_newer_one(client, maria):
     """One wizard, two pages: the summary for Bs 100 is left open (another tab, the back
     button) while "Anterior" changes the amount to Bs 200. Signing the older page is refused;
@@ -239,10 +247,7 @@ def test_a_page_showing_an_older_summary_cannot_sign_the_newer_one(client, maria
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     old_page = _walk_to_confirm(client, source, destination, amount="100,00")
-    back = _step(client, "confirm", {}, wizard_goto_step="data")
-    assert "Paso 3 de 4" in back.content.decode()
-    fields = {"currency": "BOB", "amount": "200,00", "description": "Ahorro mensual"}
-    new_page = _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
+    new_page = _back_to_data_and_next(client, amount="200,00")
     assert "Bs 200,00" in new_page.content.decode()
     assert _key(old_page) != _key(new_page)
 
@@ -261,10 +266,7 @@ def test_showing_the_same_summary_again_keeps_its_key(client, maria):
     destination = make_account(member=maria.member)
     first = _walk_to_confirm(client, source, destination, amount="100,00")
     # "Anterior" to the data step and "Siguiente" with the same data: the same summary.
-    back = _step(client, "confirm", {}, wizard_goto_step="data")
-    assert "Paso 3 de 4: Ingrese los datos" in back.content.decode()
-    fields = {"currency": "BOB", "amount": "100,00", "description": "Ahorro mensual"}
-    again = _step(client, "data", {**fields, "notify_email": "", "funds_origin": ""})
+    again = _back_to_data_and_next(client, amount="100,00")
     assert _key(first) == _key(again)
 
 
