@@ -2,9 +2,10 @@
 PostgreSQL, by 8 concurrent members, next to a trivial authenticated view (the dashboard)
 served by the same gunicorn in the same run.
 
-Reported: transfers per second, p50/p95 of the signing step (the POST that verifies the PIN
-and posts the transfer), p50/p95 of the dashboard and the ratio of the two p95s. Target: the
-signing step's p95 under 300 ms on these 2-core machines.
+Run ``ROUNDS`` times; reported (the median round, and every round's p95): transfers per
+second, p50/p95 of the signing step (the POST that verifies the PIN and posts the transfer),
+p50/p95 of the dashboard and the ratio of the two p95s. Target: the signing step's p95
+under 300 ms on these 2-core machines.
 
 The server runs ``bench.settings``: the production Argon2id cost for the PIN and a real
 broker (the request queues the email relay; no worker needs to run for this figure).
@@ -28,11 +29,12 @@ TRANSFERS_PER_CLIENT = 40
 WORKERS = 2
 THREADS = 4
 TARGET_P95_MS = 300
+ROUNDS = 3
 # Production PIN hashing and a real broker (see bench/settings.py).
 SETTINGS = "bench.settings"
 
 
-def run(
+def _round(
     *,
     clients: int = CLIENTS,
     transfers_per_client: int = TRANSFERS_PER_CLIENT,
@@ -117,6 +119,30 @@ def run(
         "target_signing_p95_ms": TARGET_P95_MS,
         "target_met": p(confirm, 95) < TARGET_P95_MS,
         "ledger_breaches": len(state["breaches"]),
+    }
+    return figures
+
+
+def run(*, rounds: int = ROUNDS, **kwargs) -> dict:
+    """``rounds`` independent rounds (fresh database and gunicorn each); the headline figures
+    are the median round's, every round's are kept. One round's p95 on two shared vCPUs moves
+    by ±15 % between identical runs (bench/README.md), so a single figure says little."""
+    results = []
+    for number in range(1, rounds + 1):
+        figures = _round(**kwargs)
+        print(
+            f"transfer_http: round {number}/{rounds}: signing p95 "
+            f"{figures['signing_step_p95_ms']} ms, {figures['transfers_per_second']} transfers/s"
+        )
+        results.append(figures)
+    ranked = sorted(results, key=lambda f: f["signing_step_p95_ms"])
+    figures = {
+        **ranked[len(ranked) // 2],
+        "rounds": len(results),
+        "headline": "the round with the median signing p95",
+        "signing_step_p95_ms_by_round": [f["signing_step_p95_ms"] for f in results],
+        "transfers_per_second_by_round": [f["transfers_per_second"] for f in results],
+        "rounds_meeting_target": sum(f["target_met"] for f in results),
     }
     for name, value in figures.items():
         print(f"transfer_http: {name} = {value}")

@@ -67,7 +67,8 @@ def test_transfer_http_walks_the_wizard_over_gunicorn():
     """bench/transfer_http.py at a tiny size: real gunicorn, real wizard; figures, no timings."""
     from bench import transfer_http
 
-    figures = transfer_http.run(clients=2, transfers_per_client=2, workers=1, threads=2)
+    figures = transfer_http.run(rounds=2, clients=2, transfers_per_client=2, workers=1, threads=2)
+    assert figures["rounds"] == 2 and len(figures["signing_step_p95_ms_by_round"]) == 2
     assert figures["transfers"] == 4
     assert figures["ledger_breaches"] == 0
     assert figures["ratio_signing_p95_to_dashboard_p95"] > 0
