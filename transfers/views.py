@@ -222,6 +222,11 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         try:
             quote = transfer_prepare(user=self.request.user, order=order)
         except TransferError as exc:
+            # Nothing on this page can be signed: forget the last summary shown.
+            extra = self.storage.extra_data
+            for name in ("fingerprint", "entered", "summary"):
+                extra.pop(name, None)
+            self.storage.extra_data = extra
             return {"quote_error": exc.message}
         summary = {str(label): str(value) for label, value in self.summary(quote, order).items()}
         # What the member is shown is what they sign: done() signs this summary and posts
@@ -325,9 +330,16 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         signature_form = form_dict["confirm"]
         extra = self.storage.extra_data
         key, fingerprint, summary = extra.get("key"), extra.get("fingerprint"), extra.get("summary")
-        if not key or not fingerprint or not summary:
-            return self._stay(signature_form, _("The request could not be processed."))
         order = self.order()
+        if not key or not fingerprint or not summary:
+            # No summary to sign (the last step 4 showed a pricing error, or none was shown):
+            # say why when the order itself is refused.
+            try:
+                if order is not None:
+                    transfer_prepare(user=request.user, order=order)
+            except TransferError as exc:
+                return self._stay(signature_form, exc.message)
+            return self._stay(signature_form, _("The request could not be processed."))
         if (
             request.POST.get("idempotency_key") != key
             or order is None

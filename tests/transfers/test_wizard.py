@@ -6,6 +6,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from accounts.services.pin import pin_set
 from ledger.invariants import ledger_breaches
 from ledger.models import ExchangeRate
@@ -294,3 +295,21 @@ def test_the_pin_is_never_kept_in_the_session(client, maria):
     stored = str(Session.objects.get(session_key=client.session.session_key).get_decoded())
     assert "confirm-pin" not in stored
     assert "9173" not in stored and PIN not in stored
+
+
+def test_a_step_4_showing_a_pricing_error_signs_nothing_and_says_why(client, maria):
+    source = make_account(member=maria.member, balance="1000")
+    destination = make_account(member=maria.member)
+    shown = _walk_to_confirm(client, source, destination, amount="500,00")
+    # The balance falls; a wrong PIN shows step 4 again, now with the pricing error.
+    source.balance = Decimal("100.00")
+    source.save(update_fields=["balance"])
+    again = _step(client, "confirm", {"pin": "9173"}, idempotency_key=_key(shown))
+    assert "saldo suficiente" in again.content.decode()
+    assert "Ingrese el PIN" not in again.content.decode()
+    # The signature posted anyway (a script, or the older page) signs nothing and says why.
+    response = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(shown))
+    assert response.status_code == 200
+    assert "saldo suficiente" in response.content.decode()
+    assert Transfer.objects.count() == 0
+    assert not AuditEvent.objects.filter(event="signature.verified").exists()
