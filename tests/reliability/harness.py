@@ -31,6 +31,9 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+# One copy of the waiting helpers for the whole test tree (re-exported: bench/ uses them).
+from tests.integration_fixtures import WAIT_SECONDS, free_port, wait_until  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = "progresonet.settings.test"
 WEB_SETTINGS = "tests.reliability.settings"
@@ -38,7 +41,6 @@ PASSWORD = "Reliable2026"
 PIN = "4826"
 WIZARD = "/transferencias/entre-mis-cuentas/"
 DASHBOARD = "/cuentas/"
-WAIT_SECONDS = 90  # a deadline for "it never came up", not a timing assertion
 
 
 # --- database --------------------------------------------------------------------------------
@@ -177,22 +179,6 @@ class PostgresCluster:
 
 
 # --- gunicorn --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate: Callable[[], object], what: str, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Gunicorn:
