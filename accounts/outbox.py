@@ -67,6 +67,12 @@ def _schedule(message_id: int) -> None:
     transaction.on_commit(publish)
 
 
+def outbox_schedule(message_id: int) -> None:
+    """Relay a row written by other means than the two functions below (e.g. an
+    ``INSERT ... SELECT``) after the transaction commits, as those functions do."""
+    _schedule(message_id)
+
+
 def email_enqueue(
     *, to: str, subject: str, template: str, context: dict[str, Any] | None = None
 ) -> OutboxMessage:

@@ -1,8 +1,16 @@
 """An online registration request for web banking, and its state machine.
 
-    submitted ──> email_confirmed ──> approved ──> active
-        │               │
-        └───────────────┴──> rejected
+    submitted ──> email_confirmed ──────────────────────────────> approved ──> active
+        │               │                                           ^
+        │               └──> awaiting_second_approval ──────────────┘
+        │               │               │
+        └───────────────┴───────────────┴──> rejected
+
+A request whose email or mobile differ from the member's record (the cooperative's own KYC
+data) cannot be approved by one clerk: the first clerk attests "identidad y datos verificados
+en ventanilla" (the request waits in ``awaiting_second_approval``) and a *different* staff
+member gives the second approval. The database refuses a second approver equal to the first,
+and an approved request that went through the first step without a second approver.
 
 ``TRANSITIONS`` is the single place that says which moves are allowed; services in
 ``accounts.registration.services`` are the only callers of :meth:`RegistrationRequest.move_to`.
@@ -26,13 +34,17 @@ class RegistrationRequest(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Pending")
         EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
+        AWAITING_SECOND_APPROVAL = "awaiting_second_approval", _("Awaiting second approval")
         APPROVED = "approved", _("Approved")
         ACTIVE = "active", _("Active")
         REJECTED = "rejected", _("Rejected")
 
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.SUBMITTED: frozenset({Status.EMAIL_CONFIRMED, Status.REJECTED}),
-        Status.EMAIL_CONFIRMED: frozenset({Status.APPROVED, Status.REJECTED}),
+        Status.EMAIL_CONFIRMED: frozenset(
+            {Status.APPROVED, Status.AWAITING_SECOND_APPROVAL, Status.REJECTED}
+        ),
+        Status.AWAITING_SECOND_APPROVAL: frozenset({Status.APPROVED, Status.REJECTED}),
         Status.APPROVED: frozenset({Status.ACTIVE}),
         Status.ACTIVE: frozenset(),
         Status.REJECTED: frozenset(),
@@ -60,7 +72,7 @@ class RegistrationRequest(models.Model):
     username = models.CharField(_("username"), max_length=20)
 
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+        _("status"), max_length=30, choices=Status.choices, default=Status.SUBMITTED
     )
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
     submitted_ip = models.GenericIPAddressField(_("submitted from IP"), null=True, blank=True)
@@ -70,6 +82,25 @@ class RegistrationRequest(models.Model):
     decided_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Four eyes (contacts that differ from the member's record): who attested the counter
+    # check first, and who gave the second approval.
+    first_approved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("first approval by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_approved_at = models.DateTimeField(_("first approval at"), null=True, blank=True)
+    second_approved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("second approval by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -125,6 +156,24 @@ class RegistrationRequest(models.Model):
                 ),
                 name="registration_document_matches_kind",
             ),
+            # Four eyes, held by the database: the second approver is another person.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(first_approved_by__isnull=True)
+                    | models.Q(second_approved_by__isnull=True)
+                    | ~models.Q(second_approved_by=models.F("first_approved_by"))
+                ),
+                name="registration_second_approver_differs",
+            ),
+            # A request that needed four eyes is never approved (or active) on one pair.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(first_approved_by__isnull=True)
+                    | ~models.Q(status__in=["approved", "active"])
+                    | models.Q(second_approved_by__isnull=False)
+                ),
+                name="registration_four_eyes_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,6 +196,8 @@ class RegistrationRequest(models.Model):
         now = timezone.now()
         if status == self.Status.EMAIL_CONFIRMED:
             self.email_confirmed_at = now
+        elif status == self.Status.AWAITING_SECOND_APPROVAL:
+            self.first_approved_at = now
         elif status in (self.Status.APPROVED, self.Status.REJECTED):
             self.decided_at = now
         elif status == self.Status.ACTIVE:

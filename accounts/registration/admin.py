@@ -3,7 +3,10 @@
 Staff with ``view_registrationrequest`` see the queue; only those who also hold
 ``approve_registrationrequest`` (the "Auxiliar de Atención al Socio" group) get the approve
 and reject pages, which call the same services as everything else. Requests are never edited
-or deleted by hand: every change goes through the state machine and leaves an audit row.
+or deleted by hand, and there is no bulk action: every change goes through the state machine
+one request at a time and leaves an audit row. The approve page marks every field where the
+request differs from the member's record; when the email or mobile differ the service asks
+for the counter check and a second staff member's approval (four eyes).
 """
 
 from django.contrib import admin, messages
@@ -19,15 +22,15 @@ from accounts.audit import client_ip
 from accounts.models import RegistrationRequest
 
 from .forms import ApproveForm, RejectForm
+from .kyc import registration_compare
 from .selectors import registration_member_match
 from .services import (
+    APPROVE_PERMISSION,
     RegistrationError,
     registration_approve,
     registration_link_resend,
     registration_reject,
 )
-
-APPROVE_PERMISSION = "accounts.approve_registrationrequest"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -154,38 +157,52 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
             },
         )
 
+    def get_actions(self, request):
+        # No bulk action may decide requests (nor delete them): one at a time, four eyes.
+        return {}
+
     def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         registration = self._decision_target(request, pk)
-        member = registration_member_match(registration)
+        member = registration.member or registration_member_match(registration)
         form = ApproveForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             if member is None:
                 form.add_error(None, _("No member matches this document; it cannot be approved."))
             else:
                 try:
-                    registration_approve(
+                    registration = registration_approve(
                         registration_id=registration.pk,
                         member=member,
                         actor=request.user,
+                        verified_at_counter=form.cleaned_data["verified_at_counter"],
                         ip_address=client_ip(request),
                     )
                 except RegistrationError as exc:
                     form.add_error(None, exc.message)
                 else:
-                    self.message_user(
-                        request,
-                        _("Request approved; the set-password email has been queued."),
-                        messages.SUCCESS,
-                    )
+                    if registration.status == RegistrationRequest.Status.APPROVED:
+                        text = _("Request approved; the set-password email has been queued.")
+                    else:
+                        text = _(
+                            "First approval recorded; another staff member must give the "
+                            "second approval."
+                        )
+                    self.message_user(request, text, messages.SUCCESS)
                     return self._back(registration)
+        rows = registration_compare(registration, member)
+        Status = RegistrationRequest.Status
         return self._render(
             request,
             "approve.html",
             registration,
             member=member,
             form=form,
+            rows=rows,
+            contacts_differ=any(row.decides and row.differs for row in rows),
+            awaiting_second=registration.status == Status.AWAITING_SECOND_APPROVAL,
+            first_approver_is_me=registration.first_approved_by_id == request.user.pk,
             title=_("Approve registration request"),
-            may_approve=registration.can_move_to(RegistrationRequest.Status.APPROVED),
+            may_approve=registration.can_move_to(Status.APPROVED),
         )
 
     def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:

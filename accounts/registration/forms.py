@@ -257,3 +257,9 @@ class ApproveForm(forms.Form):
         required=True,
         error_messages={"required": _("Confirm the member match before approving.")},
     )
+    # Needed (and checked by the service) only when the request's email or mobile differ
+    # from the member's record; the page shows it then.
+    verified_at_counter = forms.BooleanField(
+        label=_("Identity and data verified at the counter"),
+        required=False,
+    )

@@ -3,6 +3,22 @@
 Each service runs in one transaction, moves the request through the state machine in
 ``accounts.models.registration``, writes one audit row and, where the member must hear about
 it, one outbox email — all committed together or not at all.
+
+Who owns a member's web banking (issue 12, High 6). The member's record (the cooperative's
+own KYC data) decides, not what a registrant typed:
+
+- At submission, the member's *recorded* email and mobile are told at once that web banking
+  was requested for their accounts and how to object. The notice rows are written by one
+  ``INSERT ... SELECT`` over the member table, so a member's document and a stranger's cost
+  the same statements and the registrant still cannot tell whether they named a member.
+- At approval, when the request's email or mobile differ from the record (normalised, see
+  ``kyc``), one clerk cannot approve alone: the clerk attests "identidad y datos verificados
+  en ventanilla" and the request waits for a *different* staff member holding the approval
+  permission (four eyes; the database refuses the same person twice). Only then is the web
+  user created, the member's record takes the verified contacts (audited, same
+  transaction) and the set-password link goes to the verified email. The *previous*
+  recorded email and mobile are told that web banking was approved (docs/onboarding.md).
+- When the contacts match, one approval is enough, as before.
 """
 
 import dataclasses
@@ -11,7 +27,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -19,11 +36,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
-from accounts.models import Member, RegistrationRequest, User
-from accounts.outbox import email_enqueue
+from accounts.models import Member, OutboxMessage, RegistrationRequest, User
+from accounts.outbox import email_enqueue, outbox_schedule, sms_enqueue
 
 from . import selectors
+from .kyc import contacts_differ, email_normalise
 from .tokens import TokenResult, email_confirm_token, password_set_token
+
+APPROVE_PERMISSION = "accounts.approve_registrationrequest"
 
 
 class RegistrationError(Exception):
@@ -93,6 +113,119 @@ def _locked(registration_id: int) -> RegistrationRequest | None:
     )
 
 
+def _document_masked(registration: RegistrationRequest) -> str:
+    return f"{registration.document_type} ***{registration.document_number[-3:]}"
+
+
+def _owner_notices_on_request(registration: RegistrationRequest) -> None:
+    """Queue the "web banking was requested" notice to the recorded email and mobile of the
+    member whose document the request names — if there is one.
+
+    One ``INSERT ... SELECT`` writes zero, one or two rows, so a member's document and a
+    stranger's run the same statements (registration must not reveal membership, not even
+    by timing). The texts name no member data and carry nothing the registrant typed. The
+    recorded email gets no separate notice when it is the request's own email: the
+    confirmation email it receives already says how to object.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "site_url": settings.SITE_URL,
+            "document": _document_masked(registration),
+            "requested_at": timezone.localtime(registration.created_at),
+        }
+        template = "accounts/emails/registration_owner_requested"
+        subject = str(_("Web banking was requested for your accounts"))
+        body_text = render_to_string(f"{template}.txt", context)
+        body_html = render_to_string(f"{template}.html", context)
+        sms_text = str(
+            _(
+                "ProgresoNet: web banking was requested for your accounts at Cooperativa "
+                "Progreso. If it was not you, call the cooperative or visit your branch."
+            )
+        )
+    # Every other column takes the value a new OutboxMessage would get, so a column added
+    # to the model later is filled here too.
+    varying = ("channel", "recipient", "subject", "body_text", "body_html")
+    prototype = OutboxMessage(next_attempt_at=timezone.now())
+    fixed = [
+        f
+        for f in OutboxMessage._meta.concrete_fields
+        if not f.primary_key and f.name not in varying
+    ]
+    fixed_values = [f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed]
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(f.column) for f in (*fixed, *(OutboxMessage._meta.get_field(n) for n in varying))
+    )
+    # Typed placeholders: an untyped NULL in a SELECT list would be read as text.
+    placeholders = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fixed)
+    sql = f"""
+        INSERT INTO {q(OutboxMessage._meta.db_table)} ({columns})
+        SELECT {placeholders}, v.channel, v.recipient, v.subject, v.body_text, v.body_html
+          FROM {q(Member._meta.db_table)} m
+         CROSS JOIN LATERAL (VALUES
+               (%s, m.email, %s, %s, %s),
+               (%s, m.mobile_phone, '', %s, '')
+         ) AS v(channel, recipient, subject, body_text, body_html)
+         WHERE m.document_type = %s AND m.document_number = %s
+           AND btrim(v.recipient) <> ''
+           AND NOT (v.channel = %s
+                    AND lower(regexp_replace(m.email, '\\s', '', 'g')) = %s)
+        RETURNING {q(OutboxMessage._meta.pk.column)}
+    """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
+    email, sms = OutboxMessage.Channel.EMAIL, OutboxMessage.Channel.SMS
+    params = [
+        *fixed_values,
+        email,
+        subject,
+        body_text,
+        body_html,
+        sms,
+        sms_text,
+        registration.document_type,
+        registration.document_number,
+        email,
+        email_normalise(registration.email),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (message_id,) in cursor.fetchall():
+            outbox_schedule(message_id)
+
+
+def _owner_notices_on_approval(
+    *, registration: RegistrationRequest, recorded_email: str, recorded_mobile: str
+) -> None:
+    """Tell the member's recorded email and mobile (as they were before this approval) that
+    web banking was approved for their accounts, and how to object. The recorded email gets
+    no separate notice when the set-password email goes to it anyway (it says the same)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if recorded_email.strip() and email_normalise(recorded_email) != email_normalise(
+            registration.email
+        ):
+            email_enqueue(
+                to=recorded_email.strip(),
+                subject=str(_("Web banking was approved for your accounts")),
+                template="accounts/emails/registration_owner_approved",
+                context={
+                    "member_name": registration.member.display_name,
+                    "document": _document_masked(registration),
+                    "contact_updated": registration.first_approved_by_id is not None,
+                },
+            )
+        if recorded_mobile.strip():
+            sms_enqueue(
+                to=recorded_mobile.strip(),
+                text=str(
+                    _(
+                        "ProgresoNet: web banking was approved for your accounts at "
+                        "Cooperativa Progreso. If it was not you, call the cooperative or "
+                        "visit your branch at once."
+                    )
+                ),
+            )
+
+
 def registration_submit(
     *, data: RegistrationData, ip_address: str | None = None
 ) -> RegistrationRequest:
@@ -133,6 +266,7 @@ def registration_submit(
                     email_confirm_token.make(registration),
                 ),
             )
+            _owner_notices_on_request(registration)
     except IntegrityError as exc:  # a concurrent request claimed the same identity
         raise RegistrationError(
             _("That username, email or document is already registered.")
@@ -171,12 +305,26 @@ def registration_confirm_email(
 
 @transaction.atomic
 def registration_approve(
-    *, registration_id: int, member: Member, actor: User, ip_address: str | None = None
+    *,
+    registration_id: int,
+    member: Member,
+    actor: User,
+    verified_at_counter: bool = False,
+    ip_address: str | None = None,
 ) -> RegistrationRequest:
-    """Link the request to ``member`` (same document, confirmed by staff), create the web user
-    without a usable password, and email the set-password link."""
+    """Approve the request for ``member`` (same document, confirmed by staff).
+
+    Contacts that match the member's record: this one approval creates the web user without
+    a usable password and emails the set-password link. Contacts that differ: the first call
+    needs ``verified_at_counter`` (the clerk saw the person and their CI at the counter) and
+    leaves the request awaiting a second approval; a second call by *another* staff member
+    holding the approval permission finishes it (see the module docstring).
+    """
+    if not (actor.is_active and actor.is_staff and actor.has_perm(APPROVE_PERMISSION)):
+        raise RegistrationError(_("You do not have permission to approve registration requests."))
     registration = _locked(registration_id)
-    if registration is None or not registration.can_move_to(RegistrationRequest.Status.APPROVED):
+    Status = RegistrationRequest.Status
+    if registration is None or not registration.can_move_to(Status.APPROVED):
         raise RegistrationError(_("Only a request whose email has been confirmed can be approved."))
     member = Member.objects.select_for_update().get(pk=member.pk)
     if (member.document_type, member.document_number) != (
@@ -188,7 +336,106 @@ def registration_approve(
         raise RegistrationError(_("This member already has a web banking user."))
     if User.objects.filter(username__iexact=registration.username).exists():
         raise RegistrationError(_("The username is already used by another web user."))
+
+    if registration.status == Status.AWAITING_SECOND_APPROVAL:
+        return _second_approval(registration, member=member, actor=actor, ip_address=ip_address)
+
+    differing = contacts_differ(registration, member)
+    if not differing:
+        return _approve(registration, member=member, actor=actor, ip_address=ip_address)
+    if not verified_at_counter:
+        raise RegistrationError(
+            _(
+                "The request's email or mobile differ from the member's record. Check the "
+                "person's identity and data at the counter, tick “Identity and data "
+                "verified at the counter”, and another staff member must give the second "
+                "approval."
+            )
+        )
     old = registration.status
+    registration.move_to(Status.AWAITING_SECOND_APPROVAL)
+    registration.member = member
+    registration.first_approved_by = actor
+    registration.save(update_fields=["status", "member", "first_approved_by", "first_approved_at"])
+    audit_record(
+        actor=actor,
+        event="registration.first_approval",
+        subject=registration,
+        old={"status": old, **_recorded_contacts(member, differing)},
+        new={
+            "status": registration.status,
+            "member": member.pk,
+            "verified_at_counter": True,
+            **_requested_contacts(registration, differing),
+        },
+        ip_address=ip_address,
+    )
+    return registration
+
+
+def _recorded_contacts(member: Member, fields: list[str]) -> dict[str, str]:
+    values = {"email": member.email, "phone": member.mobile_phone}
+    return {key: values[key] for key in fields}
+
+
+def _requested_contacts(registration: RegistrationRequest, fields: list[str]) -> dict[str, str]:
+    values = {"email": registration.email, "phone": registration.phone}
+    return {key: values[key] for key in fields}
+
+
+def _second_approval(
+    registration: RegistrationRequest, *, member: Member, actor: User, ip_address: str | None
+) -> RegistrationRequest:
+    if actor.pk == registration.first_approved_by_id:
+        raise RegistrationError(
+            _("The second approval must be given by another staff member, not by you.")
+        )
+    if member.pk != registration.member_id:
+        raise RegistrationError(_("The member's document does not match the request."))
+    # The verified contacts become the member's record; the old ones hear about it below.
+    differing = contacts_differ(registration, member)
+    recorded_email, recorded_mobile = member.email, member.mobile_phone
+    if differing:
+        old_values = _recorded_contacts(member, differing)
+        if "email" in differing:
+            member.email = registration.email.strip()
+        if "phone" in differing:
+            member.mobile_phone = registration.phone
+        member.save(update_fields=["email", "mobile_phone"])
+        audit_record(
+            actor=actor,
+            event="member.contact_updated",
+            subject=member,
+            old=old_values,
+            new={
+                **_requested_contacts(registration, differing),
+                "registration": registration.pk,
+                "first_approved_by": registration.first_approved_by_id,
+            },
+            ip_address=ip_address,
+        )
+    return _approve(
+        registration,
+        member=member,
+        actor=actor,
+        ip_address=ip_address,
+        recorded_email=recorded_email,
+        recorded_mobile=recorded_mobile,
+    )
+
+
+def _approve(
+    registration: RegistrationRequest,
+    *,
+    member: Member,
+    actor: User,
+    ip_address: str | None,
+    recorded_email: str | None = None,
+    recorded_mobile: str | None = None,
+) -> RegistrationRequest:
+    """Create the web user, email the set-password link, tell the recorded contacts."""
+    old = registration.status
+    four_eyes = old == RegistrationRequest.Status.AWAITING_SECOND_APPROVAL
     registration.move_to(RegistrationRequest.Status.APPROVED)
     if registration.kind == Member.Kind.COMPANY:
         first_name, last_name = registration.business_name[:150], ""
@@ -207,13 +454,24 @@ def registration_approve(
     registration.member = member
     registration.user = user
     registration.decided_by = actor
-    registration.save(update_fields=["status", "decided_at", "decided_by", "member", "user"])
+    fields = ["status", "decided_at", "decided_by", "member", "user"]
+    if four_eyes:
+        registration.second_approved_by = actor
+        fields.append("second_approved_by")
+    registration.save(update_fields=fields)
     audit_record(
         actor=actor,
         event="registration.approved",
         subject=registration,
         old={"status": old},
-        new={"status": registration.status, "member": member.pk, "user": user.pk},
+        new={
+            "status": registration.status,
+            "member": member.pk,
+            "user": user.pk,
+            "email": registration.email,
+            "four_eyes": four_eyes,
+            **({"first_approved_by": registration.first_approved_by_id} if four_eyes else {}),
+        },
         ip_address=ip_address,
     )
     _email(
@@ -221,6 +479,11 @@ def registration_approve(
         subject=_("Registration confirmation"),
         template="registration_approved",
         link=_link("accounts:password_set", registration, password_set_token.make(registration)),
+    )
+    _owner_notices_on_approval(
+        registration=registration,
+        recorded_email=member.email if recorded_email is None else recorded_email,
+        recorded_mobile=member.mobile_phone if recorded_mobile is None else recorded_mobile,
     )
     return registration
 

@@ -71,3 +71,31 @@ def person_step_fill(page, person: dict = PERSON) -> None:
     page.get_by_label("Teléfono celular").fill(person["phone"])
     page.get_by_label("Dirección").fill(person["address"])
     page.get_by_label("Usuario").fill(person["username"])
+
+
+def make_approver(username: str):
+    """A staff user holding the approval permission (registration_approve checks it)."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user
+
+    user = make_user(username=username, is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(
+            codename="approve_registrationrequest", content_type__app_label="accounts"
+        )
+    )
+    return user
+
+
+def make_member_like(data: dict = PERSON, **overrides):
+    """The member whose record holds the same document, email and mobile as ``data``."""
+    from tests.factories import make_member
+
+    fields = {
+        "document_number": data["document_number"],
+        "email": data["email"],
+        "mobile_phone": data["phone"],
+    }
+    fields.update(overrides)
+    return make_member(**fields)

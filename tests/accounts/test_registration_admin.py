@@ -61,7 +61,14 @@ def test_queue_filters_and_search(staff_client):
 
 def test_approve_shows_the_member_match_and_needs_confirmation(staff_client, staff_user):
     registration = _confirmed()
-    member = make_member(document_number="3344556", first_names="Silvia", last_names="F. F.")
+    # The contacts match the member's record: one approval is enough.
+    member = make_member(
+        document_number="3344556",
+        first_names="Silvia",
+        last_names="F. F.",
+        email=PERSON["email"],
+        mobile_phone=PERSON["phone"],
+    )
     page = staff_client.get(_approve_url(registration))
     assert page.status_code == 200
     assert "Silvia F. F." in page.content.decode()

@@ -16,9 +16,8 @@ from accounts.registration.services import (
     registration_submit,
 )
 from accounts.registration.tokens import TokenResult, email_confirm_token, password_set_token
-from tests.factories import make_member, make_user
 
-from .registration_helpers import PERSON, link_in
+from .registration_helpers import PERSON, link_in, make_approver, make_member_like
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +40,8 @@ def _approved():
     registration_confirm_email(
         registration_id=registration.pk, token=email_confirm_token.make(registration)
     )
-    member = make_member(document_number=registration.document_number)
-    clerk = make_user(username="clerk2", is_staff=True)
+    member = make_member_like()  # contacts match the record: one approval is enough
+    clerk = make_approver("clerk2")
     registration_approve(registration_id=registration.pk, member=member, actor=clerk)
     email = OutboxMessage.objects.get(subject="Confirmación de registro")
     return RegistrationRequest.objects.get(pk=registration.pk), link_in(email, "contrasena")
