@@ -22,6 +22,7 @@ def test_register_confirm_approve_set_password_and_log_in(
         first_names="Silvia",
         last_names="Ferrufino Fernández",
         email=PERSON["email"],
+        mobile_phone=PERSON["phone"],  # contacts match the record: one approval is enough
     )
     base = live_server.url
 
