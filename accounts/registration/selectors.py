@@ -1,5 +1,6 @@
 """Reads for registration. None of them consults the Member table on the member's side: the
-answers a registrant can observe never depend on whether someone is a cooperative member."""
+answers a registrant can observe never depend on whether someone is a cooperative member.
+(The notice to a member's recorded contacts at submission is a write, in ``services``.)"""
 
 from django.db.models import Q, QuerySet
 
@@ -62,4 +63,5 @@ def registrations_pending_review() -> QuerySet[RegistrationRequest]:
     return RegistrationRequest.objects.filter(
         Q(status=RegistrationRequest.Status.SUBMITTED)
         | Q(status=RegistrationRequest.Status.EMAIL_CONFIRMED)
+        | Q(status=RegistrationRequest.Status.AWAITING_SECOND_APPROVAL)
     )
