@@ -186,7 +186,9 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     loan, user = loan_and_user
     first = loan.instalments.get(number=1)
     portfolio, interest = internal("LOAN_PORTFOLIO"), internal("INTEREST_INCOME")
-    with on(date(2026, 2, 10)), django_capture_on_commit_callbacks(execute=True):
+    # On the due date: the whole period has run, so its whole interest is charged (paid
+    # earlier, only the days run are: see test_prepayment.py).
+    with on(date(2026, 2, 15)), django_capture_on_commit_callbacks(execute=True):
         payment = services.loan_pay(
             user=user,
             loan=loan,
@@ -207,7 +209,7 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     assert internal("INTEREST_INCOME") == interest + Decimal("100.00")
     assert payment.posting.lines.count() == 3  # no zero penalty line
     first.refresh_from_db()
-    assert (first.status, first.paid_on) == (InstalmentStatus.PAID, date(2026, 2, 10))
+    assert (first.status, first.paid_on) == (InstalmentStatus.PAID, date(2026, 2, 15))
     email = OutboxMessage.objects.get()
     assert payment.receipt_number in email.subject
     assert "Bs 888,49" in email.body_text
@@ -289,7 +291,9 @@ def test_early_full_payoff(loan_and_user):
     loan, user = loan_and_user
     cash_deposit(account=loan.account, amount=Decimal("1000.00"))
     portfolio = internal("LOAN_PORTFOLIO")
-    with on(date(2026, 1, 15)):
+    # Instalment 1 on its due date (paid on the disbursement day it would cost no interest at
+    # all: test_prepayment.py covers that).
+    with on(date(2026, 2, 15)):
         services.loan_pay(
             user=user,
             loan=loan,
