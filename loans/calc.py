@@ -14,8 +14,12 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
 * **Penalty — actual/360 on overdue principal.** An instalment not fully paid by its due date
   accrues penalty interest from the day after the due date on its unpaid principal at the
   loan's staff-set annual penalty rate: ``unpaid principal × rate × days / 360``. Accrual is
-  incremental (from the last day accrued to the new date, rounded half-up per increment), so
-  running it again for the same day adds nothing.
+  incremental (from the last day accrued to the new date), so running it again for the same
+  day adds nothing, and exact: each increment is kept to 6 decimals (rounding a day's penalty
+  to cents made it 0,00 for any unpaid principal below Bs 30). It is rounded to cents once,
+  when it is charged: half-up, like every interest figure of the schedule (a deviation of at
+  most half a cent either way, once per charge, never per day), and the stored accrual is
+  rounded with it so what was paid never exceeds what was accrued.
 * **Application order.** A payment covers the oldest unpaid instalment first and, within an
   instalment, penalty → interest → principal. A partial amount larger than what is due runs on
   into the next instalments in schedule order.
@@ -46,12 +50,14 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from ledger.money import quantize
 
 ZERO = Decimal("0.00")
 DAYS_IN_YEAR = 360
+# Places kept for the accrued penalty (Instalment.penalty_accrued).
+PENALTY_PLACES = Decimal("0.000001")
 
 
 def add_months(start: date, months: int) -> date:
@@ -125,12 +131,18 @@ def french_schedule(
 def penalty_increment(
     *, unpaid_principal: Decimal, annual_penalty_rate: Decimal, days: int
 ) -> Decimal:
-    """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360)."""
+    """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360), exact
+    to :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
     if days <= 0 or unpaid_principal <= 0 or annual_penalty_rate <= 0:
         return ZERO
-    return quantize(
+    return (
         unpaid_principal * annual_penalty_rate / Decimal(100) * days / Decimal(DAYS_IN_YEAR)
-    )
+    ).quantize(PENALTY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def penalty_charge(accrued_unpaid: Decimal) -> Decimal:
+    """The cents charged for an exact accrued penalty: rounded once, half-up."""
+    return quantize(accrued_unpaid)
 
 
 def penalty_accrual_start(*, due_date: date, accrued_through: date | None) -> date:

@@ -58,7 +58,9 @@ def member_loan_get(*, member_id: int | None, loan_id: int) -> Loan:
 
 
 def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decimal:
-    """Unpaid penalty of ``instalment`` on ``as_of``: stored accrual plus what ran since."""
+    """Unpaid penalty of ``instalment`` on ``as_of`` in cents, as a payment would charge it:
+    stored exact accrual plus what ran since, rounded once (:func:`loans.calc.penalty_charge`).
+    """
     if instalment.is_paid:
         return ZERO
     start = calc.penalty_accrual_start(
@@ -69,7 +71,7 @@ def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decima
         annual_penalty_rate=loan.penalty_rate,
         days=(as_of - start).days,
     )
-    return instalment.penalty_due + extra
+    return calc.penalty_charge(instalment.penalty_due + extra)
 
 
 def effective_status(*, instalment: Instalment, as_of: date) -> str:

@@ -393,6 +393,9 @@ def _post_payment(
     allocations = []
     for allocation in breakdown.allocations:
         instalment = by_id[allocation.instalment_id]
+        # Charging rounds the exact accrual once (loans.calc, "Penalty"); the breakdown was
+        # computed from the same rounded figure, so paid never exceeds accrued.
+        instalment.penalty_accrued = calc.penalty_charge(instalment.penalty_accrued)
         instalment.penalty_paid += allocation.penalty
         instalment.interest_paid += allocation.interest
         instalment.interest_waived += allocation.interest_waived
@@ -408,6 +411,7 @@ def _post_payment(
             instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
         instalment.save(
             update_fields=[
+                "penalty_accrued",
                 "penalty_paid",
                 "interest_paid",
                 "interest_waived",

@@ -218,3 +218,29 @@ def test_interest_charged_never_exceeds_interest_accrued_for_the_days_run(
     if loan.status == Loan.Status.PAID_OFF:
         assert paid == loan.principal
     assert ledger_breaches() == []
+
+
+# --- penalty on small unpaid principal -------------------------------------------------------
+
+
+def test_a_small_unpaid_principal_accrues_penalty_daily_and_is_charged_once_rounded():
+    """Bs 20 unpaid for 30 days at 6 %: 20 × 6 % × 30 / 360 = 0,10. Rounded per day it was
+    0,00 (0,0033 a day) however long the member stayed late."""
+    loan = make_loan(
+        principal="20.00", annual_rate="0", term=1, disbursement_date=date(2026, 1, 15)
+    )
+    user = make_user(member=loan.member)
+    cash_deposit(account=loan.account, amount=Decimal("1.00"))  # for the penalty
+    instalment = loan.instalments.get()
+    for offset in range(1, 31):  # the nightly job, every night
+        services.loan_accrue_penalties(as_of=instalment.due_date + timedelta(days=offset))
+    instalment.refresh_from_db()
+    assert instalment.penalty_accrued > 0
+    assert instalment.penalty_accrued == Decimal("0.099990")  # 30 × 0,003333
+    with on(instalment.due_date + timedelta(days=30)):
+        payment = pay(user, loan, instalment_ids=[instalment.pk])
+    assert payment.penalty == Decimal("0.10")
+    instalment.refresh_from_db()
+    assert instalment.status == InstalmentStatus.PAID
+    assert instalment.penalty_paid == instalment.penalty_accrued == Decimal("0.10")
+    assert ledger_breaches() == []
