@@ -44,6 +44,13 @@ logger = logging.getLogger(__name__)
 
 MAX_TERM = 360
 MAX_RATE = Decimal("100")
+# How far back a disbursement date may be recorded. Back-dating exists for loans brought over
+# from the branch system (the schedule then starts on the real date); a year covers the
+# migration window, and anything older is a typo (2016 for 2026) that would make every
+# instalment overdue at once with a year of penalty. A future date is never valid: the
+# principal is credited today, so the schedule would charge interest for days before the
+# member had the money.
+DISBURSEMENT_MAX_DAYS_BACK = 365
 
 
 def loan_terms_validate(
@@ -68,6 +75,21 @@ def loan_terms_validate(
         raise InvalidLoanTerms(_("Unknown payment frequency."))
 
 
+def loan_disbursement_date_validate(*, disbursement_date: date) -> None:
+    """Raise :class:`~loans.exceptions.InvalidLoanTerms` unless the date is today or at most
+    :data:`DISBURSEMENT_MAX_DAYS_BACK` days before (La Paz calendar)."""
+    today = timezone.localdate()
+    if not isinstance(disbursement_date, date):
+        raise InvalidLoanTerms(_("Enter a valid disbursement date."))
+    if disbursement_date > today:
+        raise InvalidLoanTerms(_("The disbursement date cannot be later than today."))
+    if disbursement_date < today - timedelta(days=DISBURSEMENT_MAX_DAYS_BACK):
+        raise InvalidLoanTerms(
+            _("The disbursement date cannot be more than %(days)s days ago.")
+            % {"days": DISBURSEMENT_MAX_DAYS_BACK}
+        )
+
+
 def loan_create_and_disburse(
     *,
     actor: object | None,
@@ -89,8 +111,9 @@ def loan_create_and_disburse(
     the last instalment absorbs the rounding residue (see :mod:`loans.calc`). The disbursement
     is one ledger posting: ``LOAN_PORTFOLIO`` (debited; the cooperative's asset) → ``account``
     (credited). ``disbursement_date`` may be in the past (loans migrated from the branch system
-    or the demo); the posting is booked now, when the money actually moves in the ledger.
-    Raises :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
+    or the demo) up to :data:`DISBURSEMENT_MAX_DAYS_BACK` days, never in the future; the
+    posting is booked now, when the money actually moves in the ledger. Raises
+    :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
     """
     loan_terms_validate(
         principal=principal,
@@ -99,6 +122,7 @@ def loan_create_and_disburse(
         term=term,
         frequency=frequency,
     )
+    loan_disbursement_date_validate(disbursement_date=disbursement_date)
     if currency != account.currency:
         raise CurrencyMismatch()
     if (
