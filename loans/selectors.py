@@ -5,6 +5,7 @@ run since the last accrual), so a member sees the same figure the payment servic
 that day, whether or not the nightly job has run yet. Nothing here writes.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -285,6 +286,17 @@ def payment_breakdown(
         return calc.allocate_amount(summary.chargeable_dues, amount)
     selected = _selected_dues(summary, instalment_ids or [])
     return calc.allocate_full(summary.chargeable_dues[: len(selected)])
+
+
+def payment_fingerprint(*, loan: Loan, source_account_id: int, breakdown: calc.Breakdown) -> str:
+    """What the member signs for a loan payment: any change to these figures (penalty accrued
+    overnight, a payment made elsewhere) changes it, and the payment service then refuses."""
+    parts = [str(loan.pk), str(source_account_id), loan.currency, str(breakdown.total)]
+    for a in breakdown.allocations:
+        parts.append(
+            f"{a.instalment_id}:{a.penalty}:{a.interest}:{a.principal}:{a.interest_waived}"
+        )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _selected_dues(summary: LoanSummary, instalment_ids: Sequence[int]) -> list[calc.Due]:

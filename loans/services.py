@@ -28,6 +28,7 @@ from .exceptions import (
     InvalidLoanTerms,
     LoanError,
     PaymentAlreadyProcessed,
+    PaymentChanged,
     SourceAccountNotAllowed,
 )
 from .models import (
@@ -304,6 +305,7 @@ def loan_pay(
     instalment_ids: Sequence[int] | None = None,
     amount: Decimal | None = None,
     payoff: bool = False,
+    expected_fingerprint: str | None = None,
     ip_address: str | None = None,
 ) -> LoanPayment:
     """Pay a loan from one of the member's accounts, in one transaction and one posting.
@@ -314,6 +316,12 @@ def loan_pay(
     principal within each instalment. The posting debits ``source_account`` and credits
     ``LOAN_PORTFOLIO`` (principal), ``INTEREST_INCOME`` (interest) and ``PENALTY_INCOME``
     (penalty). A receipt email is queued in the outbox.
+
+    ``expected_fingerprint`` is :func:`loans.selectors.payment_fingerprint` of the breakdown
+    the member was shown and signed; the breakdown is computed again under the loan's lock and
+    a difference (penalty accrued since, another payment) raises
+    :class:`~loans.exceptions.PaymentChanged` with nothing written. The member's pages always
+    pass it.
 
     Raises :class:`~loans.exceptions.LoanError` with nothing written on any refusal; a repeated
     ``idempotency_key`` raises :class:`~loans.exceptions.PaymentAlreadyProcessed` carrying the
@@ -337,6 +345,12 @@ def loan_pay(
             breakdown = selectors.payment_breakdown(
                 summary=summary, instalment_ids=instalment_ids, amount=amount, payoff=payoff
             )
+            if expected_fingerprint is not None and expected_fingerprint != (
+                selectors.payment_fingerprint(
+                    loan=locked, source_account_id=source_account.pk, breakdown=breakdown
+                )
+            ):
+                raise PaymentChanged()
             payment = _post_payment(
                 user=user,
                 loan=locked,
