@@ -52,6 +52,13 @@ class LoanAddForm(forms.ModelForm):
                 services.loan_terms_validate(**{name: data[name] for name in terms})
             except LoanError as exc:
                 raise forms.ValidationError(exc.message) from exc
+        if data.get("disbursement_date") is not None:
+            try:
+                services.loan_disbursement_date_validate(
+                    disbursement_date=data["disbursement_date"]
+                )
+            except LoanError as exc:
+                self.add_error("disbursement_date", exc.message)
         member, account = data.get("member"), data.get("account")
         if member and account and not account.holder_links.filter(member=member).exists():
             self.add_error("account", _("The account does not belong to this member."))

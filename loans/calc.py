@@ -14,26 +14,50 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
 * **Penalty — actual/360 on overdue principal.** An instalment not fully paid by its due date
   accrues penalty interest from the day after the due date on its unpaid principal at the
   loan's staff-set annual penalty rate: ``unpaid principal × rate × days / 360``. Accrual is
-  incremental (from the last day accrued to the new date, rounded half-up per increment), so
-  running it again for the same day adds nothing.
+  incremental (from the last day accrued to the new date), so running it again for the same
+  day adds nothing, and exact: each increment is kept to 6 decimals (rounding a day's penalty
+  to cents made it 0,00 for any unpaid principal below Bs 30). It is rounded to cents once,
+  when it is charged: half-up, like every interest figure of the schedule (a deviation of at
+  most half a cent either way, once per charge, never per day), and the stored accrual is
+  rounded with it so what was paid never exceeds what was accrued.
 * **Application order.** A payment covers the oldest unpaid instalment first and, within an
   instalment, penalty → interest → principal. A partial amount larger than what is due runs on
-  into the next instalments in schedule order, their scheduled interest included; only the
-  early full payoff waives future interest.
-* **Early full payoff** pays everything already due, the interest of the running period pro rata
-  by calendar days elapsed, and all outstanding principal; interest of later periods is waived.
+  into the next instalments in schedule order.
+* **Interest only for days elapsed (prepayment).** Bolivian practice on prepayment: a member who
+  pays ahead owes interest only for the days the principal was actually outstanding. So every
+  payment's interest is capped by the *interest budget* — the interest accrued on the loan's
+  actual outstanding principal from the disbursement to the payment day
+  (:func:`interest_accrued`: 30/360 like the schedule, each completed period at
+  ``rate × months / 12`` on the principal outstanding in it, the running period pro rata by
+  calendar days, each period rounded half-up to cents, nothing after the last due date) minus
+  the interest already paid. The budget is spent oldest instalment first; scheduled interest
+  above it, on the instalments the payment reaches, is waived (``interest_waived``) — it is
+  interest of days that have not run. Principal paid ahead stops accruing from the day paid, and
+  budget not spent (accrued but not yet charged) carries over to later instalments.
+
+  Worked example (Bs 12.000 at 14 % over 12 months, disbursed 1 March): on 2 March the member
+  pays instalments 1–6. One day of period 1 (31 days) has run on Bs 12.000:
+  ``12.000 × 14 % / 12 × 1 / 31 = 4,52`` is all the interest charged; the six instalments'
+  principal (Bs 5.791,34) is paid and the rest of their scheduled interest (Bs 668,84 of
+  Bs 673,36) is waived. On 3 March the early payoff adds the second day, run on the
+  Bs 6.208,66 left: period 1 has now accrued ``(12.000 + 6.208,66) × 14 % / 12 / 31 = 6,85``,
+  so 2,33 more. Bs 6,85 of interest in all, where the schedule charged Bs 673,36.
+* **Early full payoff** pays everything due (penalty, budget-capped interest) and all
+  outstanding principal; interest beyond the budget is waived.
 """
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from ledger.money import quantize
 
 ZERO = Decimal("0.00")
 DAYS_IN_YEAR = 360
+# Places kept for the accrued penalty (Instalment.penalty_accrued).
+PENALTY_PLACES = Decimal("0.000001")
 
 
 def add_months(start: date, months: int) -> date:
@@ -107,12 +131,18 @@ def french_schedule(
 def penalty_increment(
     *, unpaid_principal: Decimal, annual_penalty_rate: Decimal, days: int
 ) -> Decimal:
-    """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360)."""
+    """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360), exact
+    to :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
     if days <= 0 or unpaid_principal <= 0 or annual_penalty_rate <= 0:
         return ZERO
-    return quantize(
+    return (
         unpaid_principal * annual_penalty_rate / Decimal(100) * days / Decimal(DAYS_IN_YEAR)
-    )
+    ).quantize(PENALTY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def penalty_charge(accrued_unpaid: Decimal) -> Decimal:
+    """The cents charged for an exact accrued penalty: rounded once, half-up."""
+    return quantize(accrued_unpaid)
 
 
 def penalty_accrual_start(*, due_date: date, accrued_through: date | None) -> date:
@@ -134,6 +164,8 @@ class Due:
     penalty: Decimal
     interest: Decimal
     principal: Decimal
+    # Scheduled interest above the interest budget (see cap_interest): waived if paid through.
+    interest_excess: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
@@ -180,6 +212,58 @@ class Breakdown:
         return self.penalty + self.interest + self.principal
 
 
+def interest_accrued(
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term: int,
+    disbursement_date: date,
+    repayments: Iterable[tuple[date, Decimal]],
+    as_of: date,
+    months_per_period: int = 1,
+) -> Decimal:
+    """Contractual interest accrued on the actual outstanding principal up to ``as_of``.
+
+    ``repayments`` are (day, principal repaid); principal repaid on a day stops accruing from
+    that day. Period ``k`` runs from the ``k-1``-th to the ``k``-th due date; the days of it run
+    by ``as_of`` weigh ``rate × months / 12 × days / days in the period`` on the principal
+    outstanding on each of them; each period is rounded half-up to cents (a completed period
+    with no repayment inside it gives exactly the schedule's interest).
+    """
+    rate = periodic_rate(annual_rate, months_per_period)
+    events = sorted(repayments)
+    total = ZERO
+    with localcontext() as ctx:
+        ctx.prec = 34
+        for number in range(1, term + 1):
+            start = add_months(disbursement_date, (number - 1) * months_per_period)
+            if start >= as_of:
+                break
+            end = add_months(disbursement_date, number * months_per_period)
+            stop = min(end, as_of)
+            outstanding = principal - sum((amt for day, amt in events if day <= start), ZERO)
+            cursor, weighted = start, Decimal(0)
+            for day, amt in events:
+                if start < day < stop:
+                    weighted += outstanding * (day - cursor).days
+                    outstanding -= amt
+                    cursor = day
+            weighted += outstanding * (stop - cursor).days
+            total += quantize(weighted * rate / (end - start).days)
+    return total
+
+
+def cap_interest(dues: Sequence[Due], budget: Decimal) -> list[Due]:
+    """The dues with their interest capped by ``budget``, spent oldest instalment first."""
+    capped = []
+    remaining = max(budget, ZERO)
+    for due in dues:
+        charged = min(due.interest, remaining)
+        remaining -= charged
+        capped.append(replace(due, interest=charged, interest_excess=due.interest - charged))
+    return capped
+
+
 def allocate_amount(dues: Sequence[Due], amount: Decimal) -> Breakdown:
     """Apply ``amount`` oldest instalment first, penalty → interest → principal within each."""
     remaining = amount
@@ -192,6 +276,8 @@ def allocate_amount(dues: Sequence[Due], amount: Decimal) -> Breakdown:
             part = min(remaining, getattr(due, component))
             setattr(allocation, component, part)
             remaining -= part
+        if allocation.interest == due.interest:  # its chargeable interest is paid through
+            allocation.interest_waived = due.interest_excess
         allocation.settles = allocation.total == due.total
         breakdown.allocations.append(allocation)
     return breakdown
@@ -207,6 +293,7 @@ def allocate_full(dues: Iterable[Due]) -> Breakdown:
                 penalty=due.penalty,
                 interest=due.interest,
                 principal=due.principal,
+                interest_waived=due.interest_excess,
                 settles=True,
             )
             for due in dues
@@ -214,30 +301,7 @@ def allocate_full(dues: Iterable[Due]) -> Breakdown:
     )
 
 
-def allocate_payoff(dues: Sequence[Due], as_of: date) -> Breakdown:
-    """Early full payoff: due instalments in full, running period's interest pro rata, later
-    periods' interest waived, all principal."""
-    breakdown = Breakdown()
-    running_period_seen = False
-    for due in dues:
-        allocation = Allocation(
-            instalment_id=due.instalment_id,
-            number=due.number,
-            penalty=due.penalty,
-            principal=due.principal,
-            settles=True,
-        )
-        if due.due_date <= as_of:
-            allocation.interest = due.interest
-        elif not running_period_seen:
-            running_period_seen = True
-            period_days = (due.due_date - due.period_start).days
-            elapsed = max((as_of - due.period_start).days, 0)
-            earned = quantize(due.scheduled_interest * elapsed / period_days)
-            already_paid = due.scheduled_interest - due.interest
-            allocation.interest = min(max(earned - already_paid, ZERO), due.interest)
-            allocation.interest_waived = due.interest - allocation.interest
-        else:
-            allocation.interest_waived = due.interest
-        breakdown.allocations.append(allocation)
-    return breakdown
+def allocate_payoff(dues: Sequence[Due]) -> Breakdown:
+    """Early full payoff: every instalment paid through (use dues capped by
+    :func:`cap_interest`: interest of days not yet run is waived)."""
+    return allocate_full(dues)

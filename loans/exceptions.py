@@ -49,6 +49,12 @@ class CurrencyMismatch(LoanError):
     default_message = _("The account currency does not match the loan currency.")
 
 
+class PaymentChanged(LoanError):
+    """What the payment would post now differs from what the member saw and signed."""
+
+    default_message = _("The amount to pay changed since it was shown. Please review it again.")
+
+
 class PaymentAlreadyProcessed(LoanError):
     default_message = _("This payment was already processed.")
 

@@ -143,7 +143,11 @@ class Instalment(models.Model):
     interest_paid = models.DecimalField(_("interest paid"), default=ZERO, **MONEY)
     # Interest forgiven by an early full payoff (interest of periods not yet run).
     interest_waived = models.DecimalField(_("interest waived"), default=ZERO, **MONEY)
-    penalty_accrued = models.DecimalField(_("penalty accrued"), default=ZERO, **MONEY)
+    # Exact accrual (6 decimals: a day's penalty on a small unpaid principal is well below a
+    # cent); rounded to cents once, when a payment charges it (loans.calc, "Penalty").
+    penalty_accrued = models.DecimalField(
+        _("penalty accrued"), default=ZERO, max_digits=22, decimal_places=6
+    )
     penalty_paid = models.DecimalField(_("penalty paid"), default=ZERO, **MONEY)
     # Penalty is accrued up to and including this day; accruing again for it adds nothing.
     penalty_accrued_through = models.DateField(null=True, blank=True)

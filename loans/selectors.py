@@ -5,11 +5,13 @@ run since the last accrual), so a member sees the same figure the payment servic
 that day, whether or not the nightly job has run yet. Nothing here writes.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -44,7 +46,10 @@ def member_loans(*, member_id: int | None) -> QuerySet[Loan]:
 def member_loan_get(*, member_id: int | None, loan_id: int) -> Loan:
     """The member's own loan, or 404: another member's loan looks exactly like a missing one."""
     loan = (
-        Loan.objects.filter(member_id=member_id, pk=loan_id).select_related("account").first()
+        Loan.objects.filter(member_id=member_id, pk=loan_id)
+        .select_related("account")
+        .prefetch_related("payments")  # statement and interest budget share one query
+        .first()
         if member_id is not None
         else None
     )
@@ -54,7 +59,9 @@ def member_loan_get(*, member_id: int | None, loan_id: int) -> Loan:
 
 
 def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decimal:
-    """Unpaid penalty of ``instalment`` on ``as_of``: stored accrual plus what ran since."""
+    """Unpaid penalty of ``instalment`` on ``as_of`` in cents, as a payment would charge it:
+    stored exact accrual plus what ran since, rounded once (:func:`loans.calc.penalty_charge`).
+    """
     if instalment.is_paid:
         return ZERO
     start = calc.penalty_accrual_start(
@@ -65,7 +72,7 @@ def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decima
         annual_penalty_rate=loan.penalty_rate,
         days=(as_of - start).days,
     )
-    return instalment.penalty_due + extra
+    return calc.penalty_charge(instalment.penalty_due + extra)
 
 
 def effective_status(*, instalment: Instalment, as_of: date) -> str:
@@ -139,10 +146,36 @@ class LoanSummary:
         upcoming = self.upcoming_line
         return self.overdue_amount + (upcoming.due if upcoming else ZERO)
 
+    @cached_property
+    def interest_budget(self) -> Decimal:
+        """Interest that may still be charged on ``as_of``: accrued on the actual outstanding
+        principal for the days run, minus interest already paid (see :mod:`loans.calc`).
+        Uses prefetched payments when present, else one query."""
+        return interest_budget(loan=self.loan, as_of=self.as_of)
+
+    @cached_property
+    def chargeable_dues(self) -> list[calc.Due]:
+        """The unpaid instalments with their interest capped by :attr:`interest_budget`."""
+        return calc.cap_interest(self.dues, self.interest_budget)
+
     @property
     def payoff_amount(self) -> Decimal:
         """Early full payoff on ``as_of`` (see :mod:`loans.calc`)."""
-        return calc.allocate_payoff(self.dues, self.as_of).total
+        return calc.allocate_payoff(self.chargeable_dues).total
+
+
+def interest_budget(*, loan: Loan, as_of: date) -> Decimal:
+    payments = [(p.paid_on, p.principal, p.interest) for p in loan.payments.all()]
+    accrued = calc.interest_accrued(
+        principal=loan.principal,
+        annual_rate=loan.annual_rate,
+        term=loan.term,
+        disbursement_date=loan.disbursement_date,
+        repayments=[(day, principal) for day, principal, _ in payments if principal],
+        as_of=as_of,
+        months_per_period=FREQUENCY_MONTHS[loan.frequency],
+    )
+    return accrued - sum((interest for _, _, interest in payments), ZERO)
 
 
 def _period_start(loan: Loan, instalment: Instalment) -> date:
@@ -207,7 +240,9 @@ def member_debts(*, member_id: int | None, as_of: date) -> DebtSummary:
     """Every obligation of the member (active loans) with totals per currency."""
     summaries = [
         loan_summary(loan=loan, as_of=as_of)
-        for loan in member_loans(member_id=member_id).filter(status=Loan.Status.ACTIVE)
+        for loan in member_loans(member_id=member_id)
+        .filter(status=Loan.Status.ACTIVE)
+        .prefetch_related("payments")  # the payoff's interest budget, without a query per loan
     ]
     totals: dict[str, CurrencyTotals] = defaultdict(lambda: CurrencyTotals(currency=""))
     for summary in summaries:
@@ -236,20 +271,32 @@ def payment_breakdown(
     if sum(x is not None and x is not False for x in (instalment_ids, amount, payoff)) != 1:
         raise InvalidSelection()
     if payoff:
-        return calc.allocate_payoff(summary.dues, summary.as_of)
+        return calc.allocate_payoff(summary.chargeable_dues)
     if amount is not None:
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
             raise InvalidPaymentAmount()
         if amount != amount.quantize(Decimal("0.01")):
             raise InvalidPaymentAmount()
-        owed = sum((due.total for due in summary.dues), ZERO)
+        owed = sum((due.total for due in summary.chargeable_dues), ZERO)
         if amount > owed:
             raise AmountExceedsDebt(
                 _("The amount is larger than the total owed on the loan (%(owed)s).")
                 % {"owed": owed}
             )
-        return calc.allocate_amount(summary.dues, amount)
-    return calc.allocate_full(_selected_dues(summary, instalment_ids or []))
+        return calc.allocate_amount(summary.chargeable_dues, amount)
+    selected = _selected_dues(summary, instalment_ids or [])
+    return calc.allocate_full(summary.chargeable_dues[: len(selected)])
+
+
+def payment_fingerprint(*, loan: Loan, source_account_id: int, breakdown: calc.Breakdown) -> str:
+    """What the member signs for a loan payment: any change to these figures (penalty accrued
+    overnight, a payment made elsewhere) changes it, and the payment service then refuses."""
+    parts = [str(loan.pk), str(source_account_id), loan.currency, str(breakdown.total)]
+    for a in breakdown.allocations:
+        parts.append(
+            f"{a.instalment_id}:{a.penalty}:{a.interest}:{a.principal}:{a.interest_waived}"
+        )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _selected_dues(summary: LoanSummary, instalment_ids: Sequence[int]) -> list[calc.Due]:
@@ -315,7 +362,7 @@ def loan_statement(*, loan: Loan) -> list[StatementEntry]:
         )
     ]
     kinds = dict(LoanPayment.Kind.choices)
-    for payment in loan.payments.order_by("paid_at", "pk"):
+    for payment in sorted(loan.payments.all(), key=lambda p: (p.paid_at, p.pk)):
         entries.append(
             StatementEntry(
                 day=payment.paid_on,

@@ -28,6 +28,7 @@ from .exceptions import (
     InvalidLoanTerms,
     LoanError,
     PaymentAlreadyProcessed,
+    PaymentChanged,
     SourceAccountNotAllowed,
 )
 from .models import (
@@ -44,6 +45,13 @@ logger = logging.getLogger(__name__)
 
 MAX_TERM = 360
 MAX_RATE = Decimal("100")
+# How far back a disbursement date may be recorded. Back-dating exists for loans brought over
+# from the branch system (the schedule then starts on the real date); a year covers the
+# migration window, and anything older is a typo (2016 for 2026) that would make every
+# instalment overdue at once with a year of penalty. A future date is never valid: the
+# principal is credited today, so the schedule would charge interest for days before the
+# member had the money.
+DISBURSEMENT_MAX_DAYS_BACK = 365
 
 
 def loan_terms_validate(
@@ -68,6 +76,21 @@ def loan_terms_validate(
         raise InvalidLoanTerms(_("Unknown payment frequency."))
 
 
+def loan_disbursement_date_validate(*, disbursement_date: date) -> None:
+    """Raise :class:`~loans.exceptions.InvalidLoanTerms` unless the date is today or at most
+    :data:`DISBURSEMENT_MAX_DAYS_BACK` days before (La Paz calendar)."""
+    today = timezone.localdate()
+    if not isinstance(disbursement_date, date):
+        raise InvalidLoanTerms(_("Enter a valid disbursement date."))
+    if disbursement_date > today:
+        raise InvalidLoanTerms(_("The disbursement date cannot be later than today."))
+    if disbursement_date < today - timedelta(days=DISBURSEMENT_MAX_DAYS_BACK):
+        raise InvalidLoanTerms(
+            _("The disbursement date cannot be more than %(days)s days ago.")
+            % {"days": DISBURSEMENT_MAX_DAYS_BACK}
+        )
+
+
 def loan_create_and_disburse(
     *,
     actor: object | None,
@@ -89,8 +112,9 @@ def loan_create_and_disburse(
     the last instalment absorbs the rounding residue (see :mod:`loans.calc`). The disbursement
     is one ledger posting: ``LOAN_PORTFOLIO`` (debited; the cooperative's asset) → ``account``
     (credited). ``disbursement_date`` may be in the past (loans migrated from the branch system
-    or the demo); the posting is booked now, when the money actually moves in the ledger.
-    Raises :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
+    or the demo) up to :data:`DISBURSEMENT_MAX_DAYS_BACK` days, never in the future; the
+    posting is booked now, when the money actually moves in the ledger. Raises
+    :class:`~loans.exceptions.LoanError` with nothing written on bad terms.
     """
     loan_terms_validate(
         principal=principal,
@@ -99,6 +123,7 @@ def loan_create_and_disburse(
         term=term,
         frequency=frequency,
     )
+    loan_disbursement_date_validate(disbursement_date=disbursement_date)
     if currency != account.currency:
         raise CurrencyMismatch()
     if (
@@ -280,6 +305,7 @@ def loan_pay(
     instalment_ids: Sequence[int] | None = None,
     amount: Decimal | None = None,
     payoff: bool = False,
+    expected_fingerprint: str | None = None,
     ip_address: str | None = None,
 ) -> LoanPayment:
     """Pay a loan from one of the member's accounts, in one transaction and one posting.
@@ -290,6 +316,12 @@ def loan_pay(
     principal within each instalment. The posting debits ``source_account`` and credits
     ``LOAN_PORTFOLIO`` (principal), ``INTEREST_INCOME`` (interest) and ``PENALTY_INCOME``
     (penalty). A receipt email is queued in the outbox.
+
+    ``expected_fingerprint`` is :func:`loans.selectors.payment_fingerprint` of the breakdown
+    the member was shown and signed; the breakdown is computed again under the loan's lock and
+    a difference (penalty accrued since, another payment) raises
+    :class:`~loans.exceptions.PaymentChanged` with nothing written. The member's pages always
+    pass it.
 
     Raises :class:`~loans.exceptions.LoanError` with nothing written on any refusal; a repeated
     ``idempotency_key`` raises :class:`~loans.exceptions.PaymentAlreadyProcessed` carrying the
@@ -313,6 +345,12 @@ def loan_pay(
             breakdown = selectors.payment_breakdown(
                 summary=summary, instalment_ids=instalment_ids, amount=amount, payoff=payoff
             )
+            if expected_fingerprint is not None and expected_fingerprint != (
+                selectors.payment_fingerprint(
+                    loan=locked, source_account_id=source_account.pk, breakdown=breakdown
+                )
+            ):
+                raise PaymentChanged()
             payment = _post_payment(
                 user=user,
                 loan=locked,
@@ -393,6 +431,9 @@ def _post_payment(
     allocations = []
     for allocation in breakdown.allocations:
         instalment = by_id[allocation.instalment_id]
+        # Charging rounds the exact accrual once (loans.calc, "Penalty"); the breakdown was
+        # computed from the same rounded figure, so paid never exceeds accrued.
+        instalment.penalty_accrued = calc.penalty_charge(instalment.penalty_accrued)
         instalment.penalty_paid += allocation.penalty
         instalment.interest_paid += allocation.interest
         instalment.interest_waived += allocation.interest_waived
@@ -408,6 +449,7 @@ def _post_payment(
             instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
         instalment.save(
             update_fields=[
+                "penalty_accrued",
                 "penalty_paid",
                 "interest_paid",
                 "interest_waived",

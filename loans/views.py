@@ -3,9 +3,12 @@
 The payment flow has two steps and keeps its draft in the session:
 1. ``pay``: choose the instalments (or an amount, or the early full payoff) and the source
    account; the form validates the selection against today's figures.
-2. ``pay_confirm``: the breakdown (penalty, interest, principal) and the signature; its POST
-   ("Confirmar") carries the PIN and the idempotency key minted for this page, re-validates
-   everything inside :func:`loans.services.loan_pay`, and redirects to the receipt. A second
+2. ``pay_confirm``: the breakdown (penalty, interest, principal) and the signature. Showing it
+   stores the signed summary and the breakdown's fingerprint in the draft; its POST
+   ("Confirmar") carries the PIN and the idempotency key minted for this page, signs exactly
+   the stored summary, and :func:`loans.services.loan_pay` recomputes under the loan's lock
+   and refuses if the fingerprint differs ("the amount changed, review again": the page shows
+   the new figures to sign). Then it redirects to the receipt. A second
    submit of the same page finds the payment by its key and shows the same receipt.
 """
 
@@ -165,11 +168,13 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
     )
     if request.method == "GET":
         signature_prepare(user=request.user)
+    shown = draft.get("shown")
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["idempotency_key"] != draft["key"]:
+        if form.cleaned_data["idempotency_key"] != draft["key"] or not shown:
             form.add_error(None, _("This confirmation page has expired. Please start again."))
         # Outside any transaction: a wrong-PIN strike must commit even though nothing is paid.
-        elif form.sign(summary=signed, ip_address=client_ip(request)) is None:
+        # The member signs what the page showed, not figures recomputed now.
+        elif form.sign(summary=shown["summary"], ip_address=client_ip(request)) is None:
             pass  # the signing component put the reason on the form; show the page again
         else:
             try:
@@ -178,6 +183,7 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
                     loan=loan,
                     source_account=source,
                     idempotency_key=draft["key"],
+                    expected_fingerprint=shown["fingerprint"],
                     ip_address=client_ip(request),
                     **selection,
                 )
@@ -192,6 +198,15 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
             else:
                 request.session.pop(DRAFT_KEY, None)
                 return redirect("loans:receipt", payment_id=payment.pk)
+    # What this page shows is what its "Confirmar" signs and pays, or is refused as changed
+    # (penalty accrued overnight, a payment made elsewhere): the transfer wizard's rule.
+    draft["shown"] = {
+        "summary": signed,
+        "fingerprint": selectors.payment_fingerprint(
+            loan=loan, source_account_id=source.pk, breakdown=breakdown
+        ),
+    }
+    request.session[DRAFT_KEY] = draft
     context = {
         "loan": loan,
         "source": source,

@@ -135,7 +135,16 @@ class InterbankOrderEventInline(admin.TabularInline):
 
 @admin.register(InterbankOrder)
 class InterbankOrderAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "reference", "transfer", "status", "attempts", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "pk",
+        "reference",
+        "transfer",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status",)  # "Failed (staff review)": orders given up, for staff to resolve
+    readonly_fields = ("last_error",)
     search_fields = ("reference", "transfer__verification_code")
     inlines = [InterbankOrderEventInline]

@@ -4,12 +4,35 @@
 ``submit``), submitted → settled or rejected (gateway ``poll``). A rejection posts the
 reversal of the transfer (member credited back, fee refunded), marks the transfer rejected
 and emails the member — all in one transaction. Rows are locked with SKIP LOCKED so two
-workers never process the same order at once; transport errors back off and retry.
+workers never process the same order at once.
+
+Submission and polling are separate transactions: the submission (the clearing house's
+reference, the "submitted" event) is committed before the first poll, and every submission
+carries the order's idempotency reference, so neither a failing poll nor a crash between the
+gateway's answer and the commit can make the clearing house pay twice.
+
+Failures (:func:`_fail_or_retry`):
+
+* transient errors (``transfers.ach.TRANSIENT_ERRORS``: gateway unreachable, timeouts) back
+  off exponentially (5 s doubling, at most 30 min; the exponent is capped so the arithmetic
+  cannot overflow) and are retried up to ``settings.INTERBANK_MAX_ATTEMPTS`` attempts;
+* any other exception is a programming error: retrying cannot fix it, so the order fails at
+  once;
+* a failed order is status ``failed``: no longer retried, listed under that filter in the
+  admin with its last error and an event saying why. The money is **left for staff, not
+  reversed**: the debit stays on the clearing account and the transfer keeps its status,
+  because a submission whose answer was lost may still be cleared by the other bank, and an
+  automatic reversal could then pay the member twice. Staff check with the clearing house
+  (the order's idempotency reference identifies it there) before any correction.
+
+One order's failure never stops the others: :func:`interbank_process_due` processes each
+order on its own and logs whatever escapes it.
 """
 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,13 +40,17 @@ from django.utils.translation import gettext as _
 from accounts.outbox import email_enqueue
 from ledger import services as ledger
 
-from .ach import gateway
+from .ach import TRANSIENT_ERRORS, gateway
 from .models import InterbankOrder, InterbankOrderEvent, Transfer, TransferStatus
 
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=30)
+# 5 s × 2**9 already passes MAX_BACKOFF; a larger exponent only risks overflowing timedelta.
+MAX_BACKOFF_EXPONENT = 9
+# attempts is a PositiveSmallIntegerField: never count past what the column holds.
+MAX_ATTEMPTS_STORED = 32767
 
 
 def interbank_order_create(*, transfer: Transfer) -> InterbankOrder:
@@ -70,58 +97,107 @@ def _reject(order: InterbankOrder, reason: str) -> None:
         )
 
 
-def _advance(order: InterbankOrder, now) -> None:
-    ach = gateway()
-    if order.status == InterbankOrder.Status.PENDING:
-        order.reference = ach.submit(order)
-        order.submitted_at = now
-        _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
-    # Poll right after submitting too: a clearing house may answer at once (the simulated one
-    # does for malformed numbers, or with a zero settlement delay).
-    result = ach.poll(order)
-    if result.outcome == "settled":
-        transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
-        transfer.move_to(TransferStatus.SETTLED)
-        transfer.save(update_fields=["status"])
-        _record(order, InterbankOrder.Status.SETTLED)
-    elif result.outcome == "rejected":
-        _reject(order, result.reason)
-    else:
-        order.next_attempt_at = now + POLL_INTERVAL
-    order.save()
+def _fail_or_retry(order: InterbankOrder, exc: Exception, now) -> None:
+    """Count a failed step: back off on a transient error, give up on a bug or at the cap.
 
-
-def interbank_order_process(*, order_id: int) -> str | None:
-    """Advance one order by one step; return its new status (None if busy or closed)."""
-    with transaction.atomic():
-        order = (
-            InterbankOrder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("transfer", "transfer__destination_bank")
-            .filter(
-                pk=order_id,
-                status__in=[InterbankOrder.Status.PENDING, InterbankOrder.Status.SUBMITTED],
-            )
-            .first()
+    Never raises for any attempt count: the exponent is capped before the power is taken
+    (``timedelta * 2**44`` overflowed and turned the error handler itself into the error).
+    """
+    order.attempts = min(order.attempts + 1, MAX_ATTEMPTS_STORED)
+    order.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    transient = isinstance(exc, TRANSIENT_ERRORS)
+    if not transient or order.attempts >= settings.INTERBANK_MAX_ATTEMPTS:
+        note = (
+            f"gave up after {order.attempts} attempts: {order.last_error}"
+            if transient
+            else f"programming error: {order.last_error}"
         )
+        _record(order, InterbankOrder.Status.FAILED, note)
+        logger.error("interbank: order %s failed: %s", order.pk, order.last_error)
+        return
+    exponent = min(order.attempts, MAX_BACKOFF_EXPONENT)
+    order.next_attempt_at = now + min(MAX_BACKOFF, POLL_INTERVAL * 2**exponent)
+    logger.warning("interbank: order %s: %s", order.pk, order.last_error)
+
+
+def _lock_open(order_id: int, status: str) -> InterbankOrder | None:
+    return (
+        InterbankOrder.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("transfer", "transfer__destination_bank")
+        .filter(pk=order_id, status=status)
+        .first()
+    )
+
+
+def _submit(order_id: int) -> str | None:
+    """pending → submitted, in its own transaction, committed before any poll."""
+    with transaction.atomic():
+        order = _lock_open(order_id, InterbankOrder.Status.PENDING)
         if order is None:
             return None
         now = timezone.now()
         try:
-            # A savepoint per step: a failed step leaves no half-written events or postings.
-            with transaction.atomic():
-                _advance(order, now)
-        except Exception as exc:  # noqa: BLE001 - gateway transport errors are retried
+            with transaction.atomic():  # a failed step leaves no half-written events
+                order.reference = gateway().submit(
+                    order, idempotency_reference=order.idempotency_reference
+                )
+                order.submitted_at = now
+                _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
+                order.save()
+        except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
             order.refresh_from_db()
-            order.attempts += 1
-            order.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            order.next_attempt_at = now + min(MAX_BACKOFF, POLL_INTERVAL * 2**order.attempts)
-            logger.warning("interbank: order %s: %s", order.pk, order.last_error)
-        order.save()
+            _fail_or_retry(order, exc, now)
+            order.save()
         return order.status
 
 
+def _poll(order_id: int) -> str | None:
+    """submitted → settled | rejected (reversal), or still submitted with the next poll time."""
+    with transaction.atomic():
+        order = _lock_open(order_id, InterbankOrder.Status.SUBMITTED)
+        if order is None:
+            return None
+        now = timezone.now()
+        try:
+            with transaction.atomic():  # a failed step leaves no half-written events or postings
+                result = gateway().poll(order)
+                if result.outcome == "settled":
+                    transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
+                    transfer.move_to(TransferStatus.SETTLED)
+                    transfer.save(update_fields=["status"])
+                    _record(order, InterbankOrder.Status.SETTLED)
+                elif result.outcome == "rejected":
+                    _reject(order, result.reason)
+                else:
+                    order.next_attempt_at = now + POLL_INTERVAL
+                order.save()
+        except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
+            order.refresh_from_db()
+            _fail_or_retry(order, exc, now)
+            order.save()
+        return order.status
+
+
+def interbank_order_process(*, order_id: int) -> str | None:
+    """Advance one order by one step; return its new status (None if busy or closed).
+
+    A pending order is submitted and the submission committed; then it is polled at once (a
+    clearing house may answer straight away) in a second transaction, so a failing poll can
+    never undo the record of a submission that the clearing house already has.
+    """
+    status = _submit(order_id)
+    if status not in (None, InterbankOrder.Status.SUBMITTED):
+        return status
+    polled = _poll(order_id)
+    return polled if polled is not None else status
+
+
 def interbank_process_due(*, limit: int = 200) -> int:
-    """Advance every open order whose time has come; return how many were looked at."""
+    """Advance every open order whose time has come; return how many were looked at.
+
+    Each order is isolated: whatever one order raises (even outside its own error handling,
+    e.g. the database refusing its row) is logged and the run goes on with the next one.
+    """
     due = list(
         InterbankOrder.objects.filter(
             status__in=[InterbankOrder.Status.PENDING, InterbankOrder.Status.SUBMITTED],
@@ -131,5 +207,8 @@ def interbank_process_due(*, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in due:
-        interbank_order_process(order_id=pk)
+        try:
+            interbank_order_process(order_id=pk)
+        except Exception:  # noqa: BLE001 - one order's failure must not stop the others
+            logger.exception("interbank: order %s could not be processed", pk)
     return len(due)

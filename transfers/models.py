@@ -265,6 +265,9 @@ class InterbankOrder(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         SETTLED = "settled", _("Settled")
         REJECTED = "rejected", _("Rejected")
+        # Given up after a programming error or INTERBANK_MAX_ATTEMPTS transient failures:
+        # no longer retried; staff decide (transfers.interbank explains the state of the money).
+        FAILED = "failed", _("Failed (staff review)")
 
     transfer = models.OneToOneField(
         Transfer, on_delete=models.PROTECT, related_name="interbank_order"
@@ -293,6 +296,12 @@ class InterbankOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference or self.pk} ({self.status})"
+
+    @property
+    def idempotency_reference(self) -> str:
+        """The reference sent with every submission of this order: the clearing house answers
+        a repeated submission with the first one's id instead of clearing the money twice."""
+        return f"PNET-{self.pk:010d}-{self.transfer.verification_code}"
 
 
 class InterbankOrderEvent(models.Model):

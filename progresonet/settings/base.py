@@ -297,3 +297,9 @@ from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
 BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
+
+# Interbank orders (transfers.interbank): after this many failed attempts (gateway unreachable,
+# timeouts) an order stops being retried and shows as "failed" in the admin for staff; the
+# member's money stays on the clearing account until staff decide (see the module docstring).
+# At the 5-second base and 30-minute ceiling backoff, 20 attempts is about 6 hours of retries.
+INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))

@@ -1,8 +1,11 @@
 """Builders for loan tests: loans are always created through the disbursement service."""
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import time_machine
 
 from loans import services
 from tests.factories import make_account, make_member, make_user
@@ -28,18 +31,22 @@ def make_loan(
 ):
     member = member or make_member()
     account = account or make_account(member=member, currency=currency)
-    return services.loan_create_and_disburse(
-        actor=None,
-        member=member,
-        account=account,
-        product_name=product_name,
-        currency=currency,
-        principal=Decimal(principal),
-        annual_rate=Decimal(annual_rate),
-        term=term,
-        disbursement_date=disbursement_date,
-        penalty_rate=Decimal(penalty_rate),
-    )
+    # Granted on its disbursement day: the service refuses dates in the future or more than a
+    # year back, and fixed test dates must not expire as the calendar moves on.
+    when = datetime(disbursement_date.year, disbursement_date.month, disbursement_date.day, 12)
+    with time_machine.travel(when.replace(tzinfo=ZoneInfo("America/La_Paz")), tick=False):
+        return services.loan_create_and_disburse(
+            actor=None,
+            member=member,
+            account=account,
+            product_name=product_name,
+            currency=currency,
+            principal=Decimal(principal),
+            annual_rate=Decimal(annual_rate),
+            term=term,
+            disbursement_date=disbursement_date,
+            penalty_rate=Decimal(penalty_rate),
+        )
 
 
 def member_with_user(**kwargs):

@@ -29,7 +29,8 @@ def _add_data(member, account, **overrides):
         "annual_rate": "12",
         "term": "12",
         "frequency": "monthly",
-        "disbursement_date": "15/01/2026",
+        # Within the accepted range whenever the suite runs (not after today, <= 1 year back).
+        "disbursement_date": (timezone.localdate() - timedelta(days=10)).strftime("%d/%m/%Y"),
         "penalty_rate": "6",
     }
     data.update(overrides)

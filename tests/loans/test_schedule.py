@@ -69,10 +69,11 @@ def test_quarterly_schedule_uses_a_quarter_of_the_annual_rate():
 
 
 def test_penalty_increment_actual_360():
-    # 788.49 × 6 % × 10 / 360 = 1.31415 → 1.31
+    # 788.49 × 6 % × 10 / 360 = 1.31415, kept exact; charged as 1.31
     assert calc.penalty_increment(
         unpaid_principal=Decimal("788.49"), annual_penalty_rate=Decimal("6"), days=10
-    ) == Decimal("1.31")
+    ) == Decimal("1.314150")
+    assert calc.penalty_charge(Decimal("1.314150")) == Decimal("1.31")
     assert calc.penalty_increment(
         unpaid_principal=Decimal("788.49"), annual_penalty_rate=Decimal("6"), days=0
     ) == Decimal("0.00")

@@ -133,20 +133,23 @@ def test_penalty_accrues_across_dates_and_is_idempotent(loan_and_user):
     services.loan_accrue_penalties(as_of=date(2026, 2, 15))
     first.refresh_from_db()
     assert (first.status, first.penalty_accrued) == (InstalmentStatus.PENDING, Decimal("0.00"))
-    # 10 days late: 788.49 × 6 % × 10 / 360 = 1.31415 → 1.31.
+    # 10 days late: 788.49 × 6 % × 10 / 360 = 1.31415, stored exact (charged as 1.31).
     services.loan_accrue_penalties(as_of=date(2026, 2, 25))
     first.refresh_from_db()
-    assert (first.status, first.penalty_accrued) == (InstalmentStatus.OVERDUE, Decimal("1.31"))
+    assert (first.status, first.penalty_accrued) == (
+        InstalmentStatus.OVERDUE,
+        Decimal("1.314150"),
+    )
     # Same day again, or an earlier day: nothing more.
     services.loan_accrue_penalties(as_of=date(2026, 2, 25))
     services.loan_accrue_penalties(as_of=date(2026, 2, 20))
     first.refresh_from_db()
-    assert first.penalty_accrued == Decimal("1.31")
-    # Ten more days: another 1.31; instalment 2 (due 15 March) is still pending.
+    assert first.penalty_accrued == Decimal("1.314150")
+    # Ten more days: another 1.31415; instalment 2 (due 15 March) is still pending.
     services.loan_accrue_penalties(as_of=date(2026, 3, 7))
     first.refresh_from_db()
     assert (first.penalty_accrued, first.penalty_accrued_through) == (
-        Decimal("2.62"),
+        Decimal("2.628300"),
         date(2026, 3, 7),
     )
     assert loan.instalments.get(number=2).status == InstalmentStatus.PENDING
@@ -158,7 +161,10 @@ def test_daily_task_accrues_for_today(loan_and_user):
         accrue_penalties_task.delay()
         accrue_penalties_task.delay()  # a second run the same day adds nothing
     first = loan.instalments.get(number=1)
-    assert (first.status, first.penalty_accrued) == (InstalmentStatus.OVERDUE, Decimal("1.31"))
+    assert (first.status, first.penalty_accrued) == (
+        InstalmentStatus.OVERDUE,
+        Decimal("1.314150"),
+    )
 
 
 def test_penalty_rate_change_applies_from_today_and_is_audited(loan_and_user):
@@ -169,12 +175,12 @@ def test_penalty_rate_change_applies_from_today_and_is_audited(loan_and_user):
         services.loan_penalty_rate_update(actor=staff, loan=loan, penalty_rate=Decimal("12"))
     first = loan.instalments.get(number=1)
     assert (first.penalty_accrued, first.penalty_accrued_through) == (
-        Decimal("1.31"),
+        Decimal("1.314150"),
         date(2026, 2, 25),
     )
-    services.loan_accrue_penalties(as_of=date(2026, 3, 7))  # 10 days at 12 % = 2.63
+    services.loan_accrue_penalties(as_of=date(2026, 3, 7))  # 10 days at 12 % = 2.6283
     first.refresh_from_db()
-    assert first.penalty_accrued == Decimal("1.31") + Decimal("2.63")
+    assert first.penalty_accrued == Decimal("1.314150") + Decimal("2.628300")
     event = AuditEvent.objects.get(event="loan.penalty_rate_changed")
     assert (event.old, event.new) == ({"penalty_rate": "6.0000"}, {"penalty_rate": "12"})
 
@@ -186,7 +192,9 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     loan, user = loan_and_user
     first = loan.instalments.get(number=1)
     portfolio, interest = internal("LOAN_PORTFOLIO"), internal("INTEREST_INCOME")
-    with on(date(2026, 2, 10)), django_capture_on_commit_callbacks(execute=True):
+    # On the due date: the whole period has run, so its whole interest is charged (paid
+    # earlier, only the days run are: see test_prepayment.py).
+    with on(date(2026, 2, 15)), django_capture_on_commit_callbacks(execute=True):
         payment = services.loan_pay(
             user=user,
             loan=loan,
@@ -207,7 +215,7 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     assert internal("INTEREST_INCOME") == interest + Decimal("100.00")
     assert payment.posting.lines.count() == 3  # no zero penalty line
     first.refresh_from_db()
-    assert (first.status, first.paid_on) == (InstalmentStatus.PAID, date(2026, 2, 10))
+    assert (first.status, first.paid_on) == (InstalmentStatus.PAID, date(2026, 2, 15))
     email = OutboxMessage.objects.get()
     assert payment.receipt_number in email.subject
     assert "Bs 888,49" in email.body_text
@@ -235,6 +243,7 @@ def test_overdue_instalment_pays_penalty_interest_principal(loan_and_user):
     assert internal("PENALTY_INCOME") == penalty_income + Decimal("1.31")
     first.refresh_from_db()
     assert first.status == InstalmentStatus.PAID
+    # Charging rounded the exact accrual (1.31415) once: paid equals accrued.
     assert first.penalty_paid == first.penalty_accrued == Decimal("1.31")
     assert ledger_breaches() == []
 
@@ -289,7 +298,9 @@ def test_early_full_payoff(loan_and_user):
     loan, user = loan_and_user
     cash_deposit(account=loan.account, amount=Decimal("1000.00"))
     portfolio = internal("LOAN_PORTFOLIO")
-    with on(date(2026, 1, 15)):
+    # Instalment 1 on its due date (paid on the disbursement day it would cost no interest at
+    # all: test_prepayment.py covers that).
+    with on(date(2026, 2, 15)):
         services.loan_pay(
             user=user,
             loan=loan,

@@ -113,8 +113,9 @@ def test_another_members_loan_is_404(logged_client):
 
 
 def test_statement_csv_and_pdf(logged_client, loan, member_user):
-    _pay_through_views(logged_client, loan, day=date(2026, 2, 10))
-    with on(date(2026, 2, 10)):  # the session's idle timeout runs on the travelled clock
+    # On the due date: the full period's interest (paid earlier, only the days run are).
+    _pay_through_views(logged_client, loan, day=date(2026, 2, 15))
+    with on(date(2026, 2, 15)):  # the session's idle timeout runs on the travelled clock
         response = logged_client.get(reverse("loans:statement_csv", args=[loan.pk]))
         pdf = logged_client.get(reverse("loans:statement_pdf", args=[loan.pk]))
     assert response["Content-Type"].startswith("text/csv")
@@ -181,7 +182,7 @@ def test_wrong_pin_pays_nothing(logged_client, loan):
 
 
 def test_the_signed_summary_is_what_the_member_saw(logged_client, loan):
-    _pay_through_views(logged_client, loan, day=date(2026, 2, 10))
+    _pay_through_views(logged_client, loan, day=date(2026, 2, 15))
     signed = AuditEvent.objects.get(event="signature.verified")
     assert signed.new["summary"] == {
         "Préstamo": f"{loan.number} Crédito de consumo",
@@ -272,7 +273,7 @@ def test_partial_amount_and_payoff_through_views(logged_client, loan):
         day=date(2026, 2, 10),
         data={"kind": "payoff", "source_account": loan.account_id},
     )
-    assert "intereses de periodos futuros" in confirm.content.decode().lower()
+    assert "intereses de días aún no transcurridos" in confirm.content.decode().lower()
     assert done.status_code == 302
     loan.refresh_from_db()
     assert loan.status == "paid_off"

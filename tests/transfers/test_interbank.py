@@ -109,7 +109,7 @@ def test_closed_orders_are_not_processed_again(sender, send):
 
 
 class BrokenGateway:
-    def submit(self, order):
+    def submit(self, order, *, idempotency_reference):
         raise ConnectionError("clearing house unreachable")
 
     def poll(self, order):  # pragma: no cover - never reached
