@@ -26,6 +26,7 @@ from ledger.exceptions import LedgerError
 from ledger.models import Account, Posting
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from progresonet.forms import declaration_is_words, text_clean
 
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
@@ -246,7 +247,7 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         ),
     )
     if quote.exceeds_threshold and not (
-        order.funds_origin.strip() and order.funds_destination.strip()
+        declaration_is_words(order.funds_origin) and declaration_is_words(order.funds_destination)
     ):
         raise TransferError(
             _(
@@ -371,10 +372,10 @@ def transfer_execute(
             credit_amount=quote.credit_amount,
             fee_amount=quote.fee_amount,
             exchange_rate=quote.exchange_rate,
-            description=order.description.strip(),
+            description=text_clean(order.description),
             notify_email=order.notify_email,
-            funds_origin=order.funds_origin.strip(),
-            funds_destination=order.funds_destination.strip(),
+            funds_origin=text_clean(order.funds_origin),
+            funds_destination=text_clean(order.funds_destination),
             usd_equivalent=quote.usd_equivalent,
             bob_equivalent=quote.bob_equivalent,
             rolling_usd_total=quote.rolling_usd_total,
