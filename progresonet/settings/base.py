@@ -297,3 +297,8 @@ from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
 BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
+
+# Transfers: at most this many distinct notification addresses ("Correo electrónico" in the
+# wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
+# message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
+TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))
