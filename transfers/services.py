@@ -537,7 +537,10 @@ def _limits_still_hold(*, transfer: Transfer) -> None:
 
 
 def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
-    """A co-holder signs or declines a joint-account transfer; it posts when all have signed."""
+    """A co-holder signs or declines a joint-account transfer; it posts when all have signed.
+
+    The last signature re-checks the limits, the new-beneficiary cap and the regulatory rule
+    (:func:`_limits_still_hold`) before posting; a refusal leaves everything pending."""
 
     def work() -> Transfer:
         transfer = (
