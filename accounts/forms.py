@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.forms import TextEmailField, TextField
+
 from .services.pin import PIN_MAX_LENGTH, pin_rules_text
 
 # One message for unknown user, wrong password and locked user (no enumeration); it carries
@@ -16,7 +18,7 @@ INVALID_LOGIN = _(
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(
+    username = TextField(
         label=_("Username"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
@@ -124,14 +126,14 @@ class PinChangeForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = TextEmailField(label=_("Email"), max_length=254)
     mobile_phone = forms.RegexField(
         label=_("Mobile phone"),
         regex=r"^\+?[0-9]{7,15}$",
         error_messages={"invalid": _("Enter a phone number with 7 to 15 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    address = forms.CharField(label=_("Address"), max_length=255)
+    address = TextField(label=_("Address"), max_length=255)
 
 
 class CodeForm(forms.Form):

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from progresonet.forms import TextEmailField, TextField
+
 from . import rules
 from .models import Bank, ThirdPartyProduct
 
@@ -25,13 +27,13 @@ class MemberProductForm(forms.Form):
         label=_("Product type"),
         choices=[("savings", pgettext_lazy("cooperative product", "Savings account"))],
     )
-    number = forms.CharField(
+    number = TextField(
         label=_("Account number"),
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    alias = forms.CharField(label=_("Alias"), max_length=rules.ALIAS_MAX, required=False)
-    email = forms.EmailField(label=_("Beneficiary email"), required=False)
+    alias = TextField(label=_("Alias"), max_length=rules.ALIAS_MAX, required=False)
+    email = TextEmailField(label=_("Beneficiary email"), required=False)
 
     def __init__(self, *args, require_alias: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,12 +65,12 @@ class OtherBankProductForm(forms.Form):
             ("USD", pgettext_lazy("currency choice", "Dollars")),
         ],
     )
-    number = forms.CharField(
+    number = TextField(
         label=_("Product number"),
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    holder_name = forms.CharField(label=_("Beneficiary name"), max_length=rules.NAME_MAX)
+    holder_name = TextField(label=_("Beneficiary name"), max_length=rules.NAME_MAX)
     document_type = forms.ChoiceField(
         label=_("Document type"),
         choices=[
@@ -76,14 +78,14 @@ class OtherBankProductForm(forms.Form):
             ("NIT", pgettext_lazy("document choice", "NIT")),
         ],
     )
-    document_number = forms.CharField(label=_("Beneficiary identification number"), max_length=20)
+    document_number = TextField(label=_("Beneficiary identification number"), max_length=20)
     bank = forms.ModelChoiceField(
         label=_("Bank"),
         queryset=Bank.objects.filter(is_active=True).order_by("name"),
         error_messages={"invalid_choice": _("Choose a bank from the list.")},
     )
-    email = forms.EmailField(label=_("Beneficiary email"), required=False)
-    alias = forms.CharField(label=_("Alias"), max_length=rules.ALIAS_MAX)
+    email = TextEmailField(label=_("Beneficiary email"), required=False)
+    alias = TextField(label=_("Alias"), max_length=rules.ALIAS_MAX)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -109,8 +111,8 @@ class OtherBankProductForm(forms.Form):
 
 
 class ProductEditForm(forms.Form):
-    alias = forms.CharField(label=_("Alias"), max_length=rules.ALIAS_MAX)
-    email = forms.EmailField(label=_("Beneficiary email"), required=False)
+    alias = TextField(label=_("Alias"), max_length=rules.ALIAS_MAX)
+    email = TextEmailField(label=_("Beneficiary email"), required=False)
 
     def clean_alias(self) -> str:
         return rules.alias_clean(self.cleaned_data["alias"])

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, client_ip
+from progresonet.forms import TextField
 
 from . import services
 from .exceptions import LedgerError
@@ -49,7 +50,11 @@ class CashForm(forms.Form):
         choices=[("deposit", _("Cash deposit")), ("withdrawal", _("Cash withdrawal"))],
     )
     amount = AmountField(label=_("Amount"))
-    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    description = TextField(label=_("Description"), max_length=200, required=False)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = currency
 
 
 @admin.register(Account)
@@ -102,7 +107,7 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if not request.user.has_perm("ledger.post_cash"):
             raise PermissionDenied
         account = get_object_or_404(Account, pk=account_id, kind=Account.Kind.MEMBER)
-        form = CashForm(request.POST or None)
+        form = CashForm(request.POST or None, currency=account.currency)
         if request.method == "POST" and form.is_valid():
             operation = form.cleaned_data["operation"]
             post = services.cash_deposit if operation == "deposit" else services.cash_withdrawal

@@ -1,16 +1,16 @@
 """Forms shared by ledger pages and money flows: the statement filter (a date range and a
-keyset cursor, all from GET) and the amount field every flow uses to ask for money."""
+keyset cursor, all from GET) and the amount field every flow uses to ask for money
+(:class:`AmountField`; the parsing rule is :func:`ledger.money.parse_money`)."""
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .money import has_cents_only
+from .money import SYMBOLS, AmountParseError, parse_money
 
 # The first and last day a statement may be asked for. Bounding the range keeps every date
 # the form accepts convertible to a timezone-aware datetime (``date.max + 1 day`` overflows)
@@ -98,68 +98,65 @@ class StatementFilterForm(forms.Form):
         return params
 
 
-# "1.000" and "12.345.678" use dots as thousands separators (Bolivian style).
-_DOT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
-def parse_amount(text: str) -> Decimal:
-    """Read an amount typed the Bolivian way ("1.000,50") or the plain way ("1000.50").
-
-    With both separators, the last one is the decimal separator; a comma alone is decimal; dots
-    followed by groups of exactly three digits are thousands separators. Raises ValueError.
-    """
-    value = text.strip().replace(" ", "").replace("Bs", "").replace("$us", "")
-    if not value or not re.fullmatch(r"-?[\d.,]+", value):
-        raise ValueError(text)
-    if "," in value and "." in value:
-        decimal_sep = "," if value.rfind(",") > value.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        value = value.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in value:
-        if value.count(",") > 1:
-            raise ValueError(text)
-        value = value.replace(",", ".")
-    elif _DOT_THOUSANDS.match(value.lstrip("-")):
-        value = value.replace(".", "")
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
-
-
 class AmountField(forms.Field):
-    """A positive amount with at most two decimals, as ``Decimal``."""
+    """A positive amount with at most two decimals, as ``Decimal``: every amount field of the
+    portal. Reads only unambiguous text (:func:`ledger.money.parse_money` lists what is
+    accepted). ``currency`` ("BOB"/"USD") makes a typed symbol of the other currency an error;
+    a form whose currency is chosen in the same form checks it with :meth:`check_currency`."""
 
     default_error_messages = {
         "invalid": _("Enter a valid amount, for example 1.000,50."),
+        "ambiguous": _(
+            "“%(text)s” can be read in two ways, and an amount has at most two decimals: "
+            "write thousands with a dot and cents with a comma, for example 1.000,50, or no "
+            "thousands separator: 1000,50."
+        ),
+        "currency": _(
+            "The currency mark “%(symbol)s” does not match the currency of this amount "
+            "(%(currency)s). Type only the number."
+        ),
         "not_positive": _("The amount must be greater than zero."),
         "precision": _("The amount may have at most two decimals."),
         "too_large": _("The amount is too large."),
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, currency: str | None = None, **kwargs):
+        self.currency = currency
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"})
         )
         super().__init__(**kwargs)
 
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        value = str(value)
+    def parse(self, value: str, currency: str | None) -> Decimal:
         if len(value) > 20:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            amount = parse_amount(value)
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+            amount = parse_money(value, currency=currency)
+        except AmountParseError as exc:
+            raise ValidationError(
+                self.error_messages[exc.code],
+                code=exc.code,
+                params={
+                    "text": value.strip(),
+                    "symbol": exc.symbol,
+                    "currency": SYMBOLS.get(currency or "", currency or ""),
+                },
+            ) from None
         if amount <= 0:
             raise ValidationError(self.error_messages["not_positive"], code="not_positive")
-        if not has_cents_only(amount):
-            raise ValidationError(self.error_messages["precision"], code="precision")
         if amount > MAX_AMOUNT:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
-        return amount.quantize(Decimal("0.01"))
+        return amount
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return self.parse(str(value), self.currency)
+
+    def check_currency(self, raw, currency: str) -> None:
+        """Re-read ``raw`` (the posted text) against ``currency``, chosen in the same form."""
+        if raw not in self.empty_values:
+            self.parse(str(raw), currency)

@@ -5,6 +5,8 @@ formatter (:func:`format_money`) that prints amounts as the cooperative's guide 
 ``Bs 1.000,00`` and ``$us 1.000,00``.
 """
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -45,3 +47,90 @@ def format_amount(amount: Decimal) -> str:
 def format_money(amount: Decimal, currency: str) -> str:
     """``(Decimal('1000'), 'BOB')`` → ``'Bs 1.000,00'``; unknown currencies keep their code."""
     return f"{SYMBOLS.get(currency, currency)} {format_amount(amount)}"
+
+
+class AmountParseError(ValueError):
+    """Why a typed amount was refused: ``code`` is one of ``invalid``, ``ambiguous``,
+    ``precision`` or ``currency`` (the form field maps each to its Spanish message)."""
+
+    def __init__(self, code: str, text: str, symbol: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.text = text
+        self.symbol = symbol
+
+
+# Currency marks a member may type before (or after) the number, and the currency each means.
+_MARKS = {"bs": "BOB", "bs.": "BOB", "bob": "BOB", "$us": "USD", "us$": "USD", "usd": "USD"}
+_MARK = r"\$us|us\$|usd|bs\.?|bob"
+_MARK_RE = re.compile(
+    rf"^(?P<mark>{_MARK}|\$)?\s*(?P<number>[^\s]*?)\s*(?P<tail>{_MARK})?$", re.IGNORECASE
+)
+_INTEGER = re.compile(r"^\d+$")
+_BOLIVIAN = re.compile(r"^\d{1,3}(?:\.\d{3})+,\d{1,2}$")  # 1.000,50
+_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$")  # 1000,50
+_DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")  # 1000.50
+# Ambiguous: "1.000" (a thousand, or one with three decimals?), "1,000" (a thousand the
+# English way, or one?), "1,000.50" (the English way, the reverse of the cooperative's).
+_AMBIGUOUS = (
+    re.compile(r"^\d{1,3}(?:\.\d{3})+$"),
+    re.compile(r"^\d{1,3}(?:,\d{3})+$"),
+    re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$"),
+)
+_TOO_PRECISE = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)[,.]\d{3,}$")
+
+
+def parse_money(text: str, *, currency: str | None = None) -> Decimal:
+    """Read an amount a member typed, only when it has one possible reading.
+
+    Accepted (``Bs``/``$us`` may precede the number, spaces around it are ignored):
+
+    ============== ============ ==============================================
+    typed          read as      why it is unambiguous
+    ============== ============ ==============================================
+    ``1000``       1000.00      digits only
+    ``1.000,50``   1000.50      the cooperative's own format (``format_money``)
+    ``1000,50``    1000.50      a comma followed by one or two digits is cents
+    ``1000.50``    1000.50      a dot followed by one or two digits cannot be
+                                a thousands separator (those group three)
+    ``Bs 1.000,50`` 1000.50     the symbol matches the field's currency
+    ============== ============ ==============================================
+
+    Refused, with the code the caller turns into a message:
+
+    * ``ambiguous``: ``1.000`` and ``1,000`` (a thousand, or one with three decimals?),
+      ``1,000.50`` (the English way round, the reverse of the cooperative's).
+    * ``precision``: more than two decimals (``10,005``, ``1.000,505``).
+    * ``currency``: a symbol that is not ``currency`` (``$us 5`` in a boliviano field); when
+      ``currency`` is None any known symbol is accepted and the caller checks it.
+    * ``invalid``: anything else (signs, exponents, letters, ``1,2,3``, ``.5``, empty).
+
+    Never returns more than two decimals; raises :class:`AmountParseError`.
+    """
+    raw = text
+    value = unicodedata.normalize("NFKC", text).strip()
+    match = _MARK_RE.match(value)
+    if match is None:
+        raise AmountParseError("invalid", raw)
+    mark = (match["mark"] or match["tail"] or "").lower()
+    if match["mark"] and match["tail"]:
+        raise AmountParseError("invalid", raw)
+    number = match["number"]
+    if mark:
+        marked = "USD" if mark == "$" else _MARKS[mark]
+        if mark == "$" or (currency is not None and marked != currency):
+            # "$" alone is the dollar elsewhere and the peso in some countries: ambiguous too.
+            raise AmountParseError("currency", raw, symbol=match["mark"] or match["tail"])
+    if _INTEGER.match(number):
+        return Decimal(number).quantize(CENT)
+    if _BOLIVIAN.match(number):
+        return Decimal(number.replace(".", "").replace(",", ".")).quantize(CENT)
+    if _COMMA_DECIMAL.match(number):
+        return Decimal(number.replace(",", ".")).quantize(CENT)
+    if _DOT_DECIMAL.match(number):
+        return Decimal(number).quantize(CENT)
+    if any(pattern.match(number) for pattern in _AMBIGUOUS):
+        raise AmountParseError("ambiguous", raw)
+    if _TOO_PRECISE.match(number):
+        raise AmountParseError("precision", raw)
+    raise AmountParseError("invalid", raw)

@@ -8,10 +8,13 @@ penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import client_ip
+from ledger.forms import AmountField
 from ledger.models import Account
+from progresonet.forms import TextField
 
 from . import services
 from .exceptions import LoanError
@@ -19,6 +22,9 @@ from .models import Instalment, Loan, LoanPayment, PaymentAllocation
 
 
 class LoanAddForm(forms.ModelForm):
+    # The portal's one amount reader (ledger.money.parse_money), as in every amount field.
+    principal = AmountField(label=capfirst(_("principal")))
+
     class Meta:
         model = Loan
         fields = [
@@ -33,6 +39,7 @@ class LoanAddForm(forms.ModelForm):
             "disbursement_date",
             "penalty_rate",
         ]
+        field_classes = {"product_name": TextField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +50,14 @@ class LoanAddForm(forms.ModelForm):
             "An open account of the member, in the loan's currency: the principal is credited "
             "to it and payments are taken from it by default."
         )
+
+    def clean_principal(self):
+        currency = self.cleaned_data.get("currency")
+        if currency:
+            self.fields["principal"].check_currency(
+                self.data.get(self.add_prefix("principal")), currency
+            )
+        return self.cleaned_data["principal"]
 
     def clean(self):
         data = super().clean()

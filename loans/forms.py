@@ -1,10 +1,9 @@
 """Forms of the payment flow: they shape the input; loans.selectors decides if it is valid."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
 
@@ -27,14 +26,14 @@ class PaymentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Instalments are paid oldest first: you cannot skip an older one."),
     )
-    amount = forms.DecimalField(
+    # The portal's one amount reader: "500,50" and "1.000,50" as the guide prints them.
+    amount = AmountField(
         label=_("Amount"),
         required=False,
-        max_digits=18,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text=_("Only for a partial amount."),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": "20"}
+        ),
     )
     source_account = forms.TypedChoiceField(label=_("Source account"), coerce=int)
 
@@ -45,6 +44,7 @@ class PaymentForm(forms.Form):
         self.summary = summary
         self.accounts = {account.pk: account for account in accounts}
         currency = summary.loan.currency
+        self.fields["amount"].currency = currency
         self.fields["instalments"].choices = [
             (
                 line.instalment.pk,

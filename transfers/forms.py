@@ -9,6 +9,7 @@ from beneficiaries.selectors import products_list
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
+from progresonet.forms import DeclarationField, TextEmailField, TextField
 
 from .models import TransferType
 from .services import debitable_accounts
@@ -61,14 +62,14 @@ class DataForm(forms.Form):
 
     currency = forms.ChoiceField(label=_("Transfer currency"))
     amount = AmountField(label=_("Amount"))
-    description = forms.CharField(label=_("Description"), max_length=140)
-    notify_email = forms.EmailField(
+    description = TextField(label=_("Description"), max_length=140)
+    notify_email = TextEmailField(
         label=_("Email"),
         required=False,
         help_text=_("Optional: we notify the beneficiary at this address."),
     )
-    funds_origin = forms.CharField(label=_("Origin of funds"), max_length=200, required=False)
-    funds_destination = forms.CharField(
+    funds_origin = DeclarationField(label=_("Origin of funds"), max_length=200, required=False)
+    funds_destination = DeclarationField(
         label=_("Destination of funds"), max_length=200, required=False
     )
 
@@ -76,6 +77,13 @@ class DataForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = {"BOB": _("Bolivianos (BOB)"), "USD": _("US dollars (USD)")}
         self.fields["currency"].choices = [(c, labels[c]) for c in currencies]
+
+    def clean_amount(self):
+        # "$us 5" in a boliviano transfer: the symbol must match the currency chosen here.
+        currency = self.cleaned_data.get("currency")
+        if currency:
+            self.fields["amount"].check_currency(self.data.get(self.add_prefix("amount")), currency)
+        return self.cleaned_data["amount"]
 
 
 class ProductChoiceField(forms.ModelChoiceField):
@@ -114,7 +122,7 @@ class ProductDestinationForm(forms.Form):
         self.kind = kind
         self.fields["product"].queryset = products_list(owner_id=user.member_id).filter(kind=kind)
         if kind == ThirdPartyProduct.Kind.MEMBER:
-            self.fields["number"] = forms.CharField(
+            self.fields["number"] = TextField(
                 label=_("Account number"), max_length=20, required=False
             )
             self.fields["register"] = forms.BooleanField(
@@ -122,7 +130,7 @@ class ProductDestinationForm(forms.Form):
                 required=False,
                 help_text=_("Save this account in your third-party products."),
             )
-            self.fields["alias"] = forms.CharField(
+            self.fields["alias"] = TextField(
                 label=_("Alias"), max_length=rules.ALIAS_MAX, required=False
             )
         else:
@@ -156,6 +164,7 @@ class LimitForm(forms.Form):
 
     transfer_type = forms.ChoiceField(label=_("Transfer type"), choices=TransferType.choices)
     amount_bob = AmountField(
+        currency="BOB",
         label=_("My daily limit (Bs)"),
         help_text=_("Lowering applies at once; raising needs your PIN and applies later."),
     )

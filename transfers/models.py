@@ -103,6 +103,9 @@ class Transfer(models.Model):
     rolling_usd_total = models.DecimalField(_("5-day USD total"), **MONEY)
     exceeds_threshold = models.BooleanField(_("exceeds regulatory amount"), default=False)
     idempotency_key = models.CharField(max_length=64, unique=True)
+    # The quote fingerprint the initiator signed (transfers.quotes.Quote.fingerprint): a
+    # joint account's co-holders sign it too (transfers.summary.cosign_summary).
+    signed_fingerprint = models.CharField(_("signed fingerprint"), max_length=64, blank=True)
     verification_code = models.CharField(_("verification code"), max_length=16, unique=True)
     posting = models.OneToOneField(
         "ledger.Posting", on_delete=models.PROTECT, null=True, blank=True, related_name="transfer"

@@ -185,27 +185,44 @@ def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
     return total or Decimal("0.00")
 
 
-def member_totals(*, member_id: int, transfer_type: str, now: datetime) -> tuple[Decimal, Decimal]:
+def _counted(exclude_transfer_id: int | None):
+    """Transfers that count towards limits and totals; ``exclude_transfer_id`` leaves out a
+    pending joint-account transfer re-checked at its last co-signature, which already counts
+    (so its own amount is added once, by the check, not twice)."""
+    counted = Transfer.objects.filter(status__in=COUNTED_STATUSES)
+    return counted.exclude(pk=exclude_transfer_id) if exclude_transfer_id else counted
+
+
+def member_totals(
+    *, member_id: int, transfer_type: str, now: datetime, exclude_transfer_id: int | None = None
+) -> tuple[Decimal, Decimal]:
     """The member's BOB total of ``transfer_type`` today (for the daily limit) and USD total
     in the regulatory window (:func:`rolling_usd_total`), in one query: the signing step
     prices a transfer twice, and every round trip there is paid by every transfer."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     since = now - REGULATORY_WINDOW
-    totals = Transfer.objects.filter(
-        Q(created_at__gte=start) | Q(created_at__gt=since),
-        member_id=member_id,
-        status__in=COUNTED_STATUSES,
-    ).aggregate(
-        today=Sum("bob_equivalent", filter=Q(transfer_type=transfer_type, created_at__gte=start)),
-        rolling=Sum("usd_equivalent", filter=Q(created_at__gt=since)),
+    totals = (
+        _counted(exclude_transfer_id)
+        .filter(
+            Q(created_at__gte=start) | Q(created_at__gt=since),
+            member_id=member_id,
+        )
+        .aggregate(
+            today=Sum(
+                "bob_equivalent", filter=Q(transfer_type=transfer_type, created_at__gte=start)
+            ),
+            rolling=Sum("usd_equivalent", filter=Q(created_at__gt=since)),
+        )
     )
     return totals["today"] or Decimal("0.00"), totals["rolling"] or Decimal("0.00")
 
 
-def _credited_sum(**filters) -> Decimal:
-    total = Transfer.objects.filter(status__in=COUNTED_STATUSES, **filters).aggregate(
-        total=Sum("credit_amount")
-    )["total"]
+def _credited_sum(exclude_transfer_id: int | None = None, **filters) -> Decimal:
+    total = (
+        _counted(exclude_transfer_id)
+        .filter(**filters)
+        .aggregate(total=Sum("credit_amount"))["total"]
+    )
     return total or Decimal("0.00")
 
 
@@ -217,13 +234,16 @@ def beneficiary_cap_check(
     currency: str,
     credit: Decimal,
     now: datetime,
+    exclude_transfer_id: int | None = None,
 ) -> None:
     """Refuse a transfer that would pass the new-beneficiary cap (see the module docstring)."""
     if beneficiary is not None:
         cap = beneficiary_transfer_cap(product=beneficiary, at=now)
         if cap is None:
             return
-        sent = _credited_sum(beneficiary=beneficiary, created_at__gte=beneficiary.created_at)
+        sent = _credited_sum(
+            exclude_transfer_id, beneficiary=beneficiary, created_at__gte=beneficiary.created_at
+        )
         if sent + credit > cap:
             message = beneficiary_transfer_cap_message(product=beneficiary, at=now)
             raise TransferError(
@@ -237,6 +257,7 @@ def beneficiary_cap_check(
     limits = getattr(settings, "BENEFICIARY_COOLING_LIMIT", DEFAULT_COOLING_LIMIT)
     cap = Decimal(str(limits[currency]))
     sent = _credited_sum(
+        exclude_transfer_id,
         member_id=member_id,
         destination_account_id=destination_account_id,
         created_at__gt=now - cooling_period(),
@@ -269,10 +290,13 @@ def quote_build(
     now: datetime | None = None,
     beneficiary: ThirdPartyProduct | None = None,
     destination_account_id: int | None = None,
+    exclude_transfer_id: int | None = None,
 ) -> Quote:
     """Price a transfer and check the amount, the balance, the daily limits and the
     new-beneficiary cap. ``beneficiary`` is the registered product (third party or other bank);
     ``destination_account_id`` a third party's account typed without a registered product.
+    ``exclude_transfer_id``: a pending joint-account transfer priced again at its last
+    co-signature (see :func:`_counted`).
 
     Raises :class:`TransferError` with a member-facing message on any refusal.
     """
@@ -298,7 +322,12 @@ def quote_build(
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
     bob = bob_equivalent(amount=amount, currency=currency, on=on)
     limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
-    used, rolling = member_totals(member_id=member_id, transfer_type=transfer_type, now=now)
+    used, rolling = member_totals(
+        member_id=member_id,
+        transfer_type=transfer_type,
+        now=now,
+        exclude_transfer_id=exclude_transfer_id,
+    )
     if limit is not None and used + bob > limit:
         raise TransferError(
             _(
@@ -315,6 +344,7 @@ def quote_build(
         currency=destination_currency,
         credit=credit,
         now=now,
+        exclude_transfer_id=exclude_transfer_id,
     )
     rolling += usd
     return Quote(

@@ -51,6 +51,8 @@ def pending_cosignatures_list(*, member_id: int | None) -> QuerySet[Transfer]:
             cosignatures__member_id=member_id,
             cosignatures__decision=CoSignature.Decision.PENDING,
         )
-        .select_related("source_account", "destination_account", "destination_bank", "member")
+        .select_related(
+            "source_account", "destination_account", "destination_bank", "member", "beneficiary"
+        )
         .order_by("created_at")
     )

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,11 +22,14 @@ from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
 from beneficiaries.models import Bank, ThirdPartyProduct
+from beneficiaries.rules import mask_name
 from ledger import services as ledger
 from ledger.exceptions import LedgerError
 from ledger.models import Account, Posting
+from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from progresonet.forms import declaration_is_words, text_clean
 
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
@@ -245,8 +249,18 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
             else None
         ),
     )
+    _regulatory_check(
+        quote=quote, funds_origin=order.funds_origin, funds_destination=order.funds_destination
+    )
+    _notify_address_check(member_id=user.member_id, address=order.notify_email, now=now)
+    return _Checked(source=source, destination=destination, quote=quote)
+
+
+def _regulatory_check(*, quote: Quote, funds_origin: str, funds_destination: str) -> None:
+    """Over the 5-day threshold both declarations must be real words (invisible characters
+    and punctuation are no declaration: ``progresonet.forms.declaration_is_words``)."""
     if quote.exceeds_threshold and not (
-        order.funds_origin.strip() and order.funds_destination.strip()
+        declaration_is_words(funds_origin) and declaration_is_words(funds_destination)
     ):
         raise TransferError(
             _(
@@ -255,7 +269,35 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
             ),
             field="funds_origin",
         )
-    return _Checked(source=source, destination=destination, quote=quote)
+
+
+def _notify_address_check(*, member_id: int, address: str, now: datetime | None) -> None:
+    """At most ``TRANSFER_NOTIFY_ADDRESSES_PER_DAY`` distinct notification addresses per
+    member per calendar day (La Paz). An address already notified today is always allowed;
+    a new one beyond the limit is refused (the member may leave the field empty), so no
+    transfer goes with a silently dropped email. Checked under the member lock at execution."""
+    if not address:
+        return
+    start = timezone.localtime(now or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    used = set(
+        Transfer.objects.filter(member_id=member_id, created_at__gte=start)
+        .exclude(notify_email="")
+        .annotate(address=Lower("notify_email"))
+        .values_list("address", flat=True)
+        .distinct()
+    )
+    limit = settings.TRANSFER_NOTIFY_ADDRESSES_PER_DAY
+    if address.lower() not in used and len(used) >= limit:
+        raise TransferError(
+            _(
+                "You have already notified %(limit)s different email addresses today. Leave "
+                "the email empty or use one of the addresses you notified today."
+            )
+            % {"limit": limit},
+            field="notify_email",
+        )
 
 
 def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
@@ -306,6 +348,13 @@ def _post(*, transfer: Transfer, actor) -> None:
 
 
 def _notify(*, transfer: Transfer) -> None:
+    """The member's receipt, and the beneficiary's notice at the address the member typed.
+
+    The notice goes to an address of the member's choosing, so it is a fixed text carrying
+    nothing the member wrote (no description, no name typed in the wizard) that could hold a
+    link: the sender's masked name, the amount, the date and how to verify the transfer with
+    its code. At most ``TRANSFER_NOTIFY_ADDRESSES_PER_DAY`` addresses a day
+    (:func:`_notify_address_check`)."""
     context = {"transfer": transfer}
     member_email = transfer.created_by.email or transfer.member.email
     if member_email:
@@ -320,7 +369,12 @@ def _notify(*, transfer: Transfer) -> None:
             to=transfer.notify_email,
             subject=_("You have been sent a transfer"),
             template="transfers/email/beneficiary_notice",
-            context=context,
+            context={
+                "sender": mask_name(transfer.member.display_name),
+                "amount": format_money(transfer.credit_amount, transfer.destination_currency),
+                "date": timezone.localtime(transfer.posted_at or transfer.created_at),
+                "code": transfer.verification_code,
+            },
         )
 
 
@@ -371,15 +425,16 @@ def transfer_execute(
             credit_amount=quote.credit_amount,
             fee_amount=quote.fee_amount,
             exchange_rate=quote.exchange_rate,
-            description=order.description.strip(),
+            description=text_clean(order.description),
             notify_email=order.notify_email,
-            funds_origin=order.funds_origin.strip(),
-            funds_destination=order.funds_destination.strip(),
+            funds_origin=text_clean(order.funds_origin),
+            funds_destination=text_clean(order.funds_destination),
             usd_equivalent=quote.usd_equivalent,
             bob_equivalent=quote.bob_equivalent,
             rolling_usd_total=quote.rolling_usd_total,
             exceeds_threshold=quote.exceeds_threshold,
             idempotency_key=idempotency_key,
+            signed_fingerprint=expected_fingerprint,
             verification_code=secrets.token_hex(6).upper(),
         )
         audit_record(
@@ -407,6 +462,7 @@ def transfer_execute(
                     )
                 ]
             )
+            _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
             return transfer
         _post(transfer=transfer, actor=user)
         return transfer
@@ -430,8 +486,61 @@ def _destination_still_valid(*, transfer: Transfer) -> None:
         raise _invalid_destination()
 
 
+def _notify_cosigners(*, transfer: Transfer, member_ids: list[int]) -> None:
+    """Tell each co-holder, in the transaction that creates the transfer, that a signature is
+    waiting; the email names no payee and carries no member text (see _notify)."""
+    hours = int(cosign_ttl().total_seconds() // 3600)
+    for member in Member.objects.filter(pk__in=member_ids).select_related("user"):
+        user = getattr(member, "user", None)
+        address = (user.email if user is not None else "") or member.email
+        if address:
+            email_enqueue(
+                to=address,
+                subject=_("A joint-account transfer is waiting for your signature"),
+                template="transfers/email/cosign_waiting",
+                context={"transfer": transfer, "ttl_hours": hours},
+            )
+
+
+def _limits_still_hold(*, transfer: Transfer) -> None:
+    """At the last co-signature, before the money moves (up to the co-signature window after
+    the initiator signed): the initiator's daily limit, the new-beneficiary cap, the balance
+    and the regulatory rule are checked again, with the same checks as a new transfer
+    (``quote_build``). The transfer's own pending row already counts in the member's totals,
+    so it is left out of them and its amount is added once by the check. A refusal leaves
+    the transfer pending (as a balance failure does); the co-holder may sign again later."""
+    Member.objects.select_for_update().filter(pk=transfer.member_id).exists()
+    typed = transfer.beneficiary_id is None and transfer.transfer_type == TransferType.THIRD_PARTY
+    try:
+        quote = quote_build(
+            member_id=transfer.member_id,
+            transfer_type=transfer.transfer_type,
+            source=transfer.source_account,
+            destination_key="",
+            destination_currency=transfer.destination_currency,
+            currency=transfer.currency,
+            amount=transfer.amount,
+            beneficiary=transfer.beneficiary,
+            destination_account_id=transfer.destination_account_id if typed else None,
+            exclude_transfer_id=transfer.pk,
+        )
+        _regulatory_check(
+            quote=quote,
+            funds_origin=transfer.funds_origin,
+            funds_destination=transfer.funds_destination,
+        )
+    except TransferError as exc:
+        raise TransferError(
+            _("The transfer cannot be posted now and stays pending: %(reason)s")
+            % {"reason": exc.message}
+        ) from exc
+
+
 def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
-    """A co-holder signs or declines a joint-account transfer; it posts when all have signed."""
+    """A co-holder signs or declines a joint-account transfer; it posts when all have signed.
+
+    The last signature re-checks the limits, the new-beneficiary cap and the regulatory rule
+    (:func:`_limits_still_hold`) before posting; a refusal leaves everything pending."""
 
     def work() -> Transfer:
         transfer = (
@@ -467,6 +576,7 @@ def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | 
             transfer.save(update_fields=["status"])
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
             _destination_still_valid(transfer=transfer)
+            _limits_still_hold(transfer=transfer)
             _post(transfer=transfer, actor=user)
         return transfer
 

@@ -37,9 +37,10 @@ from .limits import (
     member_limits_list,
     raise_delay,
 )
-from .models import TransferType
+from .models import TransferStatus, TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
 from .services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
+from .summary import cosign_summary, stored_summary, transfer_summary
 
 STEP_TITLES = {
     "source": gettext_lazy("Step 1 of 4: Select type and source account"),
@@ -264,17 +265,28 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def summary(self, quote: Quote, order: TransferOrder) -> dict[str, str]:
-        """Exactly what the member signs (and what the audit row keeps)."""
-        source = self.source()
-        return {
-            _("Transfer type"): str(TransferType(self.transfer_type).label),
-            _("Source account"): source.masked_number,
-            _("Destination account"): self.destination_label(),
-            _("Amount to debit"): format_money(quote.debit_amount, quote.source_currency),
-            _("Amount to credit"): format_money(quote.credit_amount, quote.destination_currency),
-            _("Transaction cost"): format_money(quote.fee_amount, quote.source_currency),
-            _("Description"): order.description,
-        }
+        """Exactly what the member signs (and what the audit row keeps): the one builder
+        (:func:`transfers.summary.transfer_summary`) the co-signature page uses too."""
+        return transfer_summary(
+            transfer_type=self.transfer_type,
+            source_label=self.source().masked_number,
+            destination_label=self.destination_label(),
+            source_currency=quote.source_currency,
+            destination_currency=quote.destination_currency,
+            debit_amount=quote.debit_amount,
+            credit_amount=quote.credit_amount,
+            fee_amount=quote.fee_amount,
+            exchange_rate=quote.exchange_rate,
+            description=order.description,
+            exceeds_threshold=quote.exceeds_threshold,
+            funds_origin=order.funds_origin,
+            funds_destination=order.funds_destination,
+            **self.summary_extra(),
+        )
+
+    def summary_extra(self) -> dict[str, str]:
+        """The destination's bank and the "Register as" alias, where the wizard has them."""
+        return {}
 
     def render_done(self, form, **kwargs):
         """formtools' render_done, except that a refused signature keeps the wizard's data,
@@ -375,7 +387,11 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         done = request.session.get(COMPLETED_SESSION_KEY, {})
         done[key] = transfer.pk
         request.session[COMPLETED_SESSION_KEY] = dict(list(done.items())[-20:])
-        messages.success(request, _("The transfer was processed."))
+        if transfer.status == TransferStatus.PENDING_COSIGN:
+            # Nothing moved yet: the co-holders of the joint account must sign it first.
+            messages.info(request, _("The transfer is pending signature by the co-holders."))
+        else:
+            messages.success(request, _("The transfer was processed."))
         return redirect("transfers:receipt", pk=transfer.pk)
 
 
@@ -430,15 +446,13 @@ class ProductTransferWizard(TransferWizard):
         number = data.get("number") or ""
         return f"{lookup.get('name', '')} X000X-{number[-3:]}".strip()
 
-    def summary(self, quote: Quote, order: TransferOrder) -> dict[str, str]:
-        rows = super().summary(quote, order)
-        product = self.destination().get("product")
-        if product is not None and product.bank_id:
-            rows[_("Bank")] = product.bank.name
+    def summary_extra(self) -> dict[str, str]:
         data = self.destination()
-        if data.get("register"):
-            rows[_("Register as")] = data["alias"]
-        return rows
+        product = data.get("product")
+        return {
+            "bank_name": product.bank.name if product is not None and product.bank_id else "",
+            "register_alias": data["alias"] if data.get("register") else "",
+        }
 
     def confirmation_context(self) -> dict:
         context = super().confirmation_context()
@@ -612,13 +626,9 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("transfers:list")
         approve = request.POST.get("decision") != "decline"
         if form.is_valid():
-            summary = {
-                _("Co-signature"): transfer.verification_code,
-                _("Decision"): _("Sign") if approve else _("Decline"),
-                _("Amount to debit"): format_money(
-                    transfer.debit_amount, transfer.source_account.currency
-                ),
-            }
+            # The co-holder signs what this page shows: the initiator's step-4 rows rebuilt
+            # from the stored transfer, and the fingerprint the initiator signed.
+            summary = cosign_summary(transfer, approve=approve)
             if form.sign(summary=summary, ip_address=client_ip(request)) is not None:
                 try:
                     transfer_cosign(
@@ -636,7 +646,11 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(reverse("transfers:receipt", args=[transfer.pk]))
     else:
         signature_prepare(user=request.user)
-    return render(request, "transfers/cosign.html", {"transfer": transfer, "form": form})
+    return render(
+        request,
+        "transfers/cosign.html",
+        {"transfer": transfer, "form": form, "rows": stored_summary(transfer).items()},
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
+from progresonet.forms import TextEmailField, TextField
 
 from . import selectors
 from .captcha import captcha_verifier
@@ -78,7 +79,7 @@ class _IdentityMixin:
 
 
 def _text(label, max_length: int = 100, required: bool = True, **attrs) -> forms.CharField:
-    return forms.CharField(
+    return TextField(
         label=label,
         max_length=max_length,
         required=required,
@@ -99,7 +100,7 @@ class PersonForm(_IdentityMixin, forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "autocomplete": "bday"}),
         error_messages={"invalid": _("Enter a valid date, for example 14/05/1990.")},
     )
-    email = forms.EmailField(
+    email = TextEmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     phone = _text(_("Mobile phone"), max_length=20, inputmode="tel", autocomplete="tel")
@@ -158,7 +159,7 @@ class CompanyForm(_IdentityMixin, forms.Form):
     legal_representative_ci = _text(
         _("Legal representative's CI"), max_length=20, inputmode="numeric"
     )
-    email = forms.EmailField(
+    email = TextEmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     phone = _text(_("Phone"), max_length=20, inputmode="tel", autocomplete="tel")
@@ -243,7 +244,8 @@ class PasswordSetForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
+        multiline=True,
         label=_("Reason for the rejection"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=1000,

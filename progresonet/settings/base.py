@@ -303,3 +303,8 @@ BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")
 # member's money stays on the clearing account until staff decide (see the module docstring).
 # At the 5-second base and 30-minute ceiling backoff, 20 attempts is about 6 hours of retries.
 INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))
+
+# Transfers: at most this many distinct notification addresses ("Correo electrónico" in the
+# wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
+# message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
+TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))

@@ -204,7 +204,7 @@ def test_malformed_pin_is_refused(logged_client, loan):
         ("skip_older", "Pague primero la cuota pendiente más antigua"),
         ("foreign_instalment", "Escoja una opción válida"),
         ("foreign_account", "Escoja una opción válida"),
-        ("bad_precision", "2 dígitos decimales"),
+        ("bad_precision", "dos decimales"),  # "10.005": ambiguous too (issue 12)
         ("too_much", "mayor que el total adeudado"),
         ("no_amount", "Ingrese el monto a pagar"),
         ("nothing_chosen", "Elija al menos una cuota"),
@@ -281,3 +281,14 @@ def test_partial_amount_and_payoff_through_views(logged_client, loan):
     with on(date(2026, 2, 10)):
         again = logged_client.get(reverse("loans:pay", args=[loan.pk]))
     assert again["Location"] == reverse("loans:detail", args=[loan.pk])
+
+
+@pytest.mark.parametrize("typed", ["50,50", "Bs 50,50", "50.50"])
+def test_a_partial_amount_is_typed_the_bolivian_way(logged_client, loan, typed):
+    """Issue 12: "500,50" was refused by the loans form (Django's DecimalField); it uses the
+    portal's one amount reader now. The step-1 redirect proves the amount was read."""
+    data = {"kind": "amount", "amount": typed, "source_account": loan.account_id}
+    confirm, done, _ = _pay_through_views(logged_client, loan, day=date(2026, 2, 10), data=data)
+    assert "Bs 50,50" in confirm.content.decode()
+    assert done.status_code == 302
+    assert LoanPayment.objects.get().total == Decimal("50.50")

@@ -164,7 +164,7 @@ def test_regulatory_rule_accumulates_bob_over_five_days(owner):
     quote = transfer_prepare(
         user=owner,
         order=_order(
-            bob, other, amount=Decimal("3430.00"), funds_origin="a", funds_destination="b"
+            bob, other, amount=Decimal("3430.00"), funds_origin="Ahorro", funds_destination="Viaje"
         ),
     )
     assert quote.rolling_usd_total == Decimal("1000.00")
@@ -172,7 +172,7 @@ def test_regulatory_rule_accumulates_bob_over_five_days(owner):
     quote = transfer_prepare(
         user=owner,
         order=_order(
-            bob, other, amount=Decimal("3430.07"), funds_origin="a", funds_destination="b"
+            bob, other, amount=Decimal("3430.07"), funds_origin="Ahorro", funds_destination="Viaje"
         ),
     )
     assert quote.rolling_usd_total == Decimal("1000.01")
