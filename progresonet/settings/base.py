@@ -4,6 +4,7 @@ Values that differ between machines come from the environment (12-factor); the n
 contract in GUIDE §3. ``local``, ``test`` and ``production`` import this module and adjust.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers count only from a trusted proxy (TRUSTED_PROXIES).
+    "progresonet.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +161,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # However active the member is, a sign-in lasts at most this long (accounts.middleware).
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 CSRF_COOKIE_HTTPONLY = True
+# Reverse proxies in front of the web processes (DJANGO_TRUSTED_PROXIES: comma-separated IPv4/
+# IPv6 addresses or CIDR networks, e.g. "172.28.0.10" or "10.0.0.0/24,fd00::/64"). Only a
+# request whose TCP peer is one of them has its X-Forwarded-For (client address: every per-IP
+# throttle, audit row and session list, accounts.audit.client_ip) and X-Forwarded-Proto
+# believed. Empty (the default): both headers are ignored, so a client cannot forge them.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
