@@ -5,6 +5,7 @@ trusted proxies mean anything. The properties below say so over arbitrary header
 """
 
 import ipaddress
+import os
 
 import pytest
 from django.test import RequestFactory, override_settings
@@ -16,6 +17,8 @@ from accounts.audit import client_ip
 from accounts.models import SignInAttempt
 from progresonet.middleware import ForwardedHeadersMiddleware
 
+# 100 examples per property in `make test`; `make reliability` (HYPOTHESIS_PROFILE) runs 5,000.
+EXAMPLES = 5000 if os.environ.get("HYPOTHESIS_PROFILE") == "reliability" else 100
 PROXIES = ["10.0.0.0/24", "fd00::/64", "192.168.7.7"]
 
 ipv4 = st.ip_addresses(v=4).map(str)
@@ -58,20 +61,21 @@ def _canonical(address: str) -> str:
 
 
 @override_settings(TRUSTED_PROXIES=PROXIES)
-@hsettings(suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(remote=untrusted, forwarded=headers)
 def test_an_untrusted_peer_cannot_change_its_address_with_any_header(remote, forwarded):
     assert client_ip(_request(remote, forwarded)) == _canonical(remote)
 
 
 @override_settings(TRUSTED_PROXIES=[])
+@hsettings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(remote=addresses, forwarded=headers)
 def test_without_trusted_proxies_the_header_is_ignored_even_from_loopback(remote, forwarded):
     assert client_ip(_request(remote, forwarded)) == _canonical(remote)
 
 
 @override_settings(TRUSTED_PROXIES=PROXIES)
-@hsettings(suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(
     forged=st.lists(header_entries, max_size=4),
     client=untrusted,
@@ -88,6 +92,7 @@ def test_through_trusted_proxies_the_client_is_the_rightmost_untrusted_hop(
 
 
 @override_settings(TRUSTED_PROXIES=PROXIES)
+@hsettings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(remote=st.one_of(addresses, junk), forwarded=st.one_of(headers, st.none()))
 def test_never_raises_and_answers_an_address_or_none(remote, forwarded):
     answer = client_ip(_request(remote, forwarded))
