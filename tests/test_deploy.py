@@ -92,3 +92,12 @@ def test_a_malformed_trusted_proxy_refuses_to_start():
     result = _manage("check", env_overrides={"DJANGO_TRUSTED_PROXIES": "172.28.0.10,proxy.local"})
     assert result.returncode != 0
     assert "DJANGO_TRUSTED_PROXIES" in result.stderr
+
+
+def test_demo_load_refuses_under_production_settings():
+    # Refused before any query: the production DATABASE_URL here points at nothing.
+    result = _manage("demo_load")
+    assert result.returncode != 0
+    assert "demo_load refuses to run under production settings" in result.stderr
+    assert "progresonet.settings.production" in result.stderr
+    assert "Traceback" not in result.stderr

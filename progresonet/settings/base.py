@@ -36,6 +36,10 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# True only in progresonet.settings.production (and any module built on it); not read from
+# the environment, so no variable can switch it off. Development-only actions that would put
+# known credentials in a real database refuse while it is set (demo_load).
+PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
 # The project's apps come first: where two apps translate the same text (Django's admin says

@@ -16,6 +16,7 @@ from .base import (
 )
 
 DEBUG = False
+PRODUCTION = True
 require("DJANGO_SECRET_KEY", SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 require("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)
