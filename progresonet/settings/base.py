@@ -265,13 +265,10 @@ PIN_ARGON2_PARALLELISM = 1
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
 if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:
-    # The registration captcha (accounts.registration.captcha) loads Google's script and frame.
+    # The registration captcha (accounts.registration.captcha). Google's script and frame are
+    # allowed only on the registration step that shows it (RecaptchaVerifier.csp), never here
+    # for every page.
     INSTALLED_APPS.append("django_recaptcha")
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] += [
-        "https://www.google.com/recaptcha/",
-        "https://www.gstatic.com/recaptcha/",
-    ]
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] = ["https://www.google.com/recaptcha/"]
 
 # Shared cache (registration rate limits): Redis when REDIS_URL is set, so every web process
 # counts together; process-local memory otherwise (development).
