@@ -192,3 +192,22 @@ def test_a_forged_header_does_not_escape_the_throttle(client, member_user):
     )
     assert response.status_code == 200
     assert set(SignInAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.9"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("remote", "trusted", "status"),
+    [
+        ("10.0.0.1", ["10.0.0.1"], 200),  # the proxy says the member used HTTPS: believed
+        ("203.0.113.9", ["10.0.0.1"], 301),  # a client straight to gunicorn claims HTTPS
+        ("10.0.0.1", [], 301),  # no trusted proxy configured: nobody is believed
+    ],
+)
+def test_a_forged_x_forwarded_proto_does_not_skip_the_https_redirect(
+    client, settings, remote, trusted, status
+):
+    settings.TRUSTED_PROXIES = trusted
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get("/ingresar/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == status
