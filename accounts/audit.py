@@ -1,19 +1,83 @@
-"""Writing audit rows. Call inside the transaction that makes the change."""
+"""Writing audit rows, and the one helper that says which address a request came from.
 
+Client address (``client_ip``): every per-address throttle (sign-in, registration, the
+beneficiary lookup), every audit row and the member's session list read it, so it is the only
+place that knows about reverse proxies. ``settings.TRUSTED_PROXIES`` lists the proxies'
+addresses/networks. The client is found by walking from the TCP peer (``REMOTE_ADDR``) back
+through ``X-Forwarded-For``, right to left, while the hop is a trusted proxy; the first hop
+that is not one is the client. Entries left of it were written by the client and are never
+read. With no trusted proxy (or a peer that is not one) the header is ignored entirely, so it
+cannot be forged; a malformed entry stops the walk at the last trusted hop.
+"""
+
+import ipaddress
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
 from .models import AuditEvent
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@lru_cache(maxsize=16)
+def _networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(value: str | None) -> IPAddress | None:
+    """A parsed address, or None for anything that is not exactly one (IPv6 may be bracketed)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    # An IPv4 client seen through a dual-stack socket is the same client.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def proxy_trusted(address: IPAddress | str | None) -> bool:
+    """True if ``address`` is one of ``settings.TRUSTED_PROXIES``."""
+    if isinstance(address, str | None):
+        address = _address(address)
+    if address is None or not settings.TRUSTED_PROXIES:
+        return False
+    return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def request_via_trusted_proxy(request: HttpRequest) -> bool:
+    """True if the TCP peer of ``request`` is a trusted reverse proxy (its X-Forwarded-*
+    headers may then be believed)."""
+    return proxy_trusted(request.META.get("REMOTE_ADDR"))
+
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from. Behind the proxy, REMOTE_ADDR is set by gunicorn's
-    ``--forwarded-allow-ips``; a client-supplied X-Forwarded-For is never trusted here."""
+    """The address the request came from (see the module docstring); None if unknown."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    hop = _address(request.META.get("REMOTE_ADDR"))
+    if hop is None or not proxy_trusted(hop):
+        return str(hop) if hop is not None else None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for entry in reversed(forwarded.split(",") if forwarded else []):
+        previous = _address(entry)
+        if previous is None:
+            break  # malformed: the last trusted hop is all that can be said
+        hop = previous
+        if not proxy_trusted(hop):
+            break
+    return str(hop)
 
 
 def audit_record(

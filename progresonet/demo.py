@@ -3,6 +3,9 @@
 Every credential here is development data and is listed in README.md. Running the loader
 again changes nothing: members, users and accounts are looked up by their natural keys and an
 account's history is posted only when the account is first created.
+
+Never in production: its users have published passwords and PINs and its staff user is a
+superuser, so :func:`demo_load` refuses (writing nothing) when ``settings.PRODUCTION`` is set.
 """
 
 import random
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
@@ -279,9 +283,23 @@ def _beneficiaries(members: dict[str, Member]) -> None:
     )
 
 
-@transaction.atomic
+class DemoRefused(Exception):
+    """The demo data must not be loaded here (production settings)."""
+
+
 def demo_load() -> dict[str, int]:
     """Create what is missing; return how many members and accounts were created."""
+    if settings.PRODUCTION:
+        # Before the transaction opens: nothing touches the database.
+        raise DemoRefused(
+            "demo_load refuses to run under production settings "
+            f"({settings.SETTINGS_MODULE}): the demo users' passwords and PINs are public."
+        )
+    return _demo_create()
+
+
+@transaction.atomic
+def _demo_create() -> dict[str, int]:
     rng = random.Random(20261126)  # noqa: S311 - deterministic demo data, not security
     created = {"members": 0, "accounts": 0}
     _staff()

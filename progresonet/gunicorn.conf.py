@@ -10,8 +10,14 @@ timeout = 30
 graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
-# Trust X-Forwarded-* only from the reverse proxy in front (set to its address).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes X-Forwarded-Proto (wsgi.url_scheme) only from these addresses: the same
+# reverse proxies Django trusts. REMOTE_ADDR stays the TCP peer; the client's address behind
+# the proxy is worked out by accounts.audit.client_ip from settings.TRUSTED_PROXIES.
+forwarded_allow_ips = (
+    os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS")
+    or os.environ.get("DJANGO_TRUSTED_PROXIES")
+    or "127.0.0.1"
+)
 accesslog = "-"
 # The access log never records query strings: tokens travel in paths, never in queries.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'

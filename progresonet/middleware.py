@@ -23,3 +23,26 @@ class NoStoreForAuthenticatedMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class ForwardedHeadersMiddleware:
+    """Drop the X-Forwarded-* headers of a request that did not come through a trusted proxy.
+
+    ``SECURE_PROXY_SSL_HEADER`` makes Django believe ``X-Forwarded-Proto`` from whoever sends
+    it; a client talking to the web process directly could claim HTTPS. Removing the headers
+    here (first in the chain) makes them mean something only from ``settings.TRUSTED_PROXIES``;
+    the client address itself is worked out by ``accounts.audit.client_ip``.
+    """
+
+    HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts.audit import request_via_trusted_proxy
+
+        if not request_via_trusted_proxy(request):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)

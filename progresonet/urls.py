@@ -3,8 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
-# Staff reach the admin only after a verified OTP device (django-otp), not a password alone.
+from accounts.admin_login import StaffLoginForm
+
+# Staff reach the admin only after a verified OTP device (django-otp), not a password alone;
+# password and code are checked together, with one message for any failure.
 admin.site.__class__ = OTPAdminSite
+admin.site.login_form = StaffLoginForm
+admin.site.login_template = "admin/login.html"
 admin.site.site_header = "ProgresoNet — Administración"
 admin.site.site_title = "ProgresoNet"
 

@@ -38,3 +38,14 @@ def test_demo_member_sees_their_accounts(client):
         assert masked in body
     assert "Alterna" in body and "Conjunta" in body  # her joint account with jgomez
     assert "$us " in body and "Bs " in body
+
+
+def test_demo_load_refuses_under_production_settings_and_writes_nothing(settings):
+    from django.core.management.base import CommandError
+
+    before = counts()
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production settings"):
+        call_command("demo_load")
+    assert counts() == before
+    assert not User.objects.filter(username="mperez").exists()

@@ -62,3 +62,42 @@ def test_argon2_is_the_first_password_hasher_outside_tests():
 
 def test_sessions_live_in_the_database_for_any_web_process():
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def _setting(name: str, **overrides) -> str:
+    result = _manage(
+        "shell", "-c", f"from django.conf import settings; print(repr(settings.{name}))",
+        env_overrides=overrides,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_check_deploy_passes_behind_the_trusted_proxy():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        env_overrides={"DJANGO_TRUSTED_PROXIES": "172.28.0.10,fd00::/64"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_x_forwarded_proto_is_believed_only_with_a_trusted_proxy():
+    assert _setting("SECURE_PROXY_SSL_HEADER") == "None"
+    behind = _setting("SECURE_PROXY_SSL_HEADER", DJANGO_TRUSTED_PROXIES="172.28.0.10")
+    assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert _setting("TRUSTED_PROXIES", DJANGO_TRUSTED_PROXIES="172.28.0.10") == "['172.28.0.10']"
+
+
+def test_a_malformed_trusted_proxy_refuses_to_start():
+    result = _manage("check", env_overrides={"DJANGO_TRUSTED_PROXIES": "172.28.0.10,proxy.local"})
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES" in result.stderr
+
+
+def test_demo_load_refuses_under_production_settings():
+    # Refused before any query: the production DATABASE_URL here points at nothing.
+    result = _manage("demo_load")
+    assert result.returncode != 0
+    assert "demo_load refuses to run under production settings" in result.stderr
+    assert "progresonet.settings.production" in result.stderr
+    assert "Traceback" not in result.stderr

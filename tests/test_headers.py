@@ -71,9 +71,7 @@ print(json.dumps({"status": response.status_code, "headers": dict(response.heade
 """
 
 
-def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
-    """The production settings module, in its own process (it reads the environment once):
-    the login page over HTTPS carries HSTS >= 1 year and the strict headers."""
+def _production_probe() -> dict:
     import json
     import os
     import subprocess
@@ -94,7 +92,13 @@ def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
+    """The production settings module, in its own process (it reads the environment once):
+    the login page over HTTPS carries HSTS >= 1 year and the strict headers."""
+    probe = _production_probe()
     headers = {k.lower(): v for k, v in probe["headers"].items()}
     assert probe["status"] == 200
     hsts = dict(
@@ -108,3 +112,45 @@ def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     csrf = next(v for k, v in probe["cookies"].items() if "csrftoken" in k)
     assert csrf["secure"] is True or csrf["secure"] == "True"
+
+
+def _directive(response, name: str) -> str:
+    csp = response["Content-Security-Policy"]
+    return next((d.strip() for d in csp.split(";") if d.strip().startswith(name + " ")), "")
+
+
+def test_recaptcha_is_allowed_only_on_the_registration_step_that_shows_it(client, settings):
+    """With reCAPTCHA keys (as in production), every page keeps script-src 'self'; only the
+    review step of the registration, where the checkbox is, may load Google's script/frame."""
+    from django.urls import reverse
+
+    from tests.accounts.registration_helpers import PERSON, post_step
+
+    settings.REGISTRATION_CAPTCHA = None
+    settings.RECAPTCHA_PUBLIC_KEY = "public-test-key"
+    settings.RECAPTCHA_PRIVATE_KEY = "private-test-key"
+    for page in (client.get("/ingresar/"), client.get(reverse("accounts:registration"))):
+        assert "google" not in page["Content-Security-Policy"]
+    post_step(client, "kind", {"kind": "person"})
+    terms = post_step(client, "terms", {"accept": "on"})
+    assert "google" not in terms["Content-Security-Policy"]
+    review = post_step(client, "person", PERSON)
+    assert 'class="g-recaptcha"' in review.content.decode()
+    script_src = _directive(review, "script-src")
+    assert "https://www.google.com/recaptcha/" in script_src
+    assert "https://www.gstatic.com/recaptcha/" in script_src
+    assert "'self'" in script_src and "'unsafe-inline'" not in script_src
+    assert _directive(review, "frame-src") == "frame-src https://www.google.com/recaptcha/"
+    # A review post refused (empty captcha) shows the captcha again, with its sources.
+    again = post_step(client, "review", {})
+    assert "https://www.google.com/recaptcha/" in _directive(again, "script-src")
+    assert "google" not in client.get("/ingresar/")["Content-Security-Policy"]
+
+
+def test_production_csp_has_no_recaptcha_on_an_ordinary_page():
+    """Production settings (reCAPTCHA keys set) in their own process: the login page's CSP
+    allows scripts from our own origin only."""
+    probe = _production_probe()
+    csp = {k.lower(): v for k, v in probe["headers"].items()}["content-security-policy"]
+    assert "google" not in csp and "gstatic" not in csp
+    assert "script-src 'self';" in csp + ";"

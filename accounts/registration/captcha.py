@@ -21,6 +21,10 @@ CAPTCHA_LABEL = _("I am not a robot")
 
 
 class CaptchaVerifier:
+    # Content-Security-Policy sources the captcha needs, added (django-csp's ``_csp_update``)
+    # only to the response of the step that shows it; every other page keeps the strict policy.
+    csp: dict[str, list[str]] | None = None
+
     def field(self) -> forms.Field | None:
         raise NotImplementedError
 
@@ -40,6 +44,12 @@ class CheckboxCaptcha(CaptchaVerifier):
 
 
 class RecaptchaVerifier(CaptchaVerifier):
+    # Google's script (api.js, then gstatic) and the checkbox's frame.
+    csp = {
+        "script-src": ["https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"],
+        "frame-src": ["https://www.google.com/recaptcha/"],
+    }
+
     def field(self) -> forms.Field:
         # Imported here: django_recaptcha validates its settings on import and the keys are
         # unset outside production.

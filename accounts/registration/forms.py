@@ -205,7 +205,10 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        field = captcha_verifier().field()
+        verifier = captcha_verifier()
+        field = verifier.field()
+        # What the page showing this form must allow (see RegistrationWizard.render).
+        self.captcha_csp = verifier.csp if field is not None else None
         if field is not None:
             self.fields["captcha"] = field
 

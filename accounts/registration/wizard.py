@@ -77,6 +77,16 @@ class RegistrationWizard(SessionWizardView):
             context["review_kind"] = _kind(self)
         return context
 
+    def render(self, form=None, **kwargs) -> HttpResponse:
+        if form is None:
+            form = self.get_form()
+        response = super().render(form, **kwargs)
+        captcha_csp = getattr(form, "captcha_csp", None)
+        if captcha_csp:
+            # Only the step showing the captcha may load Google's script and frame.
+            response._csp_update = captcha_csp
+        return response
+
     def post(self, *args, **kwargs) -> HttpResponse:
         posted_step = self.request.POST.get(f"{self.prefix}-current_step", "")
         # Only a real step name is a step back (formtools ignores any other value and processes

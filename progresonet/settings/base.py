@@ -4,6 +4,7 @@ Values that differ between machines come from the environment (12-factor); the n
 contract in GUIDE §3. ``local``, ``test`` and ``production`` import this module and adjust.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# True only in progresonet.settings.production (and any module built on it); not read from
+# the environment, so no variable can switch it off. Development-only actions that would put
+# known credentials in a real database refuse while it is set (demo_load).
+PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
 # The project's apps come first: where two apps translate the same text (Django's admin says
@@ -61,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers count only from a trusted proxy (TRUSTED_PROXIES).
+    "progresonet.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +165,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # However active the member is, a sign-in lasts at most this long (accounts.middleware).
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 CSRF_COOKIE_HTTPONLY = True
+# Reverse proxies in front of the web processes (DJANGO_TRUSTED_PROXIES: comma-separated IPv4/
+# IPv6 addresses or CIDR networks, e.g. "172.28.0.10" or "10.0.0.0/24,fd00::/64"). Only a
+# request whose TCP peer is one of them has its X-Forwarded-For (client address: every per-IP
+# throttle, audit row and session list, accounts.audit.client_ip) and X-Forwarded-Proto
+# believed. Empty (the default): both headers are ignored, so a client cannot forge them.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -245,13 +265,10 @@ PIN_ARGON2_PARALLELISM = 1
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
 if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:
-    # The registration captcha (accounts.registration.captcha) loads Google's script and frame.
+    # The registration captcha (accounts.registration.captcha). Google's script and frame are
+    # allowed only on the registration step that shows it (RecaptchaVerifier.csp), never here
+    # for every page.
     INSTALLED_APPS.append("django_recaptcha")
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] += [
-        "https://www.google.com/recaptcha/",
-        "https://www.gstatic.com/recaptcha/",
-    ]
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] = ["https://www.google.com/recaptcha/"]
 
 # Shared cache (registration rate limits): Redis when REDIS_URL is set, so every web process
 # counts together; process-local memory otherwise (development).

@@ -8,6 +8,7 @@ from .base import (
     RECAPTCHA_PRIVATE_KEY,
     RECAPTCHA_PUBLIC_KEY,
     SECRET_KEY,
+    TRUSTED_PROXIES,
     env,
     env_bool,
     env_list,
@@ -15,6 +16,7 @@ from .base import (
 )
 
 DEBUG = False
+PRODUCTION = True
 require("DJANGO_SECRET_KEY", SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 require("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)
@@ -27,7 +29,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(env("DJANGO_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if TRUSTED_PROXIES:
+    # TLS ends at the reverse proxy; its X-Forwarded-Proto says whether the member used HTTPS.
+    # Believed only from TRUSTED_PROXIES (progresonet.middleware.ForwardedHeadersMiddleware
+    # drops it from anyone else); without a trusted proxy nobody may claim HTTPS by header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -175,6 +175,9 @@ PYTEST_PARTS = {
     # Hypothesis at >= 1,000 examples per form (tests/fuzz/conftest.py's "reliability").
     "fuzz_forms": ["tests/fuzz"],
     "security_matrix_csrf": ["tests/security", "tests/test_headers.py"],
+    # Two clients behind a real nginx: separate throttles, their own addresses in audit rows
+    # and session lists; a forged X-Forwarded-For (direct or through nginx) changes nothing.
+    "proxy (nginx)": ["tests/security/test_nginx_proxy.py", "tests/security/test_trusted_proxy.py"],
     "faults_broker_and_smtp": [
         "tests/accounts/test_registration_integration.py",
         "tests/accounts/test_outbox.py",

@@ -303,6 +303,8 @@ class Member:
         # A loopback source address (127.0.0.2, ...): Linux routes all of 127.0.0.0/8 to
         # loopback, so each simulated visitor has its own REMOTE_ADDR, as on the internet.
         self.source = source
+        # Sent with every request (e.g. a forged X-Forwarded-For in the proxy checks).
+        self.headers: dict[str, str] = {}
         self.cookies: dict[str, str] = {}
         self.csrf = ""
         self.statuses: Counter[int] = Counter()
@@ -323,7 +325,7 @@ class Member:
         server: Gunicorn | None = None,
     ) -> Response:
         host, port = server.base if server is not None else self.server
-        headers = {"Connection": "close", "Host": f"{host}:{port}"}
+        headers = {"Connection": "close", "Host": f"{host}:{port}", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None

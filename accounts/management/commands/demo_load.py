@@ -1,13 +1,16 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from progresonet.demo import demo_load
+from progresonet.demo import DemoRefused, demo_load
 
 
 class Command(BaseCommand):
     help = "Load the demo members, users, accounts and movements (idempotent; see README)."
 
     def handle(self, *args, **options) -> None:
-        created = demo_load()
+        try:
+            created = demo_load()
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready ({created['members']} member(s) and "
