@@ -131,15 +131,9 @@ def password_verify(*, user: User, password: str, ip_address: str | None = None)
         if password_ok:
             strikes_clear(row=row, count_field="failed_login_count")
             return True
-        locks_now = strike_add(row=row, count_field="failed_login_count")
-        audit_record(
-            actor=row,
-            event="password.wrong",
-            subject=row,
-            new={"strikes": row.failed_login_count},
-            ip_address=ip_address,
-        )
-        if locks_now:
+        # The strike itself is the record (the lock is audited); the login's sign-in list is
+        # for sign-ins, and the per-IP throttle for addresses that try many users.
+        if strike_add(row=row, count_field="failed_login_count"):
             _on_locked(user=row, ip_address=ip_address)
     user.failed_login_count = row.failed_login_count
     user.locked_at = row.locked_at
