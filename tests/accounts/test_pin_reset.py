@@ -242,3 +242,18 @@ def test_the_waiting_period_is_configurable(logged_client, with_pin, settings):
     _reset(logged_client, code=code)
     until = signing_restriction_until(user=with_pin)
     assert timedelta(hours=1, minutes=59) < until - before <= timedelta(hours=2, minutes=1)
+
+
+def test_third_party_wizard_says_so_at_step_one(logged_client, with_pin):
+    source = make_account(member=with_pin.member, balance="500")
+    User.objects.filter(pk=with_pin.pk).update(
+        signing_restricted_until=timezone.now() + timedelta(hours=3)
+    )
+    step = {
+        "transfer_third_party-current_step": "source",
+        "source-transfer_type": "third_party",
+        "source-source_account": source.pk,
+    }
+    body = logged_client.post("/transferencias/a-cuenta-de-terceros/", step).content.decode()
+    assert "Paso 1 de 4" in body
+    assert "solo puede transferir entre sus propias cuentas hasta" in body
