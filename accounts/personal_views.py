@@ -61,6 +61,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "pin": pin_get(user=user),
             "totp": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
             "sms": SmsDevice.objects.filter(user=user, confirmed=True).first(),
+            "restricted_until": signing_restriction_until(user=user),
         },
     )
 

@@ -80,6 +80,8 @@ def test_reset_with_password_and_emailed_code(logged_client, with_pin, settings)
     event = AuditEvent.objects.get(event="signing.restricted")
     assert event.new["reason"] == "pin.reset"
     assert "5820" not in str(event.new)
+    page = logged_client.get(reverse("accounts:settings")).content.decode()
+    assert "Solo entre sus propias cuentas hasta el" in page
     # The emailed code is single-use.
     _reset(logged_client, code=code, new_pin1="4703", new_pin2="4703")
     assert pin_check(user=with_pin, pin="5820")
