@@ -81,11 +81,8 @@ class PasswordChangeForm(forms.Form):
             password_validation.password_validators_help_texts()
         )
 
-    def clean_current_password(self):
-        value = self.cleaned_data["current_password"]
-        if not self.user.check_password(value):
-            raise ValidationError(_("The current password is not correct."), code="wrong")
-        return value
+    # The current password is checked by the service (password_change), on the sign-in's
+    # strike counter: a form's clean() would let a session guess it without limit.
 
     def clean(self):
         cleaned = super().clean()
@@ -103,10 +100,14 @@ class PasswordChangeForm(forms.Form):
 
 
 class PinChangeForm(forms.Form):
+    # Only the current PIN (the password is a different secret); a member with no PIN yet
+    # creates the first one with the password.
     current = forms.CharField(
-        label=_("Current PIN or password"),
+        label=_("Current PIN"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
     )
     new_pin1 = _pin_field(_("New PIN"))
     new_pin2 = _pin_field(_("Confirm your PIN"))
@@ -116,6 +117,9 @@ class PinChangeForm(forms.Form):
         self.fields["new_pin1"].help_text = pin_rules_text()
         if not has_pin:
             self.fields["current"].label = _("Current password")
+            self.fields["current"].widget = forms.PasswordInput(
+                attrs={"autocomplete": "current-password"}
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -145,22 +149,70 @@ class CodeForm(forms.Form):
     )
 
 
-class PasswordConfirmForm(forms.Form):
+class SecondFactorProofForm(forms.Form):
+    """The proof a second-factor change asks (accounts.services.stepup.proof_needs): the
+    current PIN and a code from the current device, or the password and an emailed code.
+    Shapes input only; the service checks it and counts the strikes."""
+
+    def __init__(self, *args, needs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs = needs
+        if needs.pin:
+            self.fields["pin"] = _pin_field(_("Current PIN"))
+        if needs.password:
+            self.fields["password"] = forms.CharField(
+                label=_("Current password"),
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
+        if needs.device is not None:
+            self.fields["device_code"] = _code_field(_("Code from your current security device"))
+        if needs.email_code:
+            self.fields["email_code"] = _code_field(_("Code sent to your email"))
+
+    def proof(self):
+        from .services.stepup import SecondFactorProof
+
+        data = self.cleaned_data
+        return SecondFactorProof(
+            pin=data.get("pin", ""),
+            device_code=data.get("device_code", ""),
+            password=data.get("password", ""),
+            email_code=data.get("email_code", ""),
+        )
+
+
+def _code_field(label) -> forms.RegexField:
+    return forms.RegexField(
+        label=label,
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class PinResetForm(forms.Form):
+    """ "¿Olvidó su PIN?": the password, a one-time code and the new PIN twice."""
+
     password = forms.CharField(
-        label=_("Password"),
+        label=_("Current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    code = _code_field(_("One-time code"))
+    new_pin1 = _pin_field(_("New PIN"))
+    new_pin2 = _pin_field(_("Confirm your PIN"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.fields["new_pin1"].help_text = pin_rules_text()
 
-    def clean_password(self):
-        value = self.cleaned_data["password"]
-        if not self.user.check_password(value):
-            raise ValidationError(_("The password is not correct."), code="wrong")
-        return value
+    def clean(self):
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_pin2", _("The two PINs are not the same."))
+        return cleaned
 
 
 class SmsNumberForm(forms.Form):

@@ -1,10 +1,14 @@
 """'Configuración personal' pages. Thin: validate a form, call one service, render."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,14 +18,17 @@ from .audit import client_ip
 from .forms import (
     CodeForm,
     PasswordChangeForm,
-    PasswordConfirmForm,
     PinChangeForm,
+    PinResetForm,
     ProfileForm,
+    SecondFactorProofForm,
     SmsNumberForm,
 )
 from .models import SignInAttempt, SmsDevice
-from .services import personal
+from .selectors import signing_restriction_until
+from .services import personal, stepup
 from .services.common import user_email
+from .services.login import UserLockedError
 from .services.pin import pin_change, pin_get
 from .services.sessions import session_close, sessions_active, sessions_prune
 
@@ -54,27 +61,47 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "pin": pin_get(user=user),
             "totp": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
             "sms": SmsDevice.objects.filter(user=user, confirmed=True).first(),
+            "restricted_until": signing_restriction_until(user=user),
         },
     )
 
 
-def _form_page(request, form, *, title: str, intro: str = "") -> HttpResponse:
+def _form_page(request, form, *, title: str, intro: str = "", **extra) -> HttpResponse:
     return render(
-        request, "accounts/form_page.html", {"form": form, "title": title, "intro": intro}
+        request,
+        "accounts/form_page.html",
+        {"form": form, "title": title, "intro": intro, **extra},
     )
+
+
+def _refused(request: HttpRequest, form, exc: ValidationError) -> HttpResponse | None:
+    """Show a refused secret on the form; a wrong password that locked the user ends this
+    session too (the service already ended the others) and says why, at the login page."""
+    if isinstance(exc, UserLockedError):
+        logout(request)
+        messages.error(request, exc.messages[0])
+        return redirect("accounts:login")
+    form.add_error(None, exc)
+    return None
 
 
 @login_required
 def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        personal.password_change(
-            request=request,
-            user=request.user,
-            new_password=form.cleaned_data["new_password1"],
-            end_others=form.cleaned_data["end_other_sessions"],
-        )
-        return _done(request)
+        try:
+            personal.password_change(
+                request=request,
+                user=request.user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password1"],
+                end_others=form.cleaned_data["end_other_sessions"],
+            )
+        except ValidationError as exc:
+            if (response := _refused(request, form, exc)) is not None:
+                return response
+        else:
+            return _done(request)
     return _form_page(request, form, title=_("Change password"))
 
 
@@ -91,7 +118,8 @@ def pin_change_view(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            if (response := _refused(request, form, exc)) is not None:
+                return response
         else:
             personal.session_rotate(request=request)
             return _done(request)
@@ -100,7 +128,74 @@ def pin_change_view(request: HttpRequest) -> HttpResponse:
         form,
         title=_("Change PIN"),
         intro=_("We recommend not using your identity card number."),
+        forgot_pin=has_pin,
     )
+
+
+@login_required
+def pin_reset_view(request: HttpRequest) -> HttpResponse:
+    """ "¿Olvidó su PIN?": the password and a one-time code (device or email) set a new PIN."""
+    user = request.user
+    needs = stepup.proof_needs(user=user)
+    form = PinResetForm(request.POST if "reset" in request.POST else None)
+    if request.method == "POST" and _send_code(request):
+        return redirect("accounts:pin_reset")
+    if request.method == "POST" and form.is_valid():
+        try:
+            stepup.pin_reset(
+                user=user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
+                new_pin=form.cleaned_data["new_pin1"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            if (response := _refused(request, form, exc)) is not None:
+                return response
+        else:
+            personal.session_rotate(request=request)
+            until = signing_restriction_until(user=user)
+            messages.success(
+                request,
+                _(
+                    "Your new PIN is ready. For your security, until %(until)s you can only "
+                    "transfer between your own accounts; we sent you an email."
+                )
+                % {"until": date_format(localtime(until), "DATETIME_FORMAT")},
+            )
+            return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/pin_reset.html",
+        {
+            "form": form,
+            "device": needs.device,
+            "sms": isinstance(needs.device, SmsDevice),
+            "restriction_hours": settings.PIN_RESET_RESTRICTION_HOURS,
+        },
+    )
+
+
+def _proof_form(request: HttpRequest, action: str, needs) -> SecondFactorProofForm:
+    return SecondFactorProofForm(
+        request.POST if action in request.POST else None, needs=needs, prefix=action
+    )
+
+
+def _send_code(request: HttpRequest) -> bool:
+    """The "send me a code" buttons of the device pages; True if one was pressed."""
+    if "send_email_code" not in request.POST and "send_device_code" not in request.POST:
+        return False
+    try:
+        if "send_email_code" in request.POST:
+            stepup.email_code_send(user=request.user)
+            messages.info(request, _("We sent a one-time code to your email address."))
+        else:
+            stepup.device_code_send(user=request.user)
+            messages.info(request, _("We sent a code by SMS to your current security device."))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return True
 
 
 @login_required
@@ -155,18 +250,32 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 def device_change_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    needs = stepup.proof_needs(user=user)
     code_form = CodeForm(request.POST if "enrol" in request.POST else None)
-    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
+    proof_form = _proof_form(request, "enrol", needs)
+    remove_form = _proof_form(request, "remove", needs)
     if request.method == "POST":
-        if "remove" in request.POST and remove_form.is_valid():
-            personal.totp_remove(request=request, user=user)
-            return _done(request)
-        if "enrol" in request.POST and code_form.is_valid():
-            if personal.totp_confirm(
-                request=request, user=user, code=code_form.cleaned_data["code"]
-            ):
+        if _send_code(request):
+            return redirect("accounts:device_change")
+        try:
+            if "remove" in request.POST and remove_form.is_valid():
+                personal.totp_remove(request=request, user=user, proof=remove_form.proof())
                 return _done(request)
-            code_form.add_error("code", _("The code is not valid. Check the time on your phone."))
+            if "enrol" in request.POST and code_form.is_valid() and proof_form.is_valid():
+                if personal.totp_confirm(
+                    request=request,
+                    user=user,
+                    code=code_form.cleaned_data["code"],
+                    proof=proof_form.proof(),
+                ):
+                    return _done(request)
+                code_form.add_error(
+                    "code", _("The code is not valid. Check the time on your phone.")
+                )
+        except ValidationError as exc:
+            form = remove_form if "remove" in request.POST else proof_form
+            if (response := _refused(request, form, exc)) is not None:
+                return response
     pending = personal.totp_pending(user=user)
     return render(
         request,
@@ -174,7 +283,10 @@ def device_change_view(request: HttpRequest) -> HttpResponse:
         {
             "confirmed": confirmed,
             "code_form": code_form,
+            "proof_form": proof_form,
             "remove_form": remove_form,
+            "needs": needs,
+            "sms_device": isinstance(needs.device, SmsDevice),
             "qr": personal.totp_qr_data_uri(device=pending),
             "secret": personal.totp_secret_text(device=pending),
         },
@@ -187,13 +299,17 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
     member = getattr(user, "member", None)
     confirmed = SmsDevice.objects.filter(user=user, confirmed=True).first()
     pending = SmsDevice.objects.filter(user=user, confirmed=False).first()
+    needs = stepup.proof_needs(user=user)
     number_form = SmsNumberForm(
         request.POST if "send" in request.POST else None,
         initial={"number": member.mobile_phone if member else ""},
     )
     code_form = CodeForm(request.POST if "confirm" in request.POST else None)
-    remove_form = PasswordConfirmForm(request.POST if "remove" in request.POST else None, user=user)
+    proof_form = _proof_form(request, "confirm", needs)
+    remove_form = _proof_form(request, "remove", needs)
     if request.method == "POST":
+        if _send_code(request):
+            return redirect("accounts:sms_token")
         if "send" in request.POST and number_form.is_valid():
             try:
                 pending = personal.sms_device_start(
@@ -206,15 +322,23 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
                     request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
                 )
                 return redirect("accounts:sms_token")
-        if "confirm" in request.POST and code_form.is_valid():
-            if personal.sms_device_confirm(
-                request=request, user=user, code=code_form.cleaned_data["code"]
-            ):
+        try:
+            if "confirm" in request.POST and code_form.is_valid() and proof_form.is_valid():
+                if personal.sms_device_confirm(
+                    request=request,
+                    user=user,
+                    code=code_form.cleaned_data["code"],
+                    proof=proof_form.proof(),
+                ):
+                    return _done(request)
+                code_form.add_error("code", _("The code is not valid or has expired."))
+            if "remove" in request.POST and remove_form.is_valid():
+                personal.sms_device_remove(request=request, user=user, proof=remove_form.proof())
                 return _done(request)
-            code_form.add_error("code", _("The code is not valid or has expired."))
-        if "remove" in request.POST and remove_form.is_valid():
-            personal.sms_device_remove(request=request, user=user)
-            return _done(request)
+        except ValidationError as exc:
+            form = remove_form if "remove" in request.POST else proof_form
+            if (response := _refused(request, form, exc)) is not None:
+                return response
     return render(
         request,
         "accounts/sms.html",
@@ -223,7 +347,10 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "number_form": number_form,
             "code_form": code_form,
+            "proof_form": proof_form,
             "remove_form": remove_form,
+            "needs": needs,
+            "sms_device": isinstance(needs.device, SmsDevice),
         },
     )
 

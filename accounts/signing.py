@@ -61,7 +61,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import audit_record
 from accounts.models import SmsDevice, TransactionPin, User
-from accounts.services.pin import pin_check, pin_locked_message, pin_rules_text, pin_set, pin_strike
+from accounts.services.pin import (
+    pin_check,
+    pin_locked_message,
+    pin_rules_text,
+    pin_set,
+    pin_strike,
+    pin_strikes_reset,
+)
 
 
 class SignatureError(Exception):
@@ -158,7 +165,8 @@ def signature_verify(
     else:
         if state.locked:
             raise SignatureError(pin_locked_message(), "pin_locked")
-        if not pin_check(user=user, pin=pin, ip_address=ip_address):
+        # With a device, a right PIN alone must not clear the strikes of wrong codes.
+        if not pin_check(user=user, pin=pin, ip_address=ip_address, reset=state.device is None):
             if signature_state(user=user).locked:
                 raise SignatureError(pin_locked_message(), "pin_locked")
             raise SignatureError(_("The PIN is not correct."), "pin_wrong")
@@ -172,6 +180,8 @@ def signature_verify(
             raise SignatureError(
                 _("The security code is not valid or was already used."), "otp_wrong"
             )
+        if state.device is not None:
+            pin_strikes_reset(user=user)
     canonical = _canonical(summary)
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()

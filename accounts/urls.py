@@ -14,6 +14,7 @@ urlpatterns = [
     path("configuracion/", personal_views.settings_view, name="settings"),
     path("configuracion/contrasena/", personal_views.password_change_view, name="password_change"),
     path("configuracion/pin/", personal_views.pin_change_view, name="pin_change"),
+    path("configuracion/pin/olvido/", personal_views.pin_reset_view, name="pin_reset"),
     path("configuracion/dispositivo/", personal_views.device_change_view, name="device_change"),
     path("configuracion/datos/", personal_views.profile_change_view, name="profile_change"),
     path(

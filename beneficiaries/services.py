@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
+from accounts.selectors import signing_restriction_error
 
 from . import rules
 from .models import Bank, ThirdPartyProduct
@@ -163,6 +164,8 @@ def _register_once(
     replay = _replayed(owner=owner, idempotency_key=idempotency_key)
     if replay is not None:
         return replay
+    if msg := signing_restriction_error(user=getattr(owner, "user", None)):  # accounts.selectors
+        raise ValidationError(msg)
     try:
         fields = check()
     except ValidationError:
@@ -312,6 +315,8 @@ def beneficiary_update(
 ) -> ThirdPartyProduct:
     """Change a product's alias and beneficiary email (nothing else is editable: a different
     number or bank is a different product, registered afresh)."""
+    if msg := signing_restriction_error(user=getattr(product.owner, "user", None)):
+        raise ValidationError(msg)  # after a PIN reset or device change (accounts.selectors)
     alias = rules.alias_clean(alias)
     email = _email_clean(email)
     if _alias_in_use(owner=product.owner, alias=alias, exclude_pk=product.pk):

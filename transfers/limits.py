@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.outbox import email_enqueue
+from accounts.selectors import signing_restriction_error
 from ledger.money import format_money, has_cents_only
 
 from .exceptions import TransferError
@@ -156,6 +157,8 @@ def member_limit_set(
         if raising:
             if not signed:
                 raise TransferError(_("Raising a limit needs your PIN."))
+            if msg := signing_restriction_error(user=user):  # after a PIN reset/device change
+                raise TransferError(msg)
             # The lower limit stays in force until the delay passes.
             row.amount_bob = current
             row.pending_amount_bob = amount_bob

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
+from accounts.selectors import signing_restriction_error
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
@@ -228,6 +229,9 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
     """The order's source, destination and quote, every rule checked; writes nothing."""
     if user.member_id is None:
         raise TransferError(_("Only members can make transfers."))
+    # After a PIN reset or a device change only own-account transfers (accounts.selectors).
+    if order.transfer_type != TransferType.OWN and (msg := signing_restriction_error(user=user)):
+        raise TransferError(msg)
     if order.transfer_type == TransferType.OWN:
         source, destination = _own_ends(member_id=user.member_id, order=order)
     else:

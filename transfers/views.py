@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from formtools.wizard.views import SessionWizardView
 
 from accounts.audit import client_ip
+from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureForm, signature_prepare
 from beneficiaries import rules
 from beneficiaries.models import ThirdPartyProduct
@@ -135,6 +136,12 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         return f"{account.get_product_type_display()} {account.masked_number}" if account else ""
 
     def process_step(self, form):
+        # After a PIN reset or device change: said at step 1, not after the member typed
+        # everything (the service refuses as well).
+        restricted = self.steps.current == "source" and self.transfer_type != TransferType.OWN
+        if restricted and (msg := signing_restriction_error(user=self.request.user)):
+            form.add_error(None, msg)
+            raise _StayOnStep(form)
         if self.steps.current == "data":
             order = self.order_from(form)
             try:

@@ -4,12 +4,13 @@ from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
 from .registration import InvalidTransition, RegistrationRequest
-from .security import SignInAttempt, SmsDevice, TransactionPin, UserSession
+from .security import EmailCode, SignInAttempt, SmsDevice, TransactionPin, UserSession
 from .user import CaseInsensitiveUserManager, User
 
 __all__ = [
     "AuditEvent",
     "CaseInsensitiveUserManager",
+    "EmailCode",
     "InvalidTransition",
     "Member",
     "OutboxMessage",

@@ -103,25 +103,11 @@ class UserSession(models.Model):
         return f"{self.user_id} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class SmsDevice(ThrottlingMixin, SideChannelDevice):
-    """A django-otp device that sends its one-time codes by SMS through the outbox."""
-
-    number = models.CharField(_("mobile phone"), max_length=20)
+class _ConstantTimeSideChannel(ThrottlingMixin, SideChannelDevice):
+    """A side-channel device whose code is single-use and compared in constant time."""
 
     class Meta(SideChannelDevice.Meta):
-        verbose_name = _("SMS device")
-        verbose_name_plural = _("SMS devices")
-
-    def generate_challenge(self) -> str:
-        from accounts.outbox import sms_enqueue  # outbox imports the models package
-
-        self.generate_token(valid_secs=300)  # accounts.services.personal.SMS_CODE_SECONDS
-        sms_enqueue(
-            to=self.number,
-            text=str(_("ProgresoNet: your security code is %(code)s. It expires in 5 minutes."))
-            % {"code": self.token},
-        )
-        return str(_("We sent a code by SMS."))
+        abstract = True
 
     def verify_token(self, token: str) -> bool:
         verify_allowed, _reason = self.verify_is_allowed()
@@ -142,3 +128,49 @@ class SmsDevice(ThrottlingMixin, SideChannelDevice):
 
     def get_throttle_factor(self) -> int:
         return 1
+
+
+class SmsDevice(_ConstantTimeSideChannel):
+    """A django-otp device that sends its one-time codes by SMS through the outbox."""
+
+    number = models.CharField(_("mobile phone"), max_length=20)
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("SMS device")
+        verbose_name_plural = _("SMS devices")
+
+    def generate_challenge(self) -> str:
+        from accounts.outbox import sms_enqueue  # outbox imports the models package
+
+        self.generate_token(valid_secs=300)  # accounts.services.personal.SMS_CODE_SECONDS
+        sms_enqueue(
+            to=self.number,
+            text=str(_("ProgresoNet: your security code is %(code)s. It expires in 5 minutes."))
+            % {"code": self.token},
+        )
+        return str(_("We sent a code by SMS."))
+
+
+class EmailCode(_ConstantTimeSideChannel):
+    """A one-time code emailed (through the outbox) to the member's registered address.
+
+    It proves control of the mailbox for a forgotten PIN or a first security device; it is
+    never a signing device, so it stays unconfirmed (django-otp's login never offers it).
+    """
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("emailed one-time code")
+        verbose_name_plural = _("emailed one-time codes")
+
+    def generate_challenge(self) -> str:
+        from accounts.outbox import email_enqueue
+        from accounts.services.common import user_email
+
+        self.generate_token(valid_secs=600)
+        email_enqueue(
+            to=user_email(self.user),
+            subject=str(_("ProgresoNet: your one-time code")),
+            template="accounts/email/one_time_code",
+            context={"user": self.user, "code": self.token},
+        )
+        return str(_("We sent a code to your email address."))

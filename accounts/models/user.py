@@ -31,6 +31,11 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(_("consecutive failed logins"), default=0)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # After a PIN reset or a security-device change, only own-account transfers may be signed
+    # until this moment (accounts.services.restriction); None means no restriction.
+    signing_restricted_until = models.DateTimeField(
+        _("third-party signing restricted until"), null=True, blank=True
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

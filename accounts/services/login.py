@@ -3,7 +3,12 @@
 State machine of a user (GUIDE §2): active ⇄ locked. Three *consecutive* wrong passwords lock
 the user (``User.locked_at``); a right password resets the count but never opens a locked user;
 only staff unlock (:func:`user_unlock`, the admin action). The count is changed under
-``SELECT ... FOR UPDATE`` so concurrent wrong attempts cannot skip the third strike.
+``SELECT ... FOR UPDATE`` so concurrent wrong attempts cannot skip the third strike; the lock
+itself is :mod:`accounts.services.strikes`, shared with the PIN.
+
+Inside a session, every form that asks for the current password checks it through
+:func:`password_verify`: the same counter, the same lock, the same email, and the lock ends
+every session of the user (the guessing session included).
 
 From outside, an unknown username, a wrong password and a locked user look the same: the
 caller shows one message, and an unknown username still runs the password hasher so the answer
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +33,16 @@ from accounts.models import SignInAttempt, User
 from accounts.outbox import email_enqueue
 
 from .common import user_email
+from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
-MAX_CONSECUTIVE_FAILURES = 3
+__all__ = [
+    "MAX_CONSECUTIVE_FAILURES",
+    "UserLockedError",
+    "login_authenticate",
+    "password_require",
+    "password_verify",
+    "user_unlock",
+]
 IP_WINDOW = timedelta(minutes=15)
 IP_MAX_FAILURES = 10
 
@@ -89,24 +103,61 @@ def login_authenticate(
             )
             return LoginResult(user=None)
         if not password_ok:
-            locked.failed_login_count += 1
-            fields = ["failed_login_count"]
-            if locked.failed_login_count >= MAX_CONSECUTIVE_FAILURES:
-                locked.locked_at = timezone.now()
-                fields.append("locked_at")
-            locked.save(update_fields=fields)
+            locks_now = strike_add(row=locked, count_field="failed_login_count")
             _record(
                 user=user, username=username, ip_address=ip_address, user_agent=user_agent, ok=False
             )
-            if locked.locked_at is not None:
+            if locks_now:
                 _on_locked(user=locked, ip_address=ip_address)
             return LoginResult(user=None)
-        if locked.failed_login_count:
-            locked.failed_login_count = 0
-            locked.save(update_fields=["failed_login_count"])
+        strikes_clear(row=locked, count_field="failed_login_count")
     user.failed_login_count = 0
     # The successful sign-in is recorded at login() (accounts.signals), after any OTP step.
     return LoginResult(user=user)
+
+
+def password_verify(*, user: User, password: str, ip_address: str | None = None) -> bool:
+    """Check the current password asked inside a session, on the sign-in's strike counter.
+
+    A wrong password is a strike; the third locks the user, ends all their sessions and emails
+    them, exactly as at the login page. A locked user's password is never checked. Runs in its
+    own transaction: call it outside any ``atomic`` block, or the strike rolls back.
+    """
+    password_ok = user.check_password(password or "")
+    with transaction.atomic():
+        row = User.objects.select_for_update().get(pk=user.pk)
+        if row.locked_at is not None or not row.is_active:
+            return False
+        if password_ok:
+            strikes_clear(row=row, count_field="failed_login_count")
+            return True
+        # The strike itself is the record (the lock is audited); the login's sign-in list is
+        # for sign-ins, and the per-IP throttle for addresses that try many users.
+        if strike_add(row=row, count_field="failed_login_count"):
+            _on_locked(user=row, ip_address=ip_address)
+    user.failed_login_count = row.failed_login_count
+    user.locked_at = row.locked_at
+    return False
+
+
+class UserLockedError(ValidationError):
+    """A wrong password inside a session locked the user; every session was already ended."""
+
+
+def user_locked_message() -> str:
+    return _(
+        "Your user was locked for security after three consecutive wrong passwords. To unlock "
+        "it, visit the cooperative's office and ask the Auxiliar de Atención al Socio."
+    )
+
+
+def password_require(*, user: User, password: str, ip_address: str | None = None) -> None:
+    """:func:`password_verify`, raising ``ValidationError`` (``UserLockedError`` once locked)."""
+    if password_verify(user=user, password=password, ip_address=ip_address):
+        return
+    if User.objects.filter(pk=user.pk, locked_at__isnull=False).exists():
+        raise UserLockedError(user_locked_message(), code="user_locked")
+    raise ValidationError(_("The current password is not correct."), code="wrong_password")
 
 
 def _on_locked(*, user: User, ip_address: str | None) -> None:
@@ -143,12 +194,9 @@ def sign_in_record(*, user: User, ip_address: str | None, user_agent: str) -> No
 def user_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bool:
     """Staff action: reopen a user locked by failed logins. False if it was not locked."""
     locked = User.objects.select_for_update().get(pk=user.pk)
-    if locked.locked_at is None:
+    old_since = locked.locked_at.isoformat() if locked.locked_at else ""
+    if not strike_unlock(row=locked, count_field="failed_login_count"):
         return False
-    old_since = locked.locked_at.isoformat()
-    locked.locked_at = None
-    locked.failed_login_count = 0
-    locked.save(update_fields=["locked_at", "failed_login_count"])
     audit_record(
         actor=actor,
         event="user.unlocked",

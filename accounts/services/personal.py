@@ -26,19 +26,23 @@ from accounts.models import SmsDevice, User
 from accounts.outbox import email_enqueue
 
 from .common import changed_notify
+from .login import password_require
+from .restriction import signing_restriction_start
 from .sessions import SESSION_ROW_KEY, sessions_end, sessions_rehash
+from .stepup import SecondFactorProof, second_factor_verify
 
 EMAIL_TOKEN_SALT = "accounts.email_change"  # noqa: S105 - a signing namespace, not a secret
 EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24  # one day
 
 
 def password_change(
-    *, request: HttpRequest, user: User, new_password: str, end_others: bool
+    *, request: HttpRequest, user: User, current_password: str, new_password: str, end_others: bool
 ) -> int:
-    """Set a new password, rotate this session's key, and end (or keep) the other sessions.
-
-    Returns how many other sessions were ended.
+    """Check the current password (a sign-in strike when wrong: the third locks the user and
+    ends every session), set the new one, rotate this session's key, and end (or keep) the
+    other sessions. Returns how many other sessions were ended.
     """
+    password_require(user=user, password=current_password, ip_address=client_ip(request))
     with transaction.atomic():
         user.set_password(new_password)
         user.password_changed_at = timezone.now()
@@ -198,61 +202,96 @@ def totp_secret_text(*, device: TOTPDevice) -> str:
 
 
 def _device_confirm(
-    *, request: HttpRequest, user: User, model, code: str, event: str, new: dict, change: str
+    *,
+    request: HttpRequest,
+    user: User,
+    model,
+    code: str,
+    proof: SecondFactorProof,
+    event: str,
+    new: dict,
+    change: str,
 ) -> bool:
     """Confirm the user's pending device of ``model`` with its first valid code; it replaces
-    any confirmed one of the same kind. Audited, emailed, and the session key rotates."""
-    device = model.objects.select_for_update().filter(user=user, confirmed=False).first()
-    if device is None or not device.verify_token(code.strip()):
-        return False
-    model.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit_record(
-        actor=user,
-        event=event,
-        subject=user,
-        new={key: value(device) if callable(value) else value for key, value in new.items()},
-        ip_address=client_ip(request),
-    )
-    changed_notify(user=user, change=change)
+    any confirmed one of the same kind. Needs ``proof`` (the current PIN and a code from the
+    existing device, or the password and an emailed code): a session alone never swaps the
+    second factor. Audited, emailed, starts the own-accounts-only window, rotates the key.
+
+    False if the new device's code is wrong; ``ValidationError`` if the proof is.
+    """
+    with transaction.atomic():
+        device = model.objects.select_for_update().filter(user=user, confirmed=False).first()
+        # The new device's code first: a typo there spends none of the member's proof.
+        if device is None or not device.verify_token(code.strip()):
+            return False
+    ip_address = client_ip(request)
+    second_factor_verify(user=user, proof=proof, ip_address=ip_address)
+    with transaction.atomic():
+        device = model.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
+        if device is None:
+            return False
+        model.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(
+            actor=user,
+            event=event,
+            subject=user,
+            new={key: value(device) if callable(value) else value for key, value in new.items()},
+            ip_address=ip_address,
+        )
+        changed_notify(user=user, change=change)
+        signing_restriction_start(user=user, reason=event, change=change, ip_address=ip_address)
     session_rotate(request=request)
     return True
 
 
 def _device_remove(
-    *, request: HttpRequest, user: User, model, event: str, kind: str, change: str
+    *,
+    request: HttpRequest,
+    user: User,
+    model,
+    proof: SecondFactorProof,
+    event: str,
+    kind: str,
+    change: str,
 ) -> bool:
-    deleted, _detail = model.objects.filter(user=user).delete()
-    if not deleted:
+    if not model.objects.filter(user=user, confirmed=True).exists():
         return False
-    audit_record(
-        actor=user, event=event, subject=user, old={"device": kind}, ip_address=client_ip(request)
-    )
-    changed_notify(user=user, change=change)
+    ip_address = client_ip(request)
+    second_factor_verify(user=user, proof=proof, ip_address=ip_address)
+    with transaction.atomic():
+        deleted, _detail = model.objects.filter(user=user).delete()
+        if not deleted:
+            return False
+        audit_record(
+            actor=user, event=event, subject=user, old={"device": kind}, ip_address=ip_address
+        )
+        changed_notify(user=user, change=change)
+        signing_restriction_start(user=user, reason=event, change=change, ip_address=ip_address)
     return True
 
 
-@transaction.atomic
-def totp_confirm(*, request: HttpRequest, user: User, code: str) -> bool:
+def totp_confirm(*, request: HttpRequest, user: User, code: str, proof: SecondFactorProof) -> bool:
     """Confirm the pending authenticator with its first valid code; it replaces any other."""
     return _device_confirm(
         request=request,
         user=user,
         model=TOTPDevice,
         code=code,
+        proof=proof,
         event="device.totp_enrolled",
         new={"device": "totp"},
         change=_("A security device (authenticator app) was registered."),
     )
 
 
-@transaction.atomic
-def totp_remove(*, request: HttpRequest, user: User) -> bool:
+def totp_remove(*, request: HttpRequest, user: User, proof: SecondFactorProof) -> bool:
     return _device_remove(
         request=request,
         user=user,
         model=TOTPDevice,
+        proof=proof,
         event="device.totp_removed",
         kind="totp",
         change=_("Your security device (authenticator app) was removed."),
@@ -281,25 +320,27 @@ def sms_device_start(*, user: User, number: str) -> SmsDevice:
     return device
 
 
-@transaction.atomic
-def sms_device_confirm(*, request: HttpRequest, user: User, code: str) -> bool:
+def sms_device_confirm(
+    *, request: HttpRequest, user: User, code: str, proof: SecondFactorProof
+) -> bool:
     return _device_confirm(
         request=request,
         user=user,
         model=SmsDevice,
         code=code,
+        proof=proof,
         event="device.sms_enrolled",
         new={"device": "sms", "number": lambda device: device.number},
         change=_("An SMS token was set up for your mobile phone."),
     )
 
 
-@transaction.atomic
-def sms_device_remove(*, request: HttpRequest, user: User) -> bool:
+def sms_device_remove(*, request: HttpRequest, user: User, proof: SecondFactorProof) -> bool:
     return _device_remove(
         request=request,
         user=user,
         model=SmsDevice,
+        proof=proof,
         event="device.sms_removed",
         kind="sms",
         change=_("Your SMS token was removed."),

@@ -27,10 +27,13 @@ from accounts.models import TransactionPin, User
 from accounts.outbox import email_enqueue
 
 from .common import changed_notify, user_email
+from .login import password_require
+from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
 PIN_MIN_LENGTH = 4
 PIN_MAX_LENGTH = 6
-MAX_CONSECUTIVE_FAILURES = 3
+
+__all__ = ["MAX_CONSECUTIVE_FAILURES", "pin_change", "pin_check", "pin_set", "pin_strike"]
 
 
 def _hasher() -> PasswordHasher:
@@ -134,8 +137,13 @@ def pin_locked_message() -> str:
     )
 
 
-def pin_check(*, user: User, pin: str, ip_address: str | None = None) -> bool:
+def pin_check(*, user: User, pin: str, ip_address: str | None = None, reset: bool = True) -> bool:
     """Verify the PIN, counting consecutive failures; the third locks it and emails the member.
+
+    ``reset=False`` leaves the strike count as it is on a right PIN: use it when a second
+    secret (a device code) is asked with the PIN, and call :func:`pin_strikes_reset` only once
+    that one is right too — otherwise a right PIN would wipe the strikes of every wrong code,
+    and codes could be guessed without end.
 
     Runs in its own transaction: call it outside the caller's ``atomic`` block, or a failure
     strike would roll back with the caller's error.
@@ -145,30 +153,36 @@ def pin_check(*, user: User, pin: str, ip_address: str | None = None) -> bool:
         if row is None or row.is_locked:
             return False
         if _pin_matches(row.pin_hash, pin or ""):
-            fields = []
-            if row.failed_attempts:
-                row.failed_attempts = 0
-                fields.append("failed_attempts")
+            if reset:
+                strikes_clear(row=row, count_field="failed_attempts")
             if _hasher().check_needs_rehash(row.pin_hash):
                 # Stored under other Argon2 parameters: move it to the current ones.
                 row.pin_hash = pin_hash(pin)
-                fields.append("pin_hash")
-            if fields:
-                row.save(update_fields=fields)
+                row.save(update_fields=["pin_hash"])
             return True
         pin_strike(row=row, ip_address=ip_address)
         return False
 
 
+@transaction.atomic
+def pin_strikes_reset(*, user: User) -> None:
+    """Every secret of a signature was right: the consecutive-failure count starts again."""
+    row = TransactionPin.objects.select_for_update().filter(user=user).first()
+    if row is not None:
+        strikes_clear(row=row, count_field="failed_attempts")
+
+
+@transaction.atomic
+def code_strike(*, user: User, ip_address: str | None = None) -> None:
+    """A wrong one-time code (device or email) where the PIN's counter guards the action."""
+    row = TransactionPin.objects.select_for_update().filter(user=user).first()
+    if row is not None and not row.is_locked:
+        pin_strike(row=row, ip_address=ip_address)
+
+
 def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
     """Count one failed signature (wrong PIN or wrong device code) on a locked row."""
-    row.failed_attempts += 1
-    fields = ["failed_attempts"]
-    if row.failed_attempts >= MAX_CONSECUTIVE_FAILURES:
-        row.locked_at = timezone.now()
-        fields.append("locked_at")
-    row.save(update_fields=fields)
-    if row.locked_at is not None:
+    if strike_add(row=row, count_field="failed_attempts"):
         audit_record(
             actor=None,
             event="pin.locked",
@@ -191,11 +205,8 @@ def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
 def pin_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bool:
     """Staff action: let a member sign again after three wrong PINs. False if not locked."""
     row = TransactionPin.objects.select_for_update().filter(user=user).first()
-    if row is None or not row.is_locked:
+    if row is None or not strike_unlock(row=row, count_field="failed_attempts"):
         return False
-    row.locked_at = None
-    row.failed_attempts = 0
-    row.save(update_fields=["locked_at", "failed_attempts"])
     audit_record(
         actor=actor,
         event="pin.unlocked",
@@ -207,18 +218,28 @@ def pin_unlock(*, user: User, actor: User, ip_address: str | None = None) -> boo
     return True
 
 
-def pin_change(*, user: User, current: str, new_pin: str, ip_address: str | None = None) -> None:
-    """The member's own change: the current PIN or the password proves it is them.
+class PinLockedError(ValidationError):
+    """Raised when a wrong PIN (or code) locked signing; the view explains the way out."""
 
-    A wrong current value counts as a failed signature (it could be PIN guessing).
+
+def pin_change(*, user: User, current: str, new_pin: str, ip_address: str | None = None) -> None:
+    """The member's own change: only the current PIN proves it.
+
+    The PIN is a second secret, separate from the password: a stolen session plus the password
+    must not be able to replace it (that is "¿Olvidó su PIN?", with an emailed or device code
+    and a waiting period). A wrong current PIN is a signing strike. A member who has no PIN yet
+    sets the first one with the password (a strike on the sign-in counter when wrong).
     """
+    pin_validate(pin=new_pin, user=user)  # a bad new PIN costs no strike and spends nothing
     row = pin_get(user=user)
-    if row is not None and row.is_locked:
-        raise ValidationError(pin_locked_message(), code="pin_locked")
-    if not user.check_password(current) and not (
-        row is not None and pin_check(user=user, pin=current, ip_address=ip_address)
-    ):
-        if row is not None and (pin_get(user=user) or row).is_locked:
-            raise ValidationError(pin_locked_message(), code="pin_locked")
-        raise ValidationError(_("The current PIN or password is not correct."), code="wrong")
+    if row is None:
+        password_require(user=user, password=current, ip_address=ip_address)
+        pin_set(user=user, pin=new_pin, ip_address=ip_address)
+        return
+    if row.is_locked:
+        raise PinLockedError(pin_locked_message(), code="pin_locked")
+    if not pin_check(user=user, pin=current, ip_address=ip_address):
+        if pin_get(user=user).is_locked:
+            raise PinLockedError(pin_locked_message(), code="pin_locked")
+        raise ValidationError(_("The current PIN is not correct."), code="wrong")
     pin_set(user=user, pin=new_pin, ip_address=ip_address)

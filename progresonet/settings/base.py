@@ -261,6 +261,10 @@ PIN_PEPPER = env("DJANGO_PIN_PEPPER")
 PIN_ARGON2_TIME_COST = 2
 PIN_ARGON2_MEMORY_KIB = 19 * 1024
 PIN_ARGON2_PARALLELISM = 1
+# After a forgotten-PIN reset or a security-device change, only transfers between the member's
+# own accounts may be signed for this many hours (accounts.services.restriction): a thief who
+# took over the second factor cannot send money out before the member, emailed at once, reacts.
+PIN_RESET_RESTRICTION_HOURS = int(env("PIN_RESET_RESTRICTION_HOURS", "24"))
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")

@@ -23,6 +23,15 @@ def _changed_mails(to):
     return OutboxMessage.objects.filter(recipient=to, body_text__contains=LISTO)
 
 
+def _emailed_code(client, url, to):
+    """Ask the page for an emailed one-time code (a device change needs one without a device)."""
+    import re
+
+    client.post(url, {"send_email_code": "1"})
+    body = OutboxMessage.objects.filter(recipient=to, subject__contains="un solo uso").latest("pk")
+    return re.search(r"\b(\d{6})\b", body.body_text).group(1)
+
+
 def test_settings_page_shows_the_guide_words(logged_client):
     body = logged_client.get(reverse("accounts:settings")).content.decode()
     for words in (
@@ -187,23 +196,33 @@ def test_totp_enrolment_with_a_real_code(logged_client, member_user):
     page = logged_client.get(url).content.decode()
     assert 'src="data:image/svg+xml;base64,' in page
     device = TOTPDevice.objects.get(user=member_user, confirmed=False)
-    wrong = logged_client.post(url, {"enrol": "1", "code": "000000"})
+    # No device and no PIN yet: the password and an emailed code prove it is the member
+    # (issue 12: a session alone must not enrol a device).
+    email_code = _emailed_code(logged_client, url, member_user.member.email)
+    proof = {"enrol-password": "Cancionero45", "enrol-email_code": email_code}
+    wrong = logged_client.post(url, {"enrol": "1", "code": "000000", **proof})
     assert "no es válido" in wrong.content.decode()
     assert not TOTPDevice.objects.filter(user=member_user, confirmed=True).exists()
     # django-otp throttles after a failure (1 s, doubling); the member tries again later.
     with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
         code = f"{totp(device.bin_key):06d}"
-        response = logged_client.post(url, {"enrol": "1", "code": code})
+        response = logged_client.post(url, {"enrol": "1", "code": code, **proof})
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
     assert AuditEvent.objects.filter(event="device.totp_enrolled").exists()
     assert _changed_mails(member_user.member.email).count() == 1
-    # Removal needs the password.
-    refused = logged_client.post(url, {"remove": "1", "password": "Mala"})
-    assert refused.status_code == 200
-    assert TOTPDevice.objects.filter(user=member_user, confirmed=True).exists()
-    logged_client.post(url, {"remove": "1", "password": "Cancionero45"})
+    # Removal needs the password (no PIN yet) and a code from the device itself.
+    with time_machine.travel(timezone.now() + timedelta(seconds=60), tick=False):
+        code = f"{totp(device.bin_key):06d}"
+        refused = logged_client.post(
+            url, {"remove": "1", "remove-password": "Mala", "remove-device_code": code}
+        )
+        assert refused.status_code == 200
+        assert TOTPDevice.objects.filter(user=member_user, confirmed=True).exists()
+        logged_client.post(
+            url, {"remove": "1", "remove-password": "Cancionero45", "remove-device_code": code}
+        )
     assert not TOTPDevice.objects.filter(user=member_user, confirmed=True).exists()
     assert AuditEvent.objects.filter(event="device.totp_removed").exists()
 
@@ -223,8 +242,11 @@ def test_sms_device_through_the_development_gateway(logged_client, member_user, 
     assert OutboxMessage.objects.filter(channel="sms").count() == 1
     wrong = logged_client.post(url, {"confirm": "1", "code": "000000" if code != "000000" else "1"})
     assert wrong.status_code == 200
+    # No device and no PIN yet: the password and an emailed code (issue 12).
+    email_code = _emailed_code(logged_client, url, member_user.member.email)
+    proof = {"confirm-password": "Cancionero45", "confirm-email_code": email_code}
     with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
-        response = logged_client.post(url, {"confirm": "1", "code": code})
+        response = logged_client.post(url, {"confirm": "1", "code": code, **proof})
     assert response.status_code == 302
     device = SmsDevice.objects.get(user=member_user)
     assert device.confirmed and device.number == "71234567"

@@ -173,7 +173,8 @@ class TestPinChangePage:
     @pytest.mark.parametrize(
         ("data", "message"),
         [
-            ({"current": "Mala", "new_pin1": "5820", "new_pin2": "5820"}, "no son correctos"),
+            # Was "no son correctos" ("PIN or password"): the password no longer stands in.
+            ({"current": "Mala", "new_pin1": "5820", "new_pin2": "5820"}, "no es correcto"),
             ({"current": "7392", "new_pin1": "5820", "new_pin2": "5821"}, "no coinciden"),
             ({"current": "7392", "new_pin1": "4444", "new_pin2": "4444"}, "fácil de adivinar"),
             ({"current": "7392", "new_pin1": "58a0", "new_pin2": "58a0"}, "solo dígitos"),

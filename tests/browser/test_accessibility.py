@@ -302,6 +302,8 @@ def walk_member(page: Page, walk: Walk) -> None:
     walk.check(page, "password-change-errors")
     page.goto(reverse("accounts:pin_change"))
     walk.check(page, "pin-change")
+    page.goto(reverse("accounts:pin_reset"))
+    walk.check(page, "pin-reset")
     page.goto(reverse("accounts:device_change"))
     walk.check(page, "device-change")
     page.goto(reverse("accounts:profile_change"))

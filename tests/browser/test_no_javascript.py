@@ -151,7 +151,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
     # Configuración personal → Cambiar PIN.
     page.goto("/configuracion/")
     page.get_by_role("link", name="Cambiar PIN").click()
-    page.get_by_label("PIN actual o contraseña").fill(DEMO_PIN)
+    page.get_by_label("PIN actual").fill(DEMO_PIN)  # the PIN only (issue 12)
     page.get_by_label("Nuevo PIN").fill("5820")
     page.get_by_label("Confirme su PIN").fill("5820")
     page.get_by_role("button", name="Confirmar").click()
