@@ -4,7 +4,7 @@ from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
 from .registration import InvalidTransition, RegistrationRequest
-from .security import SignInAttempt, SmsDevice, TransactionPin, UserSession
+from .security import SignatureGrant, SignInAttempt, SmsDevice, TransactionPin, UserSession
 from .user import CaseInsensitiveUserManager, User
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "RegistrationRequest",
+    "SignatureGrant",
     "SignInAttempt",
     "SmsDevice",
     "TransactionPin",

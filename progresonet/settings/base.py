@@ -241,6 +241,10 @@ PIN_PEPPER = env("DJANGO_PIN_PEPPER")
 PIN_ARGON2_TIME_COST = 2
 PIN_ARGON2_MEMORY_KIB = 19 * 1024
 PIN_ARGON2_PARALLELISM = 1
+# How long a PIN signature (accounts.signing.SignatureReceipt) stays usable by the service it
+# was made for. The signing step and the service run in the same request, so seconds suffice;
+# a few minutes absorb a slow posting retry, and a leaked receipt dies quickly.
+SIGNATURE_RECEIPT_TTL_SECONDS = int(env("SIGNATURE_RECEIPT_TTL_SECONDS", "300"))
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
