@@ -169,7 +169,16 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
         if form.cleaned_data["idempotency_key"] != draft["key"]:
             form.add_error(None, _("This confirmation page has expired. Please start again."))
         # Outside any transaction: a wrong-PIN strike must commit even though nothing is paid.
-        elif form.sign(summary=signed, ip_address=client_ip(request)) is None:
+        elif (
+            receipt := form.sign(
+                summary=signed,
+                purpose=services.LOAN_PAY_PURPOSE,
+                fingerprint=services.loan_pay_fingerprint(
+                    loan_id=loan.pk, source_account_id=source.pk, **selection
+                ),
+                ip_address=client_ip(request),
+            )
+        ) is None:
             pass  # the signing component put the reason on the form; show the page again
         else:
             try:
@@ -178,6 +187,7 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
                     loan=loan,
                     source_account=source,
                     idempotency_key=draft["key"],
+                    signature=receipt,
                     ip_address=client_ip(request),
                     **selection,
                 )

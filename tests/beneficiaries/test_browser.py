@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.models import ThirdPartyProduct
 from tests.beneficiaries.conftest import SIGN_PIN
+from tests.factories import signed_beneficiary_register_other_bank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,9 +84,8 @@ def test_register_member_account_and_other_bank(
 def test_previous_goes_back_and_delete_asks_first(
     page, live_server, member, member_user, bank_union
 ):
-    from beneficiaries import services
 
-    services.beneficiary_register_other_bank(
+    signed_beneficiary_register_other_bank(
         owner=member,
         actor=None,
         bank_id=bank_union.pk,

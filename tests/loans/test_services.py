@@ -32,7 +32,7 @@ from loans.exceptions import (
 )
 from loans.models import Instalment, InstalmentStatus, Loan, LoanPayment
 from loans.tasks import accrue_penalties_task
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_loan_pay
 from tests.loans.helpers import make_loan, new_key
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     first = loan.instalments.get(number=1)
     portfolio, interest = internal("LOAN_PORTFOLIO"), internal("INTEREST_INCOME")
     with on(date(2026, 2, 10)), django_capture_on_commit_callbacks(execute=True):
-        payment = services.loan_pay(
+        payment = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -219,7 +219,7 @@ def test_overdue_instalment_pays_penalty_interest_principal(loan_and_user):
     first = loan.instalments.get(number=1)
     penalty_income = internal("PENALTY_INCOME")
     with on(date(2026, 2, 25)):
-        payment = services.loan_pay(
+        payment = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -243,7 +243,7 @@ def test_partial_amounts_apply_penalty_then_interest_then_principal(loan_and_use
     loan, user = loan_and_user
     first = loan.instalments.get(number=1)
     with on(date(2026, 2, 25)):
-        p1 = services.loan_pay(
+        p1 = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -262,7 +262,7 @@ def test_partial_amounts_apply_penalty_then_interest_then_principal(loan_and_use
     # Same day: the rest of instalment 1 (51.31 interest + 788.49 principal) plus 10.00 of
     # instalment 2's interest, which is not due yet and so becomes "partially paid".
     with on(date(2026, 2, 25)):
-        p2 = services.loan_pay(
+        p2 = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -290,7 +290,7 @@ def test_early_full_payoff(loan_and_user):
     cash_deposit(account=loan.account, amount=Decimal("1000.00"))
     portfolio = internal("LOAN_PORTFOLIO")
     with on(date(2026, 1, 15)):
-        services.loan_pay(
+        signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -300,7 +300,7 @@ def test_early_full_payoff(loan_and_user):
     # Paid off on 1 March: 14 of the 28 days of the period 15 Feb – 15 Mar have run, so half of
     # instalment 2's 92.12 interest (46.06) is charged; later interest is waived.
     with on(date(2026, 3, 1)):
-        payoff = services.loan_pay(
+        payoff = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -320,7 +320,7 @@ def test_early_full_payoff(loan_and_user):
     assert internal("LOAN_PORTFOLIO") == portfolio + Decimal("10000.00")
     assert ledger_breaches() == []
     with pytest.raises(LoanError):
-        services.loan_pay(
+        signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -334,7 +334,7 @@ def test_double_submit_pays_once(loan_and_user):
     key = new_key()
     ids = [loan.instalments.get(number=1).pk]
     with on(date(2026, 2, 1)):
-        first = services.loan_pay(
+        first = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -343,7 +343,7 @@ def test_double_submit_pays_once(loan_and_user):
         )
         before = _snapshot(loan)
         with pytest.raises(PaymentAlreadyProcessed) as caught:
-            services.loan_pay(
+            signed_loan_pay(
                 user=user,
                 loan=loan,
                 source_account=loan.account,
@@ -359,7 +359,7 @@ def _pay(user, loan, **kwargs):
     kwargs.setdefault("source_account", loan.account)
     kwargs.setdefault("idempotency_key", new_key())
     with on(date(2026, 2, 1)):
-        return services.loan_pay(user=user, loan=loan, **kwargs)
+        return signed_loan_pay(user=user, loan=loan, **kwargs)
 
 
 def test_cannot_pay_a_newer_instalment_before_an_older_one(loan_and_user):
