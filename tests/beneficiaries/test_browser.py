@@ -108,7 +108,8 @@ def test_previous_goes_back_and_delete_asks_first(
     expect(page.get_by_role("heading", level=1)).to_have_text("Producto de terceros")
     page.get_by_role("link", name="Eliminar Sara").click()
     expect(page.get_by_text("¿Desea eliminar «Sara»")).to_be_visible()
-    page.get_by_role("button", name="Eliminar").click()
+    page.get_by_label("PIN").fill(SIGN_PIN)  # deleting a product is signed, like adding one
+    page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_role("status").first).to_have_text("El producto fue eliminado.")
     expect(page.get_by_text("Todavía no registró ningún producto de terceros.")).to_be_visible()
     assert ThirdPartyProduct.objects.get(owner=member).deleted_at is not None
