@@ -643,3 +643,38 @@ def test_two_threads_spending_one_receipt_make_one_transfer():
     assert Transfer.objects.count() == 1
     source.refresh_from_db()
     assert source.balance == Decimal("900.00")
+
+
+# -- Staff: an authorisation, not a signature ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_staff_cash_posting_checks_the_clerks_permission_in_the_service():
+    from django.contrib.auth.models import Permission
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import User
+    from accounts.signing import StaffAuthorisation
+    from ledger.services import cash_operation_staff
+
+    clerk = make_user(is_staff=True)
+    account = make_account(member=make_member())
+
+    def deposit(user):
+        return cash_operation_staff(
+            authorisation=StaffAuthorisation(clerk=user, permission="ledger.post_cash"),
+            account=account,
+            operation="deposit",
+            amount=Decimal("50.00"),
+        )
+
+    before = _state()
+    with pytest.raises(PermissionDenied):
+        deposit(clerk)  # staff, but without "Can post cash…"
+    assert _state() == before
+    clerk.user_permissions.add(Permission.objects.get(codename="post_cash"))
+    clerk = User.objects.get(pk=clerk.pk)  # a fresh permission cache
+    deposit(clerk)
+    account.refresh_from_db()
+    assert account.balance == Decimal("50.00")
+    assert AuditEvent.objects.filter(event="ledger.cash_deposit", actor=clerk).count() == 1
