@@ -84,9 +84,11 @@ Member-facing (a ``SignatureReceipt``; the purposes below):
 modules that can post or change a beneficiary or limit without a receipt fails it.
 
 Staff (a :class:`StaffAuthorisation`: the clerk, the permission checked, the audit row the
-service writes): ventanilla cash deposits and loan disbursement from the admin
+service writes): ventanilla cash deposits and withdrawals
+(``ledger.services.cash_operation_staff``). Other staff actions still pass the clerk as
+``actor`` after the admin checked the permission, and audit it: loan disbursement
 (``loans.services.loan_create_and_disburse``), PIN and sign-in unlocks, exchange-rate and
-fee changes. They never call the member-facing services above.
+fee changes. None of them calls the member-facing services above.
 
 System (neither: no member and no clerk acts; each is idempotent and audited by its own
 service): interbank settlement and rejection reversals (``transfers.interbank``), penalty
@@ -230,7 +232,8 @@ def signature_verify(
     """Verify the member's signature of ``summary``; see the module docstring.
 
     ``purpose`` and ``fingerprint`` name the service that will consume the receipt and its
-    fingerprint of what it executes; a receipt without them is refused by every service.
+    fingerprint of what it executes; a receipt without them is refused by every service (so
+    forgetting them fails closed).
     ``state`` is the member's signature state read earlier in the same request (the form
     reads it to choose its fields); passing it saves reading it again.
     """
@@ -425,8 +428,8 @@ class SignatureForm(forms.Form):
         self,
         *,
         summary: Mapping[str, Any],
-        purpose: str,
-        fingerprint: str,
+        purpose: str = "",
+        fingerprint: str = "",
         ip_address: str | None = None,
     ) -> SignatureReceipt | None:
         """Verify after ``is_valid()``; on failure add the Spanish message and return None."""

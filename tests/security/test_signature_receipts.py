@@ -678,3 +678,30 @@ def test_a_staff_cash_posting_checks_the_clerks_permission_in_the_service():
     account.refresh_from_db()
     assert account.balance == Decimal("50.00")
     assert AuditEvent.objects.filter(event="ledger.cash_deposit", actor=clerk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a view runs
+def test_the_pin_path_issues_the_grant_and_consume_needs_a_transaction():
+    from django.db import transaction
+
+    from accounts.services.pin import pin_set
+    from accounts.signing import signature_consume, signature_verify
+
+    user = make_user(member=make_member())
+    pin_set(user=user, pin="7392", notify=False)
+    receipt = signature_verify(
+        user=user, pin="7392", summary={"Monto": "Bs 1,00"}, purpose="p", fingerprint="f"
+    )
+    grant = SignatureGrant.objects.get(pk=receipt.grant_id)
+    assert (grant.user_id, grant.purpose, grant.fingerprint, grant.used_at) == (
+        user.pk,
+        "p",
+        "f",
+        None,
+    )
+    with pytest.raises(RuntimeError):  # a use outside the service's transaction
+        signature_consume(signature=receipt, user=user, purpose="p", fingerprint="f")
+    with transaction.atomic():
+        signature_consume(signature=receipt, user=user, purpose="p", fingerprint="f")
+    grant.refresh_from_db()
+    assert grant.used_at is not None
