@@ -26,8 +26,6 @@ import sys
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.factories import signed_beneficiary_register_member
-
 PREFIX = "mix"
 
 
@@ -54,6 +52,10 @@ def setup(users: int, movements: int, password: str, pin: str) -> list[dict]:
     from beneficiaries.selectors import cooling_period
     from ledger.models import Account
     from loans.services import loan_create_and_disburse
+
+    # The registration is signed as the member (the service requires it): the factory issues
+    # the receipt through the same code path as a verified PIN.
+    from tests.factories import signed_beneficiary_register_member
 
     from . import statement
 
