@@ -11,6 +11,7 @@ is agreeing to (amount, payee, fee…). Typical use in a view or in a wizard's `
     if form.is_valid():
         receipt = form.sign(summary={"Monto": "Bs 100,00", "Destino": "1011000245",
                                      "Costo transacción": "Bs 0,00"},
+                            purpose="my.purpose", fingerprint=my_service_fingerprint(...),
                             ip_address=client_ip(request))
         if receipt is not None:
             my_service_execute(..., signature=receipt)   # now, in your own transaction
@@ -38,29 +39,85 @@ Service API:
   Call it OUTSIDE your ``transaction.atomic`` block: a failure strike must commit even though
   your operation does not happen. On success it writes a ``signature.verified`` audit row holding
   the summary and its SHA-256 digest, which the receipt carries for your own records.
+  It also takes ``purpose`` and ``fingerprint``: the service the receipt is for (see below).
 - ``signature_prepare(*, user)`` sends a fresh SMS code when the member's device is an SMS token
   (call it when showing the step); it does nothing otherwise.
 - ``signature_state(*, user)`` tells whether the member needs to set up a PIN, is blocked, or
   has a device.
+
+The signature belongs to the service
+------------------------------------
+A view that checks the PIN and then calls a service is one forgotten ``if`` away from moving
+money without the member. So every member-facing service that moves money or changes who can
+receive it (or a limit) takes a required ``signature: SignatureReceipt`` and calls
+:func:`signature_consume` at the start of its own transaction. The receipt is refused unless:
+
+- it belongs to the user the service acts for;
+- it was made for this service (``purpose``) over the service's OWN fingerprint of what it
+  executes, recomputed by the service from its own arguments (``fingerprint``; the view signs
+  the same value, computed by the same function the service uses);
+- it is fresh (``settings.SIGNATURE_RECEIPT_TTL_SECONDS``);
+- it was never used: ``signature_verify`` writes a :class:`~accounts.models.SignatureGrant` row
+  and consuming it is one conditional UPDATE (``used_at`` from NULL) in the service's
+  transaction: of two concurrent uses one wins; a refused operation rolls the use back.
+
+The receipt is a plain value; the grant row is the authority, so a receipt built by hand
+without a row written by a verified PIN is refused.
+
+Code paths and what each passes
+-------------------------------
+Member-facing (a ``SignatureReceipt``; the purposes below):
+
+- ``transfers.services.transfer_execute`` — ``transfer.execute`` over
+  :func:`transfers.services.transfer_signing_fingerprint` (the quote's fingerprint, the
+  order's free texts and the "Registrar socio" alias: the one PIN of the transfer wizard
+  covers the registration, which the transfer service performs in its own transaction);
+- ``transfers.services.transfer_cosign`` — ``transfer.cosign``;
+- ``loans.services.loan_pay`` — ``loan.pay``;
+- ``beneficiaries.services.beneficiary_register_member`` / ``_register_other_bank`` /
+  ``_update`` / ``_delete`` — ``beneficiary.register`` / ``beneficiary.update`` /
+  ``beneficiary.delete``;
+- ``transfers.limits.member_limit_set`` — ``limit.set`` (a raise needs one; a lowering only
+  reduces what can leave the account and may pass ``signature=None``).
+
+``tests/security/test_signature_receipts.py`` keeps this list honest: a new function in those
+modules that can post or change a beneficiary or limit without a receipt fails it.
+
+Staff (a :class:`StaffAuthorisation`: the clerk, the permission checked, the audit row the
+service writes): ventanilla cash deposits and withdrawals
+(``ledger.services.cash_operation_staff``). Other staff actions still pass the clerk as
+``actor`` after the admin checked the permission, and audit it: loan disbursement
+(``loans.services.loan_create_and_disburse``), PIN and sign-in unlocks, exchange-rate and
+fee changes. None of them calls the member-facing services above.
+
+System (neither: no member and no clerk acts; each is idempotent and audited by its own
+service): interbank settlement and rejection reversals (``transfers.interbank``), penalty
+accrual (``loans.services.loan_accrue_penalties``), co-signature expiry
+(``transfers.services.transfers_expire_pending``), the outbox relay; and the demo loader,
+tests and benchmarks, which obtain receipts through :func:`signature_issue` (the same code
+path as ``signature_verify`` after the PIN check; never call it from a view).
 """
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import audit_record
-from accounts.models import SmsDevice, TransactionPin, User
+from accounts.models import SignatureGrant, SmsDevice, TransactionPin, User
 from accounts.services.pin import (
     pin_check,
     pin_locked_message,
@@ -78,12 +135,42 @@ class SignatureError(Exception):
         self.code = code
 
 
+class SignatureRefused(SignatureError):
+    """A service refused the receipt it was given (see :func:`signature_consume`)."""
+
+
 @dataclass(frozen=True)
 class SignatureReceipt:
     user_id: int
     signed_at: datetime
     summary: dict[str, str]
     digest: str
+    purpose: str = ""
+    fingerprint: str = ""
+    grant_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class StaffAuthorisation:
+    """What a staff action passes instead of a member's signature: the clerk and the
+    permission the admin checked. The service calls :meth:`check` and writes the audit row
+    naming the clerk."""
+
+    clerk: User
+    permission: str
+
+    def check(self) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        clerk = self.clerk
+        if not (clerk.is_active and clerk.is_staff and clerk.has_perm(self.permission)):
+            raise PermissionDenied(self.permission)
+
+
+def fingerprint_of(*parts: Any) -> str:
+    """A service's fingerprint of what it executes: SHA-256 over its parts, in order."""
+    encoded = json.dumps([str(part) for part in parts], ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -142,6 +229,8 @@ def signature_verify(
     user: User,
     pin: str,
     summary: Mapping[str, Any],
+    purpose: str = "",
+    fingerprint: str = "",
     otp_code: str | None = None,
     pin_confirmation: str | None = None,
     ip_address: str | None = None,
@@ -149,6 +238,9 @@ def signature_verify(
 ) -> SignatureReceipt:
     """Verify the member's signature of ``summary``; see the module docstring.
 
+    ``purpose`` and ``fingerprint`` name the service that will consume the receipt and its
+    fingerprint of what it executes; a receipt without them is refused by every service (so
+    forgetting them fails closed).
     ``state`` is the member's signature state read earlier in the same request (the form
     reads it to choose its fields); passing it saves reading it again.
     """
@@ -182,19 +274,125 @@ def signature_verify(
             )
         if state.device is not None:
             pin_strikes_reset(user=user)
+    return signature_issue(
+        user=user,
+        summary=summary,
+        purpose=purpose,
+        fingerprint=fingerprint,
+        ip_address=ip_address,
+    )
+
+
+def signature_issue(
+    *,
+    user: User,
+    summary: Mapping[str, Any],
+    purpose: str,
+    fingerprint: str,
+    ip_address: str | None = None,
+) -> SignatureReceipt:
+    """Write the grant row and the ``signature.verified`` audit row; return the receipt.
+
+    Only :func:`signature_verify` calls this after checking the PIN, and non-interactive
+    trusted code (the demo loader, tests, benchmarks) that has no PIN to type.
+    """
     canonical = _canonical(summary)
+    grant_id = uuid.uuid4()
     digest = hashlib.sha256(
-        json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()
+        json.dumps(
+            {
+                "grant": str(grant_id),
+                "purpose": purpose,
+                "fingerprint": fingerprint,
+                "summary": canonical,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        ).encode()
     ).hexdigest()
     signed_at = timezone.now()
+    SignatureGrant.objects.create(
+        id=grant_id,
+        user=user,
+        purpose=purpose,
+        fingerprint=fingerprint,
+        digest=digest,
+        created_at=signed_at,
+    )
     audit_record(
         actor=user,
         event="signature.verified",
         subject=user,
-        new={"summary": canonical, "digest": digest},
+        new={
+            "summary": canonical,
+            "digest": digest,
+            "purpose": purpose,
+            "fingerprint": fingerprint,
+        },
         ip_address=ip_address,
     )
-    return SignatureReceipt(user_id=user.pk, signed_at=signed_at, summary=canonical, digest=digest)
+    return SignatureReceipt(
+        user_id=user.pk,
+        signed_at=signed_at,
+        summary=canonical,
+        digest=digest,
+        purpose=purpose,
+        fingerprint=fingerprint,
+        grant_id=grant_id,
+    )
+
+
+def signature_ttl() -> timedelta:
+    return timedelta(seconds=settings.SIGNATURE_RECEIPT_TTL_SECONDS)
+
+
+def _refused(code: str) -> SignatureRefused:
+    messages = {
+        "missing": _("This operation needs your PIN signature."),
+        "mismatch": _("The signature does not match this operation. Please sign again."),
+        "used": _("This signature was already used. Please sign again."),
+        "stale": _("The signature expired. Please sign again."),
+    }
+    return SignatureRefused(messages[code], f"signature_{code}")
+
+
+def signature_consume(
+    *, signature: SignatureReceipt | None, user: User, purpose: str, fingerprint: str
+) -> None:
+    """Use ``signature`` once for ``purpose`` over ``fingerprint``, or raise
+    :class:`SignatureRefused` (a Spanish ``message``). See the module docstring.
+
+    Call it at the start of the service's own transaction: the use commits or rolls back
+    with the operation, and the conditional UPDATE makes a concurrent second use wait for
+    the first and then find the row used.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the use would commit even when the operation fails.
+        raise RuntimeError("signature_consume must run inside the service's transaction")
+    if not isinstance(signature, SignatureReceipt) or signature.grant_id is None:
+        raise _refused("missing")
+    if (
+        user is None
+        or signature.user_id != user.pk
+        or not purpose
+        or signature.purpose != purpose
+        or not constant_time_compare(signature.fingerprint, fingerprint)
+    ):
+        raise _refused("mismatch")
+    now = timezone.now()
+    grant = SignatureGrant.objects.filter(
+        pk=signature.grant_id,
+        user_id=user.pk,
+        purpose=purpose,
+        fingerprint=fingerprint,
+        digest=signature.digest,
+    )
+    if grant.filter(used_at__isnull=True, created_at__gt=now - signature_ttl()).update(used_at=now):
+        return
+    row = grant.first()
+    if row is None:
+        raise _refused("mismatch")  # no grant written by a verified PIN says this
+    raise _refused("used" if row.used_at is not None else "stale")
 
 
 class SignatureForm(forms.Form):
@@ -237,7 +435,12 @@ class SignatureForm(forms.Form):
             )
 
     def sign(
-        self, *, summary: Mapping[str, Any], ip_address: str | None = None
+        self,
+        *,
+        summary: Mapping[str, Any],
+        purpose: str = "",
+        fingerprint: str = "",
+        ip_address: str | None = None,
     ) -> SignatureReceipt | None:
         """Verify after ``is_valid()``; on failure add the Spanish message and return None."""
         try:
@@ -247,6 +450,8 @@ class SignatureForm(forms.Form):
                 pin_confirmation=self.cleaned_data.get("pin_confirmation"),
                 otp_code=self.cleaned_data.get("otp_code"),
                 summary=summary,
+                purpose=purpose,
+                fingerprint=fingerprint,
                 ip_address=ip_address,
                 state=self.state,
             )

@@ -50,9 +50,12 @@ def setup(users: int, movements: int, password: str, pin: str) -> list[dict]:
 
     from beneficiaries.models import ThirdPartyProduct
     from beneficiaries.selectors import cooling_period
-    from beneficiaries.services import beneficiary_register_member
     from ledger.models import Account
     from loans.services import loan_create_and_disburse
+
+    # The registration is signed as the member (the service requires it): the factory issues
+    # the receipt through the same code path as a verified PIN.
+    from tests.factories import signed_beneficiary_register_member
 
     from . import statement
 
@@ -64,7 +67,7 @@ def setup(users: int, movements: int, password: str, pin: str) -> list[dict]:
             statement.movements_insert(account_id=first.pk, count=movements)
         other = members[(i + 1) % len(members)]
         with transaction.atomic():
-            product = beneficiary_register_member(
+            product = signed_beneficiary_register_member(
                 owner=owner,
                 actor=None,
                 number=accounts[other["accounts"][0]].number,

@@ -3,6 +3,13 @@
 Each service re-validates everything (the forms already did, but a service never trusts its
 caller), then writes the row, its audit row and the member's notification email (through the
 outbox) in one transaction: either all three exist or none does.
+
+Who can receive the member's money is the member's signed decision: every service here that
+registers, changes or deletes a product takes ``signature``, a receipt (see
+:mod:`accounts.signing`) for its purpose over its own fingerprint of the change
+(``beneficiary_*_fingerprint``), consumed in its transaction. The transfer wizard's
+"Registrar socio" goes through :func:`transfers.services.transfer_execute` instead, whose
+signature covers the registration (it calls :func:`_register_member`).
 """
 
 from collections.abc import Callable
@@ -18,12 +25,69 @@ from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
+from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 
 from . import rules
 from .models import Bank, ThirdPartyProduct
 from .selectors import account_holder_masked_name, eligible_account_get, own_account_message
 
 EMAIL_TEMPLATE = "beneficiaries/email/product_changed"
+
+BENEFICIARY_REGISTER_PURPOSE = "beneficiary.register"
+BENEFICIARY_UPDATE_PURPOSE = "beneficiary.update"
+BENEFICIARY_DELETE_PURPOSE = "beneficiary.delete"
+
+
+def beneficiary_register_member_fingerprint(
+    *, owner: Member, number: str, alias: str, email: str = ""
+) -> str:
+    return fingerprint_of(BENEFICIARY_REGISTER_PURPOSE, owner.pk, "member", number, alias, email)
+
+
+def beneficiary_register_other_bank_fingerprint(*, owner: Member, **fields: Any) -> str:
+    """Over every field of :func:`beneficiary_register_other_bank` (bank, product type,
+    currency, number, holder, document, alias, email)."""
+    names = (
+        "bank_id",
+        "product_type",
+        "currency",
+        "number",
+        "holder_name",
+        "document_type",
+        "document_number",
+        "alias",
+        "email",
+    )
+    return fingerprint_of(
+        BENEFICIARY_REGISTER_PURPOSE,
+        owner.pk,
+        "other_bank",
+        *(fields.get(name, "") for name in names),
+    )
+
+
+def beneficiary_update_fingerprint(*, product_id: int, alias: str, email: str = "") -> str:
+    return fingerprint_of(BENEFICIARY_UPDATE_PURPOSE, product_id, alias, email)
+
+
+def beneficiary_delete_fingerprint(*, product_id: int) -> str:
+    return fingerprint_of(BENEFICIARY_DELETE_PURPOSE, product_id)
+
+
+def _consume(
+    *, signature: SignatureReceipt | None, actor: Any, owner_id: int, purpose: str, fingerprint: str
+) -> None:
+    """The member's own receipt, used once, or ValidationError (inside the caller's
+    transaction, so a refusal of anything later rolls the use back)."""
+    try:
+        if actor is None or getattr(actor, "member_id", None) != owner_id:
+            raise SignatureRefused(
+                _("The signature does not match this operation. Please sign again."),
+                "signature_mismatch",
+            )
+        signature_consume(signature=signature, user=actor, purpose=purpose, fingerprint=fingerprint)
+    except SignatureRefused as exc:
+        raise ValidationError(exc.message) from exc
 
 
 def _duplicate_message() -> str:
@@ -187,14 +251,48 @@ def beneficiary_register_member(
     actor: Any,
     number: str,
     alias: str,
+    signature: SignatureReceipt,
     email: str = "",
     idempotency_key: str | None = None,
     ip_address: str | None = None,
 ) -> ThirdPartyProduct:
     """Register another member's savings account ("a cuenta de terceros").
 
-    A submit repeated with the same ``idempotency_key`` returns the first one's product.
+    A submit repeated with the same ``idempotency_key`` (and a new signature) returns the
+    first one's product.
     """
+    with transaction.atomic():
+        _consume(
+            signature=signature,
+            actor=actor,
+            owner_id=owner.pk,
+            purpose=BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=beneficiary_register_member_fingerprint(
+                owner=owner, number=number, alias=alias, email=email
+            ),
+        )
+        return _register_member(
+            owner=owner,
+            actor=actor,
+            number=number,
+            alias=alias,
+            email=email,
+            idempotency_key=idempotency_key,
+            ip_address=ip_address,
+        )
+
+
+def _register_member(
+    *,
+    owner: Member,
+    actor: Any,
+    number: str,
+    alias: str,
+    email: str = "",
+    idempotency_key: str | None = None,
+    ip_address: str | None = None,
+) -> ThirdPartyProduct:
+    """The registration itself, for a caller that consumed a signature covering it."""
     return _register_once(
         owner=owner,
         actor=actor,
@@ -277,32 +375,42 @@ def beneficiary_register_other_bank(
     document_type: str,
     document_number: str,
     alias: str,
+    signature: SignatureReceipt,
     email: str = "",
     idempotency_key: str | None = None,
     ip_address: str | None = None,
 ) -> ThirdPartyProduct:
     """Register an account at another Bolivian bank ("a otros bancos").
 
-    A submit repeated with the same ``idempotency_key`` returns the first one's product.
+    A submit repeated with the same ``idempotency_key`` (and a new signature) returns the
+    first one's product.
     """
-    return _register_once(
-        owner=owner,
-        actor=actor,
-        idempotency_key=idempotency_key,
-        ip_address=ip_address,
-        check=lambda: beneficiary_other_bank_check(
+    fields = {
+        "bank_id": bank_id,
+        "product_type": product_type,
+        "currency": currency,
+        "number": number,
+        "holder_name": holder_name,
+        "document_type": document_type,
+        "document_number": document_number,
+        "alias": alias,
+        "email": email,
+    }
+    with transaction.atomic():
+        _consume(
+            signature=signature,
+            actor=actor,
+            owner_id=owner.pk,
+            purpose=BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
+        )
+        return _register_once(
             owner=owner,
-            bank_id=bank_id,
-            product_type=product_type,
-            currency=currency,
-            number=number,
-            holder_name=holder_name,
-            document_type=document_type,
-            document_number=document_number,
-            alias=alias,
-            email=email,
-        ),
-    )
+            actor=actor,
+            idempotency_key=idempotency_key,
+            ip_address=ip_address,
+            check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
+        )
 
 
 def beneficiary_update(
@@ -310,6 +418,7 @@ def beneficiary_update(
     product: ThirdPartyProduct,
     actor: Any,
     alias: str,
+    signature: SignatureReceipt,
     email: str = "",
     ip_address: str | None = None,
 ) -> ThirdPartyProduct:
@@ -317,16 +426,24 @@ def beneficiary_update(
     number or bank is a different product, registered afresh)."""
     if msg := signing_restriction_error(user=getattr(product.owner, "user", None)):
         raise ValidationError(msg)  # after a PIN reset or device change (accounts.selectors)
+    fingerprint = beneficiary_update_fingerprint(product_id=product.pk, alias=alias, email=email)
     alias = rules.alias_clean(alias)
     email = _email_clean(email)
     if _alias_in_use(owner=product.owner, alias=alias, exclude_pk=product.pk):
         raise ValidationError({"alias": _alias_taken_message()})
     old = {"alias": product.alias, "email": product.email}
     new = {"alias": alias, "email": email}
-    if old == new:
-        return product
     try:
         with transaction.atomic():
+            _consume(
+                signature=signature,
+                actor=actor,
+                owner_id=product.owner_id,
+                purpose=BENEFICIARY_UPDATE_PURPOSE,
+                fingerprint=fingerprint,
+            )
+            if old == new:
+                return product
             ThirdPartyProduct.objects.filter(pk=product.pk).update(
                 alias=alias, email=email, updated_at=timezone.now()
             )
@@ -346,10 +463,21 @@ def beneficiary_update(
 
 
 def beneficiary_delete(
-    *, product: ThirdPartyProduct, actor: Any, ip_address: str | None = None
+    *,
+    product: ThirdPartyProduct,
+    actor: Any,
+    signature: SignatureReceipt,
+    ip_address: str | None = None,
 ) -> None:
     """Soft-delete: the row stays for the history of transfers that named it."""
     with transaction.atomic():
+        _consume(
+            signature=signature,
+            actor=actor,
+            owner_id=product.owner_id,
+            purpose=BENEFICIARY_DELETE_PURPOSE,
+            fingerprint=beneficiary_delete_fingerprint(product_id=product.pk),
+        )
         deleted = ThirdPartyProduct.objects.filter(pk=product.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now()
         )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import client_ip
-from accounts.signing import KeyedSignatureForm, signature_prepare
+from accounts.signing import KeyedSignatureForm, SignatureForm, signature_prepare
 
 from . import rules, selectors, services
 from .forms import (
@@ -281,8 +281,20 @@ def sign(request: HttpRequest) -> HttpResponse:
                 return redirect("beneficiaries:add")
             # Outside any transaction: a wrong-PIN strike must commit even though nothing else
             # is written.
+            data = wizard["data"]
             receipt = form.sign(
                 summary={str(label): str(value) for label, value in summary},
+                purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+                fingerprint=(
+                    services.beneficiary_register_member_fingerprint(
+                        owner=member,
+                        number=data["number"],
+                        alias=data["alias"],
+                        email=data["email"],
+                    )
+                    if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER
+                    else services.beneficiary_register_other_bank_fingerprint(owner=member, **data)
+                ),
                 ip_address=client_ip(request),
             )
             if receipt is not None:
@@ -290,11 +302,11 @@ def sign(request: HttpRequest) -> HttpResponse:
                     "owner": member,
                     "actor": request.user,
                     "idempotency_key": wizard["key"],
+                    "signature": receipt,
                     "ip_address": client_ip(request),
                 }
                 try:
                     if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER:
-                        data = wizard["data"]
                         services.beneficiary_register_member(
                             number=data["number"],
                             alias=data["alias"],
@@ -322,36 +334,88 @@ def sign(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the alias or the beneficiary email, signed with the PIN (the email is where the
+    transfer notices go, so it is the member's signed decision like the product itself)."""
     product = selectors.product_get(owner_id=request.user.member_id, pk=pk)
+    if request.method == "POST" and "cancel" in request.POST:
+        return redirect("beneficiaries:list")
+    form = ProductEditForm(
+        request.POST if request.method == "POST" else None,
+        initial={"alias": product.alias, "email": product.email},
+    )
+    signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        form = ProductEditForm(request.POST)
-        if form.is_valid():
-            try:
-                services.beneficiary_update(
-                    product=product,
-                    actor=request.user,
-                    alias=form.cleaned_data["alias"],
-                    email=form.cleaned_data["email"],
-                    ip_address=client_ip(request),
-                )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, _("The product was updated."))
-                return redirect("beneficiaries:list")
+        # Outside any transaction: a wrong-PIN strike must commit.
+        if form.is_valid() and signature.is_valid():
+            alias, email = form.cleaned_data["alias"], form.cleaned_data["email"]
+            receipt = signature.sign(
+                summary={
+                    _("Product"): f"{product.holder_name} {product.masked_number}",
+                    _("Alias"): alias,
+                    _("Beneficiary email"): email,
+                },
+                purpose=services.BENEFICIARY_UPDATE_PURPOSE,
+                fingerprint=services.beneficiary_update_fingerprint(
+                    product_id=product.pk, alias=alias, email=email
+                ),
+                ip_address=client_ip(request),
+            )
+            if receipt is not None:
+                try:
+                    services.beneficiary_update(
+                        product=product,
+                        actor=request.user,
+                        alias=alias,
+                        email=email,
+                        signature=receipt,
+                        ip_address=client_ip(request),
+                    )
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    messages.success(request, _("The product was updated."))
+                    return redirect("beneficiaries:list")
     else:
-        form = ProductEditForm(initial={"alias": product.alias, "email": product.email})
-    return render(request, "beneficiaries/edit.html", {"form": form, "product": product})
+        signature_prepare(user=request.user)
+    return render(
+        request,
+        "beneficiaries/edit.html",
+        {"form": form, "product": product, "signature_form": signature},
+    )
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get(owner_id=request.user.member_id, pk=pk)
-    if request.method == "POST":
-        services.beneficiary_delete(
-            product=product, actor=request.user, ip_address=client_ip(request)
-        )
-        messages.success(request, _("The product was deleted."))
+    if request.method == "POST" and "cancel" in request.POST:
         return redirect("beneficiaries:list")
-    return render(request, "beneficiaries/delete.html", {"product": product})
+    signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if signature.is_valid():
+            receipt = signature.sign(
+                summary={
+                    _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
+                },
+                purpose=services.BENEFICIARY_DELETE_PURPOSE,
+                fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+                ip_address=client_ip(request),
+            )
+            if receipt is not None:
+                try:
+                    services.beneficiary_delete(
+                        product=product,
+                        actor=request.user,
+                        signature=receipt,
+                        ip_address=client_ip(request),
+                    )
+                except ValidationError as exc:
+                    signature.add_error(None, exc.messages)
+                else:
+                    messages.success(request, _("The product was deleted."))
+                    return redirect("beneficiaries:list")
+    else:
+        signature_prepare(user=request.user)
+    return render(
+        request, "beneficiaries/delete.html", {"product": product, "signature_form": signature}
+    )

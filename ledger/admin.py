@@ -9,14 +9,14 @@ rate applies from its date on.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record, client_ip
+from accounts.audit import client_ip
+from accounts.signing import StaffAuthorisation
 from progresonet.forms import TextField
 
 from . import services
@@ -109,23 +109,17 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
         account = get_object_or_404(Account, pk=account_id, kind=Account.Kind.MEMBER)
         form = CashForm(request.POST or None, currency=account.currency)
         if request.method == "POST" and form.is_valid():
-            operation = form.cleaned_data["operation"]
-            post = services.cash_deposit if operation == "deposit" else services.cash_withdrawal
             try:
-                with transaction.atomic():
-                    posting = post(
-                        account=account,
-                        amount=form.cleaned_data["amount"],
-                        actor=request.user,
-                        description=form.cleaned_data["description"],
-                    )
-                    audit_record(
-                        actor=request.user,
-                        event=f"ledger.cash_{operation}",
-                        subject=account,
-                        new={"amount": str(form.cleaned_data["amount"]), "posting": posting.pk},
-                        ip_address=client_ip(request),
-                    )
+                services.cash_operation_staff(
+                    authorisation=StaffAuthorisation(
+                        clerk=request.user, permission="ledger.post_cash"
+                    ),
+                    account=account,
+                    operation=form.cleaned_data["operation"],
+                    amount=form.cleaned_data["amount"],
+                    description=form.cleaned_data["description"],
+                    ip_address=client_ip(request),
+                )
             except LedgerError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -394,3 +394,38 @@ def posting_reverse(*, posting: Posting, description: str, actor: object | None 
         idempotency_key=f"reversal:{posting.pk}",
         reverses=posting,
     )
+
+
+def cash_operation_staff(
+    *,
+    authorisation,
+    account: Account,
+    operation: str,
+    amount: Decimal,
+    description: str = "",
+    ip_address: str | None = None,
+) -> Posting:
+    """A clerk's cash deposit or withdrawal at the branch window ("ventanilla").
+
+    ``authorisation`` is an :class:`accounts.signing.StaffAuthorisation` for
+    ``ledger.post_cash``: checked here (not only in the admin view), and the audit row naming
+    the clerk is written in the same transaction as the posting.
+    """
+    from accounts.audit import audit_record
+
+    if authorisation.permission != "ledger.post_cash":
+        raise PermissionError(authorisation.permission)
+    authorisation.check()
+    post = {"deposit": cash_deposit, "withdrawal": cash_withdrawal}[operation]
+    with transaction.atomic():
+        posting = post(
+            account=account, amount=amount, actor=authorisation.clerk, description=description
+        )
+        audit_record(
+            actor=authorisation.clerk,
+            event=f"ledger.cash_{operation}",
+            subject=account,
+            new={"amount": str(amount), "posting": posting.pk},
+            ip_address=ip_address,
+        )
+    return posting

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.outbox import email_enqueue
+from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from ledger.exceptions import DuplicatePosting, LedgerError
 from ledger.models import Account, Posting
 from ledger.money import format_money
@@ -296,12 +297,39 @@ def _check_source_account(*, user, loan: Loan, source_account: Account) -> None:
         raise CurrencyMismatch()
 
 
+LOAN_PAY_PURPOSE = "loan.pay"
+
+
+def loan_pay_fingerprint(
+    *,
+    loan_id: int,
+    source_account_id: int,
+    instalment_ids: Sequence[int] | None = None,
+    amount: Decimal | None = None,
+    payoff: bool = False,
+    expected_fingerprint: str | None = None,
+) -> str:
+    """What the member's PIN signs for :func:`loan_pay`: this loan, this source account,
+    this selection (the instalments, the partial amount or the payoff) and the fingerprint of
+    the breakdown the member was shown (``expected_fingerprint`` of :func:`loan_pay`)."""
+    return fingerprint_of(
+        LOAN_PAY_PURPOSE,
+        loan_id,
+        source_account_id,
+        ",".join(str(i) for i in sorted(instalment_ids)) if instalment_ids is not None else "-",
+        amount if amount is not None else "-",
+        bool(payoff),
+        expected_fingerprint or "-",
+    )
+
+
 def loan_pay(
     *,
     user,
     loan: Loan,
     source_account: Account,
     idempotency_key: str,
+    signature: SignatureReceipt,
     instalment_ids: Sequence[int] | None = None,
     amount: Decimal | None = None,
     payoff: bool = False,
@@ -325,7 +353,8 @@ def loan_pay(
 
     Raises :class:`~loans.exceptions.LoanError` with nothing written on any refusal; a repeated
     ``idempotency_key`` raises :class:`~loans.exceptions.PaymentAlreadyProcessed` carrying the
-    payment made the first time.
+    payment made the first time. ``signature`` is the member's receipt for
+    :data:`LOAN_PAY_PURPOSE` over :func:`loan_pay_fingerprint` (see :mod:`accounts.signing`).
     """
     if user.member_id is None or loan.member_id != user.member_id:
         raise LoanError(_("The loan was not found."))
@@ -333,6 +362,19 @@ def loan_pay(
     today = timezone.localdate()
     try:
         with transaction.atomic():
+            signature_consume(
+                signature=signature,
+                user=user,
+                purpose=LOAN_PAY_PURPOSE,
+                fingerprint=loan_pay_fingerprint(
+                    loan_id=loan.pk,
+                    source_account_id=source_account.pk,
+                    instalment_ids=instalment_ids,
+                    amount=amount,
+                    payoff=payoff,
+                    expected_fingerprint=expected_fingerprint,
+                ),
+            )
             locked = Loan.objects.select_for_update().get(pk=loan.pk)
             # Checked under the loan's lock, so a concurrent duplicate waits and then sees it.
             existing = LoanPayment.objects.filter(idempotency_key=idempotency_key).first()
@@ -369,6 +411,8 @@ def loan_pay(
                 outstanding_before=summary.outstanding_principal,
                 ip_address=ip_address,
             )
+    except SignatureRefused as exc:
+        raise LoanError(exc.message) from exc
     except DuplicatePosting as exc:
         # Lost a race the lock above should prevent; the first payment stands.
         existing = LoanPayment.objects.filter(idempotency_key=idempotency_key).first()

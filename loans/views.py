@@ -173,8 +173,21 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
         if form.cleaned_data["idempotency_key"] != draft["key"] or not shown:
             form.add_error(None, _("This confirmation page has expired. Please start again."))
         # Outside any transaction: a wrong-PIN strike must commit even though nothing is paid.
-        # The member signs what the page showed, not figures recomputed now.
-        elif form.sign(summary=shown["summary"], ip_address=client_ip(request)) is None:
+        # The member signs what the page showed, not figures recomputed now; the receipt binds
+        # the shown breakdown's fingerprint, which loan_pay compares under the loan's lock.
+        elif (
+            receipt := form.sign(
+                summary=shown["summary"],
+                purpose=services.LOAN_PAY_PURPOSE,
+                fingerprint=services.loan_pay_fingerprint(
+                    loan_id=loan.pk,
+                    source_account_id=source.pk,
+                    expected_fingerprint=shown["fingerprint"],
+                    **selection,
+                ),
+                ip_address=client_ip(request),
+            )
+        ) is None:
             pass  # the signing component put the reason on the form; show the page again
         else:
             try:
@@ -184,6 +197,7 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
                     source_account=source,
                     idempotency_key=draft["key"],
                     expected_fingerprint=shown["fingerprint"],
+                    signature=receipt,
                     ip_address=client_ip(request),
                     **selection,
                 )

@@ -256,30 +256,53 @@ def _beneficiaries(members: dict[str, Member]) -> None:
 
     Registered through the services with fixed idempotency keys, so a second run finds them.
     """
+    from accounts.signing import signature_issue
     from beneficiaries import services as beneficiary_services
     from beneficiaries.models import Bank
 
     owner = members["4871236"]
+    user = User.objects.get(member=owner)
+    # The services require mperez's signature; the loader is trusted code with no PIN to type
+    # (her PIN may have been changed since the first run), so it issues the receipt itself.
+    member_fields = {"number": "1011000245", "alias": "Juan Carlos", "email": ""}  # jgomez's
     beneficiary_services.beneficiary_register_member(
         owner=owner,
-        actor=None,
-        number="1011000245",  # jgomez's savings account
-        alias="Juan Carlos",
+        actor=user,
+        signature=signature_issue(
+            user=user,
+            summary=member_fields,
+            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=beneficiary_services.beneficiary_register_member_fingerprint(
+                owner=owner, **member_fields
+            ),
+        ),
         idempotency_key="demo-mperez-jgomez",
+        **member_fields,
     )
+    other_bank_fields = {
+        "bank_id": Bank.objects.get(code="BUN").pk,
+        "product_type": "checking",
+        "currency": "BOB",
+        "number": "0100123456",
+        "holder_name": "Consultora Silvia",
+        "document_type": "NIT",
+        "document_number": "1023456027",
+        "alias": "Sara",
+        "email": "pagos@consultora-silvia.example.com",
+    }
     beneficiary_services.beneficiary_register_other_bank(
         owner=owner,
-        actor=None,
-        bank_id=Bank.objects.get(code="BUN").pk,
-        product_type="checking",
-        currency="BOB",
-        number="0100123456",
-        holder_name="Consultora Silvia",
-        document_type="NIT",
-        document_number="1023456027",
-        alias="Sara",
-        email="pagos@consultora-silvia.example.com",
+        actor=user,
+        signature=signature_issue(
+            user=user,
+            summary=other_bank_fields,
+            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=beneficiary_services.beneficiary_register_other_bank_fingerprint(
+                owner=owner, **other_bank_fields
+            ),
+        ),
         idempotency_key="demo-mperez-sara",
+        **other_bank_fields,
     )
 
 

@@ -58,3 +58,176 @@ def make_account(
         services.cash_deposit(account=account, amount=amount)
         account.refresh_from_db()
     return account
+
+
+# -- Signatures ----------------------------------------------------------------------------
+# Member-facing services take a PIN receipt (accounts.signing). ``signed`` makes a real one
+# through the same code path as signature_verify after the PIN check (a SignatureGrant row and
+# the audit row); the ``signed_*`` helpers call a service with a receipt for exactly its
+# arguments, so a test that is not about signing reads as before.
+
+
+def signed(user: User, *, purpose: str, fingerprint: str, summary: dict | None = None):
+    from accounts.signing import signature_issue
+
+    return signature_issue(
+        user=user, purpose=purpose, fingerprint=fingerprint, summary=summary or {"test": purpose}
+    )
+
+
+def user_for(member: Member) -> User:
+    """The member's web user (created when the test made none)."""
+    return User.objects.filter(member=member).first() or make_user(member=member)
+
+
+def signed_transfer_execute(*, user, order, expected_fingerprint, **kwargs):
+    from transfers.services import (
+        TRANSFER_EXECUTE_PURPOSE,
+        transfer_execute,
+        transfer_signing_fingerprint,
+    )
+
+    signature = signed(
+        user,
+        purpose=TRANSFER_EXECUTE_PURPOSE,
+        fingerprint=transfer_signing_fingerprint(
+            order=order, expected_fingerprint=expected_fingerprint
+        ),
+    )
+    return transfer_execute(
+        user=user,
+        order=order,
+        expected_fingerprint=expected_fingerprint,
+        signature=signature,
+        **kwargs,
+    )
+
+
+def signed_transfer_cosign(*, user, transfer_id, approve, **kwargs):
+    from transfers.models import Transfer
+    from transfers.services import (
+        TRANSFER_COSIGN_PURPOSE,
+        transfer_cosign,
+        transfer_cosign_fingerprint,
+    )
+
+    transfer = Transfer.objects.filter(pk=transfer_id).first() or Transfer(pk=transfer_id)
+    signature = signed(
+        user,
+        purpose=TRANSFER_COSIGN_PURPOSE,
+        fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
+    )
+    return transfer_cosign(
+        user=user, transfer_id=transfer_id, approve=approve, signature=signature, **kwargs
+    )
+
+
+def signed_loan_pay(*, user, loan, source_account, **kwargs):
+    from loans.services import LOAN_PAY_PURPOSE, loan_pay, loan_pay_fingerprint
+
+    selection = {
+        k: kwargs[k]
+        for k in ("instalment_ids", "amount", "payoff", "expected_fingerprint")
+        if k in kwargs
+    }
+    signature = signed(
+        user,
+        purpose=LOAN_PAY_PURPOSE,
+        fingerprint=loan_pay_fingerprint(
+            loan_id=loan.pk, source_account_id=source_account.pk, **selection
+        ),
+    )
+    return loan_pay(
+        user=user, loan=loan, source_account=source_account, signature=signature, **kwargs
+    )
+
+
+def signed_beneficiary_register_member(*, owner, actor=None, number, alias, email="", **kwargs):
+    from beneficiaries import services
+
+    actor = actor or user_for(owner)
+    signature = signed(
+        actor,
+        purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+        fingerprint=services.beneficiary_register_member_fingerprint(
+            owner=owner, number=number, alias=alias, email=email
+        ),
+    )
+    return services.beneficiary_register_member(
+        owner=owner,
+        actor=actor,
+        number=number,
+        alias=alias,
+        email=email,
+        signature=signature,
+        **kwargs,
+    )
+
+
+_OTHER_BANK_FIELDS = (
+    "bank_id",
+    "product_type",
+    "currency",
+    "number",
+    "holder_name",
+    "document_type",
+    "document_number",
+    "alias",
+    "email",
+)
+
+
+def signed_beneficiary_register_other_bank(*, owner, actor=None, **kwargs):
+    from beneficiaries import services
+
+    actor = actor or user_for(owner)
+    fields = {k: kwargs[k] for k in _OTHER_BANK_FIELDS if k in kwargs}
+    signature = signed(
+        actor,
+        purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+        fingerprint=services.beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
+    )
+    return services.beneficiary_register_other_bank(
+        owner=owner, actor=actor, signature=signature, **kwargs
+    )
+
+
+def signed_beneficiary_update(*, product, actor=None, alias, email="", **kwargs):
+    from beneficiaries import services
+
+    actor = actor or user_for(product.owner)
+    signature = signed(
+        actor,
+        purpose=services.BENEFICIARY_UPDATE_PURPOSE,
+        fingerprint=services.beneficiary_update_fingerprint(
+            product_id=product.pk, alias=alias, email=email
+        ),
+    )
+    return services.beneficiary_update(
+        product=product, actor=actor, alias=alias, email=email, signature=signature, **kwargs
+    )
+
+
+def signed_beneficiary_delete(*, product, actor=None, **kwargs):
+    from beneficiaries import services
+
+    actor = actor or user_for(product.owner)
+    signature = signed(
+        actor,
+        purpose=services.BENEFICIARY_DELETE_PURPOSE,
+        fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+    )
+    return services.beneficiary_delete(product=product, actor=actor, signature=signature, **kwargs)
+
+
+def signed_member_limit_set(*, user, transfer_type, amount_bob, **kwargs):
+    from transfers.limits import LIMIT_SET_PURPOSE, member_limit_fingerprint, member_limit_set
+
+    signature = signed(
+        user,
+        purpose=LIMIT_SET_PURPOSE,
+        fingerprint=member_limit_fingerprint(transfer_type=transfer_type, amount_bob=amount_bob),
+    )
+    return member_limit_set(
+        user=user, transfer_type=transfer_type, amount_bob=amount_bob, signature=signature, **kwargs
+    )

@@ -5,6 +5,12 @@ Lowering a personal limit takes effect at once. Raising it (the view asks for th
 only takes effect after ``TRANSFER_LIMIT_RAISE_DELAY`` (default 24 hours): the delay is the
 point of a personal brake, since whoever holds a stolen session should not be able to release
 it and spend in the same minute. Every change is audited and emailed through the outbox.
+
+:func:`member_limit_set` takes ``signature``, a receipt (:mod:`accounts.signing`) for
+:data:`LIMIT_SET_PURPOSE` over :func:`member_limit_fingerprint`, consumed in its transaction.
+A raise is refused without one; a lowering (which only reduces what can leave the account, so
+a member who fears a stolen session can brake at once) may pass ``signature=None``, and a
+receipt it is given is still checked and used up.
 """
 
 from dataclasses import dataclass
@@ -19,10 +25,17 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
+from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from ledger.money import format_money, has_cents_only
 
 from .exceptions import TransferError
 from .models import DailyLimit, MemberDailyLimit, TransferType
+
+LIMIT_SET_PURPOSE = "limit.set"
+
+
+def member_limit_fingerprint(*, transfer_type: str, amount_bob: Decimal) -> str:
+    return fingerprint_of(LIMIT_SET_PURPOSE, transfer_type, f"{amount_bob:.2f}")
 
 
 def raise_delay() -> timedelta:
@@ -123,20 +136,55 @@ def member_limit_set(
     user,
     transfer_type: str,
     amount_bob: Decimal,
-    signed: bool = False,
+    signature: SignatureReceipt | None,
     ip_address: str | None = None,
     now: datetime | None = None,
 ) -> MemberDailyLimit:
     """Set the member's own daily limit for ``transfer_type`` (BOB equivalent).
 
-    ``signed`` says the caller verified the member's PIN for this change; a raise without it
-    is refused. Lowering applies now and cancels a pending raise; raising is scheduled.
+    ``signature`` is the member's receipt for this change (see the module docstring); a
+    raise without one is refused. Lowering applies now and cancels a pending raise; raising
+    is scheduled.
     """
     now = now or timezone.now()
     if user.member_id is None:
         raise TransferError(_("Only members can make transfers."))
     institutional = member_limit_validate(transfer_type=transfer_type, amount_bob=amount_bob)
+    try:
+        return _limit_set(
+            user=user,
+            transfer_type=transfer_type,
+            amount_bob=amount_bob,
+            signature=signature,
+            institutional=institutional,
+            ip_address=ip_address,
+            now=now,
+        )
+    except SignatureRefused as exc:
+        raise TransferError(exc.message) from exc
+
+
+def _limit_set(
+    *,
+    user,
+    transfer_type: str,
+    amount_bob: Decimal,
+    signature: SignatureReceipt | None,
+    institutional: Decimal | None,
+    ip_address: str | None,
+    now: datetime,
+) -> MemberDailyLimit:
     with transaction.atomic():
+        signed = signature is not None
+        if signed:
+            signature_consume(
+                signature=signature,
+                user=user,
+                purpose=LIMIT_SET_PURPOSE,
+                fingerprint=member_limit_fingerprint(
+                    transfer_type=transfer_type, amount_bob=amount_bob
+                ),
+            )
         row = (
             MemberDailyLimit.objects.select_for_update()
             .filter(member_id=user.member_id, transfer_type=transfer_type)

@@ -5,14 +5,22 @@ and after the member signs calls :func:`transfer_execute` with it. Execution re-
 everything under a lock on the member row (so daily limits and the 5-day regulatory total
 cannot be raced), refuses if anything the member saw changed, and posts through the ledger in
 the same transaction as the transfer row, its audit row and its emails.
+
+The member's PIN signature is part of the contract: :func:`transfer_execute` and
+:func:`transfer_cosign` take a ``signature`` receipt (see :mod:`accounts.signing`) and consume
+it in their own transaction over their own fingerprint of what they execute. "Registrar
+socio" (the third-party wizard's tick) travels in the order as ``register_alias``: the
+transfer service registers the product in the same transaction, so the one PIN the member
+typed covers both and neither happens without the other.
 """
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -22,6 +30,7 @@ from accounts.audit import audit_record
 from accounts.models import Member
 from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
+from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
@@ -58,6 +67,38 @@ class TransferOrder:
     notify_email: str = ""
     funds_origin: str = ""
     funds_destination: str = ""
+    # "Registrar socio": register the typed third-party account under this alias, in the
+    # transfer's own transaction and under its signature.
+    register_alias: str = ""
+
+
+TRANSFER_EXECUTE_PURPOSE = "transfer.execute"
+TRANSFER_COSIGN_PURPOSE = "transfer.cosign"
+
+
+def transfer_signing_fingerprint(*, order: "TransferOrder", expected_fingerprint: str) -> str:
+    """What the member's PIN signs for :func:`transfer_execute`: the quote's fingerprint (the
+    ends, amounts, fee and rate that post) and everything else of the order that is written."""
+    return fingerprint_of(
+        TRANSFER_EXECUTE_PURPOSE,
+        expected_fingerprint,
+        order.description.strip(),
+        order.notify_email.strip(),
+        order.funds_origin.strip(),
+        order.funds_destination.strip(),
+        order.register_alias.strip(),
+    )
+
+
+def transfer_cosign_fingerprint(*, transfer: Transfer, approve: bool) -> str:
+    """What a co-holder's PIN signs for :func:`transfer_cosign`: this transfer as the initiator
+    signed it (its ``signed_fingerprint``: the ends, amounts, fee and rate) and this decision."""
+    return fingerprint_of(
+        TRANSFER_COSIGN_PURPOSE,
+        transfer.pk,
+        transfer.signed_fingerprint,
+        "sign" if approve else "decline",
+    )
 
 
 def transfer_transition(*, transfer: Transfer, to: str) -> None:
@@ -382,21 +423,58 @@ def _notify(*, transfer: Transfer) -> None:
         )
 
 
+def _register_destination(
+    *, user, order: TransferOrder, idempotency_key: str, ip_address: str | None
+) -> TransferOrder:
+    """ "Registrar socio": register the typed account as a product; the order then names it."""
+    from beneficiaries.services import _register_member  # the transfer's signature covers it
+
+    if order.transfer_type != TransferType.THIRD_PARTY or order.beneficiary_id is not None:
+        raise _invalid_destination()
+    account = _third_party_account(
+        member_id=user.member_id, account_id=order.destination_account_id
+    )
+    try:
+        product = _register_member(
+            owner=user.member,
+            actor=user,
+            number=account.number,
+            alias=order.register_alias,
+            idempotency_key=f"{idempotency_key}-register",
+            ip_address=ip_address,
+        )
+    except ValidationError as exc:
+        raise TransferError(" ".join(exc.messages), field="destination") from exc
+    return replace(order, beneficiary_id=product.pk, destination_account_id=None, register_alias="")
+
+
 def transfer_execute(
     *,
     user,
     order: TransferOrder,
     expected_fingerprint: str,
     idempotency_key: str,
+    signature: SignatureReceipt,
     ip_address: str | None = None,
 ) -> Transfer:
     """Execute a signed transfer exactly once per ``idempotency_key``.
 
-    A replay of the same key returns the first transfer (its receipt), whatever happened in
+    ``signature`` is the member's receipt for :data:`TRANSFER_EXECUTE_PURPOSE` over
+    :func:`transfer_signing_fingerprint`; the quote that posts must equal
+    ``expected_fingerprint``, so the money moves exactly as signed. A replay of the same key
+    (with a new signature) returns the first transfer (its receipt), whatever happened in
     between. A change in anything the member signed raises :class:`StaleQuote`.
     """
 
     def work() -> Transfer:
+        signature_consume(
+            signature=signature,
+            user=user,
+            purpose=TRANSFER_EXECUTE_PURPOSE,
+            fingerprint=transfer_signing_fingerprint(
+                order=order, expected_fingerprint=expected_fingerprint
+            ),
+        )
         # Serialise this member's transfers: limits and the regulatory total read below stay
         # true until commit, and duplicate submits queue here and then find the first one.
         Member.objects.select_for_update().filter(pk=user.member_id).exists()
@@ -405,14 +483,19 @@ def transfer_execute(
             if existing.created_by_id != user.pk:
                 raise TransferError()
             return existing
+        executed = order
+        if order.register_alias.strip():
+            executed = _register_destination(
+                user=user, order=order, idempotency_key=idempotency_key, ip_address=ip_address
+            )
         # Priced again under the member lock: this is the quote that posts.
-        checked = _checked(user=user, order=order)
+        checked = _checked(user=user, order=executed)
         quote, source, destination = checked.quote, checked.source, checked.destination
         if quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
         joint = source.holder_mode == Account.HolderMode.CONJUNTA
         transfer = Transfer.objects.create(
-            transfer_type=order.transfer_type,
+            transfer_type=executed.transfer_type,
             status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
             created_by=user,
             member_id=user.member_id,
@@ -429,10 +512,10 @@ def transfer_execute(
             credit_amount=quote.credit_amount,
             fee_amount=quote.fee_amount,
             exchange_rate=quote.exchange_rate,
-            description=text_clean(order.description),
-            notify_email=order.notify_email,
-            funds_origin=text_clean(order.funds_origin),
-            funds_destination=text_clean(order.funds_destination),
+            description=text_clean(executed.description),
+            notify_email=executed.notify_email,
+            funds_origin=text_clean(executed.funds_origin),
+            funds_destination=text_clean(executed.funds_destination),
             usd_equivalent=quote.usd_equivalent,
             bob_equivalent=quote.bob_equivalent,
             rolling_usd_total=quote.rolling_usd_total,
@@ -473,6 +556,8 @@ def transfer_execute(
 
     try:
         return atomic_with_retries(work)
+    except SignatureRefused as exc:
+        raise TransferError(exc.message) from exc
     except LedgerError as exc:
         raise TransferError(exc.message) from exc
 
@@ -540,11 +625,21 @@ def _limits_still_hold(*, transfer: Transfer) -> None:
         ) from exc
 
 
-def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | None = None):
+def transfer_cosign(
+    *,
+    user,
+    transfer_id: int,
+    approve: bool,
+    signature: SignatureReceipt,
+    ip_address: str | None = None,
+):
     """A co-holder signs or declines a joint-account transfer; it posts when all have signed.
 
     The last signature re-checks the limits, the new-beneficiary cap and the regulatory rule
-    (:func:`_limits_still_hold`) before posting; a refusal leaves everything pending."""
+    (:func:`_limits_still_hold`) before posting; a refusal leaves everything pending.
+    ``signature`` is the co-holder's receipt for :data:`TRANSFER_COSIGN_PURPOSE` over
+    :func:`transfer_cosign_fingerprint`."""
+    receipt = signature  # work() below has its own ``signature`` (the co-signature row)
 
     def work() -> Transfer:
         transfer = (
@@ -555,6 +650,13 @@ def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | 
         )
         if transfer is None:
             raise TransferError(_("Transfer not found."))
+        # Consumed before anything is written; the fingerprint binds what the initiator signed.
+        signature_consume(
+            signature=receipt,
+            user=user,
+            purpose=TRANSFER_COSIGN_PURPOSE,
+            fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
+        )
         if transfer.status != TransferStatus.PENDING_COSIGN:
             raise TransferError(_("This transfer is no longer waiting for signatures."))
         if timezone.now() - transfer.created_at > cosign_ttl():
@@ -586,6 +688,8 @@ def transfer_cosign(*, user, transfer_id: int, approve: bool, ip_address: str | 
 
     try:
         return atomic_with_retries(work)
+    except SignatureRefused as exc:
+        raise TransferError(exc.message) from exc
     except LedgerError as exc:
         raise TransferError(exc.message) from exc
 

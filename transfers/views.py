@@ -4,7 +4,6 @@ rule lives in :mod:`transfers.services`; signing goes through :mod:`accounts.sig
 import hashlib
 import uuid
 from collections import OrderedDict
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,13 +24,15 @@ from accounts.signing import SignatureForm, signature_prepare
 from beneficiaries import rules
 from beneficiaries.models import ThirdPartyProduct
 from beneficiaries.selectors import account_lookup, eligible_account_get
-from beneficiaries.services import beneficiary_member_check, beneficiary_register_member
+from beneficiaries.services import beneficiary_member_check
 from ledger.money import format_money
 
 from . import receipts, selectors
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, LimitForm, OwnDestinationForm, ProductDestinationForm, SourceForm
 from .limits import (
+    LIMIT_SET_PURPOSE,
+    member_limit_fingerprint,
     member_limit_is_raise,
     member_limit_set,
     member_limit_validate,
@@ -40,7 +41,16 @@ from .limits import (
 )
 from .models import TransferStatus, TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
-from .services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
+from .services import (
+    TRANSFER_COSIGN_PURPOSE,
+    TRANSFER_EXECUTE_PURPOSE,
+    TransferOrder,
+    transfer_cosign,
+    transfer_cosign_fingerprint,
+    transfer_execute,
+    transfer_prepare,
+    transfer_signing_fingerprint,
+)
 from .summary import cosign_summary, stored_summary, transfer_summary
 
 STEP_TITLES = {
@@ -331,13 +341,9 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
         return super().get_cleaned_data_for_step(step)
 
     def signs_with_side_effects(self) -> bool:
-        """True when :meth:`before_execute` writes something: then a stale order is refused
-        before the signature, so nothing is written for a transfer that cannot post."""
+        """True when the transfer also writes something else (a registration): then a stale
+        order is refused before the PIN is asked for."""
         return False
-
-    def before_execute(self, order: TransferOrder) -> TransferOrder:
-        """Hook run after the PIN signature and before the transfer posts."""
-        return order
 
     def _stay(self, form, message: str) -> HttpResponse:
         self._keep_storage = True
@@ -373,20 +379,22 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
                 return self._stay(signature_form, exc.message)
             if quote.fingerprint() != fingerprint:
                 return self._stay(signature_form, StaleQuote().message)
-        receipt = signature_form.sign(summary=summary, ip_address=client_ip(request))
+        receipt = signature_form.sign(
+            summary=summary,
+            purpose=TRANSFER_EXECUTE_PURPOSE,
+            fingerprint=transfer_signing_fingerprint(order=order, expected_fingerprint=fingerprint),
+            ip_address=client_ip(request),
+        )
         if receipt is None:
             self._keep_storage = True
             return self.render(signature_form)
-        try:
-            order = self.before_execute(order)
-        except ValidationError as exc:
-            return self._stay(SignatureForm(user=request.user), " ".join(exc.messages))
         try:
             transfer = transfer_execute(
                 user=request.user,
                 order=order,
                 expected_fingerprint=fingerprint,
                 idempotency_key=key,
+                signature=receipt,
                 ip_address=client_ip(request),
             )
         except TransferError as exc:
@@ -406,10 +414,11 @@ class ProductTransferWizard(TransferWizard):
     """Third parties and other banks: the destination is a registered product ("Producto
     registrado"), or for third parties a typed account number.
 
-    "Registrar socio": when the member ticks it, the account is registered as a third-party
-    product (through :mod:`beneficiaries.services`) right after the PIN signature and before
-    the transfer posts. No second PIN is asked: the transfer's signature covers it, and the
-    signed summary says so ("Register as"). The new product then starts its cooling period,
+    "Registrar socio": when the member ticks it, the order carries the alias and
+    :func:`transfers.services.transfer_execute` registers the account as a third-party product
+    in the transfer's own transaction. No second PIN is asked: the transfer's signature
+    covers it (its fingerprint includes the alias), and the signed summary says so
+    ("Register as"). The new product then starts its cooling period,
     so the new-beneficiary cap applies to this transfer too.
     """
 
@@ -442,7 +451,12 @@ class ProductTransferWizard(TransferWizard):
         if product is not None:
             return {"beneficiary_id": product.pk}
         account = self.typed_account()
-        return {"destination_account_id": account.pk if account else None}
+        fields = {"destination_account_id": account.pk if account else None}
+        data = self.destination()
+        if data.get("register"):
+            # transfer_execute registers it, under the same signature (see transfers.services).
+            fields["register_alias"] = data["alias"]
+        return fields
 
     def destination_label(self) -> str:
         data = self.destination()
@@ -539,21 +553,6 @@ class ProductTransferWizard(TransferWizard):
     def signs_with_side_effects(self) -> bool:
         return bool(self.destination().get("register"))
 
-    def before_execute(self, order: TransferOrder) -> TransferOrder:
-        data = self.destination()
-        if not data.get("register"):
-            return order
-        key = self.storage.extra_data["key"]
-        product = beneficiary_register_member(
-            owner=self.request.user.member,
-            actor=self.request.user,
-            number=data["number"],
-            alias=data["alias"],
-            idempotency_key=f"{key}-register",
-            ip_address=client_ip(self.request),
-        )
-        return replace(order, beneficiary_id=product.pk, destination_account_id=None)
-
 
 class ThirdPartyTransferWizard(ProductTransferWizard):
     transfer_type = TransferType.THIRD_PARTY
@@ -636,12 +635,19 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
             # The co-holder signs what this page shows: the initiator's step-4 rows rebuilt
             # from the stored transfer, and the fingerprint the initiator signed.
             summary = cosign_summary(transfer, approve=approve)
-            if form.sign(summary=summary, ip_address=client_ip(request)) is not None:
+            receipt = form.sign(
+                summary=summary,
+                purpose=TRANSFER_COSIGN_PURPOSE,
+                fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
+                ip_address=client_ip(request),
+            )
+            if receipt is not None:
                 try:
                     transfer_cosign(
                         user=request.user,
                         transfer_id=transfer.pk,
                         approve=approve,
+                        signature=receipt,
                         ip_address=client_ip(request),
                     )
                 except TransferError as exc:
@@ -685,7 +691,7 @@ def limits_view(request: HttpRequest) -> HttpResponse:
         raising = member_limit_is_raise(
             member_id=user.member_id, transfer_type=transfer_type, amount_bob=amount
         )
-        signed = False
+        receipt = None
         if raising:
             if "pin" not in request.POST:
                 signature = SignatureForm(user=user)
@@ -696,16 +702,22 @@ def limits_view(request: HttpRequest) -> HttpResponse:
                     _("Transfer type"): str(TransferType(transfer_type).label),
                     _("My daily limit (Bs)"): format_money(amount, "BOB"),
                 }
-                signed = signature.is_valid() and (
-                    signature.sign(summary=summary, ip_address=client_ip(request)) is not None
-                )
-        if not raising or signed:
+                if signature.is_valid():
+                    receipt = signature.sign(
+                        summary=summary,
+                        purpose=LIMIT_SET_PURPOSE,
+                        fingerprint=member_limit_fingerprint(
+                            transfer_type=transfer_type, amount_bob=amount
+                        ),
+                        ip_address=client_ip(request),
+                    )
+        if not raising or receipt is not None:
             try:
                 member_limit_set(
                     user=user,
                     transfer_type=transfer_type,
                     amount_bob=amount,
-                    signed=signed,
+                    signature=receipt,
                     ip_address=client_ip(request),
                 )
             except TransferError as exc:

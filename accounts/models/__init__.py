@@ -4,7 +4,14 @@ from .audit import AuditEvent
 from .member import Member
 from .outbox import OutboxMessage
 from .registration import InvalidTransition, RegistrationRequest
-from .security import EmailCode, SignInAttempt, SmsDevice, TransactionPin, UserSession
+from .security import (
+    EmailCode,
+    SignatureGrant,
+    SignInAttempt,
+    SmsDevice,
+    TransactionPin,
+    UserSession,
+)
 from .user import CaseInsensitiveUserManager, User
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "RegistrationRequest",
+    "SignatureGrant",
     "SignInAttempt",
     "SmsDevice",
     "TransactionPin",

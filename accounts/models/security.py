@@ -174,3 +174,35 @@ class EmailCode(_ConstantTimeSideChannel):
             context={"user": self.user, "code": self.token},
         )
         return str(_("We sent a code to your email address."))
+
+
+class SignatureGrant(models.Model):
+    """One PIN signature, usable once by the one service it was made for.
+
+    ``accounts.signing.signature_verify`` writes it after the PIN (and device code) checked;
+    the service consumes it inside its own transaction with a conditional UPDATE (``used_at``
+    from NULL), so two concurrent uses of the same receipt cannot both succeed, and a refused
+    operation rolls the consumption back with everything else. ``digest`` covers the purpose,
+    the service's fingerprint of what it executes, the summary shown and a random nonce.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="signature_grants",
+    )
+    purpose = models.CharField(_("purpose"), max_length=40)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature grant")
+        verbose_name_plural = _("signature grants")
+        indexes = [models.Index(fields=["user", "created_at"], name="sig_grant_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.id}"

@@ -266,6 +266,11 @@ PIN_ARGON2_PARALLELISM = 1
 # took over the second factor cannot send money out before the member, emailed at once, reacts.
 PIN_RESET_RESTRICTION_HOURS = int(env("PIN_RESET_RESTRICTION_HOURS", "24"))
 
+# How long a PIN signature (accounts.signing.SignatureReceipt) stays usable by the service it
+# was made for. The signing step and the service run in the same request, so seconds suffice;
+# a few minutes absorb a slow posting retry, and a leaked receipt dies quickly.
+SIGNATURE_RECEIPT_TTL_SECONDS = int(env("SIGNATURE_RECEIPT_TTL_SECONDS", "300"))
+
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
 if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:

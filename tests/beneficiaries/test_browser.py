@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.models import ThirdPartyProduct
 from tests.beneficiaries.conftest import SIGN_PIN
+from tests.factories import signed_beneficiary_register_other_bank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,9 +84,8 @@ def test_register_member_account_and_other_bank(
 def test_previous_goes_back_and_delete_asks_first(
     page, live_server, member, member_user, bank_union
 ):
-    from beneficiaries import services
 
-    services.beneficiary_register_other_bank(
+    signed_beneficiary_register_other_bank(
         owner=member,
         actor=None,
         bank_id=bank_union.pk,
@@ -108,7 +108,8 @@ def test_previous_goes_back_and_delete_asks_first(
     expect(page.get_by_role("heading", level=1)).to_have_text("Producto de terceros")
     page.get_by_role("link", name="Eliminar Sara").click()
     expect(page.get_by_text("¿Desea eliminar «Sara»")).to_be_visible()
-    page.get_by_role("button", name="Eliminar").click()
+    page.get_by_label("PIN").fill(SIGN_PIN)  # deleting a product is signed, like adding one
+    page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_role("status").first).to_have_text("El producto fue eliminado.")
     expect(page.get_by_text("Todavía no registró ningún producto de terceros.")).to_be_visible()
     assert ThirdPartyProduct.objects.get(owner=member).deleted_at is not None

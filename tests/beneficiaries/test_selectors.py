@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.models import AuditEvent
-from beneficiaries import selectors, services
+from beneficiaries import selectors
 from beneficiaries.selectors import LookupStatus
 from ledger.models import Account
-from tests.factories import make_account, make_member
+from tests.factories import make_account, make_member, signed_beneficiary_register_other_bank
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_counters_of_past_windows_are_pruned(member, silvia_account):
 
 
 def _product(member, bank_union, currency="BOB"):
-    return services.beneficiary_register_other_bank(
+    return signed_beneficiary_register_other_bank(
         owner=member,
         actor=None,
         bank_id=bank_union.pk,

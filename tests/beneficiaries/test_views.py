@@ -4,10 +4,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent, OutboxMessage
-from beneficiaries import services
 from beneficiaries.models import Bank, ThirdPartyProduct
 from tests.beneficiaries.conftest import SIGN_PIN
-from tests.factories import make_member, make_user
+from tests.factories import (
+    make_member,
+    make_user,
+    signed_beneficiary_register_member,
+    signed_beneficiary_register_other_bank,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +58,7 @@ def _register_other_bank(owner, bank, **overrides):
         "alias": "Sara",
     }
     fields.update(overrides)
-    return services.beneficiary_register_other_bank(**fields)
+    return signed_beneficiary_register_other_bank(**fields)
 
 
 def test_menu_links_the_list(logged_client):
@@ -282,7 +286,7 @@ def test_previous_keeps_what_was_typed(logged_client, bank_union):
 
 def test_list_shows_masked_products(logged_client, member, bank_union, silvia_account):
     _register_other_bank(member, bank_union)
-    services.beneficiary_register_member(
+    signed_beneficiary_register_member(
         owner=member, actor=None, number=silvia_account.number, alias="Silvia"
     )
     page = logged_client.get(LIST).content.decode()
@@ -321,13 +325,23 @@ def test_edit_and_delete(logged_client, member, bank_union):
     product = _register_other_bank(member, bank_union)
     edit = reverse("beneficiaries:edit", args=[product.pk])
     assert 'value="Sara"' in logged_client.get(edit).content.decode()
+    # Without the PIN nothing changes: the alias and the notice email are signed decisions.
     response = logged_client.post(edit, {"alias": "Silvia C.", "email": "s@example.com"})
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert product.alias == "Sara"
+    response = logged_client.post(
+        edit, {"alias": "Silvia C.", "email": "s@example.com", "pin": SIGN_PIN}
+    )
     assert response.url == LIST
     product.refresh_from_db()
     assert product.alias == "Silvia C."
     delete = reverse("beneficiaries:delete", args=[product.pk])
     assert "¿Desea eliminar" in logged_client.get(delete).content.decode()
-    assert logged_client.post(delete).url == LIST
+    assert logged_client.post(delete).status_code == 200  # the "Firma" step, nothing deleted
+    product.refresh_from_db()
+    assert product.deleted_at is None
+    assert logged_client.post(delete, {"pin": SIGN_PIN}).url == LIST
     product.refresh_from_db()
     assert product.deleted_at is not None
     assert logged_client.get(edit).status_code == 404
@@ -344,7 +358,8 @@ def test_edit_bad_alias_changes_nothing(logged_client, member, bank_union):
     _register_other_bank(member, bank_union, alias="Sara")
     other = _register_other_bank(member, bank_union, number="0100999999", alias="Pepe")
     response = logged_client.post(
-        reverse("beneficiaries:edit", args=[other.pk]), {"alias": "sara", "email": ""}
+        reverse("beneficiaries:edit", args=[other.pk]),
+        {"alias": "sara", "email": "", "pin": SIGN_PIN},
     )
     assert "Ya usa este alias" in response.content.decode()
     other.refresh_from_db()

@@ -33,8 +33,9 @@ from progresonet.demo import DEMO_PASSWORD, DEMO_PIN, STAFF_PASSWORD, STAFF_USER
 from tests.accounts.registration_helpers import PERSON, link_in, person_step_fill
 from tests.browser.a11y import Walk, url_names, widths
 from tests.browser_fixtures import admin_browser_login
+from tests.factories import signed_transfer_execute
 from transfers.models import TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +74,7 @@ def demo(transactional_db, settings):
         description="Pago compartido",
     )
     quote = transfer_prepare(user=jgomez, order=order)
-    transfer_execute(
+    signed_transfer_execute(
         user=jgomez,
         order=order,
         expected_fingerprint=quote.fingerprint(),

@@ -9,10 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger.invariants import ledger_breaches
-from loans import services
 from loans.exceptions import InstalmentAlreadyPaid, PaymentAlreadyProcessed
 from loans.models import InstalmentStatus, LoanPayment
-from tests.factories import make_member, make_user
+from tests.factories import make_member, make_user, signed_loan_pay
 from tests.loans.helpers import make_loan
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +34,7 @@ def test_racing_payments_pay_once(same_key, refusal):
         try:
             barrier.wait(timeout=10)
             outcomes.append(
-                services.loan_pay(
+                signed_loan_pay(
                     user=user,
                     loan=loan,
                     source_account=loan.account,

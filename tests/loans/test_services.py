@@ -32,7 +32,7 @@ from loans.exceptions import (
 )
 from loans.models import Instalment, InstalmentStatus, Loan, LoanPayment
 from loans.tasks import accrue_penalties_task
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_loan_pay
 from tests.loans.helpers import make_loan, new_key
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def test_paying_the_next_instalment_on_time(loan_and_user, django_capture_on_com
     # On the due date: the whole period has run, so its whole interest is charged (paid
     # earlier, only the days run are: see test_prepayment.py).
     with on(date(2026, 2, 15)), django_capture_on_commit_callbacks(execute=True):
-        payment = services.loan_pay(
+        payment = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -227,7 +227,7 @@ def test_overdue_instalment_pays_penalty_interest_principal(loan_and_user):
     first = loan.instalments.get(number=1)
     penalty_income = internal("PENALTY_INCOME")
     with on(date(2026, 2, 25)):
-        payment = services.loan_pay(
+        payment = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -252,7 +252,7 @@ def test_partial_amounts_apply_penalty_then_interest_then_principal(loan_and_use
     loan, user = loan_and_user
     first = loan.instalments.get(number=1)
     with on(date(2026, 2, 25)):
-        p1 = services.loan_pay(
+        p1 = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -271,7 +271,7 @@ def test_partial_amounts_apply_penalty_then_interest_then_principal(loan_and_use
     # Same day: the rest of instalment 1 (51.31 interest + 788.49 principal) plus 10.00 of
     # instalment 2's interest, which is not due yet and so becomes "partially paid".
     with on(date(2026, 2, 25)):
-        p2 = services.loan_pay(
+        p2 = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -301,7 +301,7 @@ def test_early_full_payoff(loan_and_user):
     # Instalment 1 on its due date (paid on the disbursement day it would cost no interest at
     # all: test_prepayment.py covers that).
     with on(date(2026, 2, 15)):
-        services.loan_pay(
+        signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -311,7 +311,7 @@ def test_early_full_payoff(loan_and_user):
     # Paid off on 1 March: 14 of the 28 days of the period 15 Feb – 15 Mar have run, so half of
     # instalment 2's 92.12 interest (46.06) is charged; later interest is waived.
     with on(date(2026, 3, 1)):
-        payoff = services.loan_pay(
+        payoff = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -331,7 +331,7 @@ def test_early_full_payoff(loan_and_user):
     assert internal("LOAN_PORTFOLIO") == portfolio + Decimal("10000.00")
     assert ledger_breaches() == []
     with pytest.raises(LoanError):
-        services.loan_pay(
+        signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -345,7 +345,7 @@ def test_double_submit_pays_once(loan_and_user):
     key = new_key()
     ids = [loan.instalments.get(number=1).pk]
     with on(date(2026, 2, 1)):
-        first = services.loan_pay(
+        first = signed_loan_pay(
             user=user,
             loan=loan,
             source_account=loan.account,
@@ -354,7 +354,7 @@ def test_double_submit_pays_once(loan_and_user):
         )
         before = _snapshot(loan)
         with pytest.raises(PaymentAlreadyProcessed) as caught:
-            services.loan_pay(
+            signed_loan_pay(
                 user=user,
                 loan=loan,
                 source_account=loan.account,
@@ -370,7 +370,7 @@ def _pay(user, loan, **kwargs):
     kwargs.setdefault("source_account", loan.account)
     kwargs.setdefault("idempotency_key", new_key())
     with on(date(2026, 2, 1)):
-        return services.loan_pay(user=user, loan=loan, **kwargs)
+        return signed_loan_pay(user=user, loan=loan, **kwargs)
 
 
 def test_cannot_pay_a_newer_instalment_before_an_older_one(loan_and_user):

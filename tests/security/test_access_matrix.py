@@ -16,11 +16,16 @@ from accounts.services.pin import pin_set
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.models import Account
 from loans.models import Loan, LoanPayment
-from loans.services import loan_pay
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_loan_pay,
+    signed_transfer_execute,
+)
 from tests.loans.helpers import make_loan
 from transfers.models import Transfer
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 from .urls import routes
 
@@ -74,7 +79,7 @@ def owner():
         alias="sara",
     )
     loan = make_loan(member=member, account=account, disbursement_date=timezone.localdate())
-    payment = loan_pay(
+    payment = signed_loan_pay(
         user=user, loan=loan, source_account=account, idempotency_key="p1", amount=Decimal("50")
     )
     session = UserSession.objects.create(user=user, session_key="k" * 32)
@@ -102,7 +107,7 @@ def _own_transfer(user, source, destination, *, key: str) -> Transfer:
         destination_account_id=destination.pk,
     )
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user, order=order, expected_fingerprint=quote.fingerprint(), idempotency_key=key
     )
 

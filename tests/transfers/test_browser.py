@@ -10,9 +10,14 @@ from playwright.sync_api import Page, expect
 
 from accounts.services.pin import pin_set
 from beneficiaries.models import Bank, ThirdPartyProduct
-from beneficiaries.services import beneficiary_register_member, beneficiary_register_other_bank
 from ledger.invariants import ledger_breaches
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_beneficiary_register_member,
+    signed_beneficiary_register_other_bank,
+)
 from transfers.models import Transfer
 
 pytestmark = pytest.mark.browser
@@ -96,7 +101,7 @@ def test_third_party_wizard_to_a_registered_product(page: Page, maria):
     silvia = make_member(first_names="Silvia", last_names="Ferrufino Fernández")
     target = make_account(member=silvia)
     _aged(
-        beneficiary_register_member(
+        signed_beneficiary_register_member(
             owner=maria.member, actor=None, number=target.number, alias="Sara"
         )
     )
@@ -130,7 +135,7 @@ def test_enter_in_the_account_number_means_next_not_search(page: Page, maria):
 def test_other_bank_wizard_to_a_registered_product(page: Page, maria):
     source = make_account(member=maria.member, balance="1000")
     _aged(
-        beneficiary_register_other_bank(
+        signed_beneficiary_register_other_bank(
             owner=maria.member,
             actor=None,
             bank_id=Bank.objects.get(code="BUN").pk,

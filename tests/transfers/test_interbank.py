@@ -12,10 +12,10 @@ from accounts.models import OutboxMessage
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.interbank import interbank_order_process, interbank_process_due
 from transfers.models import InterbankOrder, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def _send_now(user, source, number, amount, bank_code):
         destination_currency="BOB",
     )
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),
@@ -151,7 +151,7 @@ def test_staff_export_regulatory_declarations(staff_client, staff_user, sender):
         funds_destination="Pago de Servicios Profesionales",
     )
     quote = transfer_prepare(user=sender, order=order)
-    transfer = transfer_execute(
+    transfer = signed_transfer_execute(
         user=sender, order=order, expected_fingerprint=quote.fingerprint(), idempotency_key="x"
     )
     response = staff_client.post(

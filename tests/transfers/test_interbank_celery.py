@@ -15,10 +15,10 @@ from django.utils import timezone
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from tests.integration_fixtures import wait_until
 from transfers.models import InterbankOrder, Transfer, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 from transfers.tasks import interbank_process_due_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -40,7 +40,7 @@ def _send(number: str) -> Transfer:
         destination_currency="BOB",
     )
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_member_limit_set
 from transfers.exceptions import TransferError
 from transfers.limits import effective_limit, member_limit_set
 from transfers.models import MemberDailyLimit
@@ -60,7 +60,7 @@ def test_lowering_applies_at_once_and_is_enforced(client, maria):
 
 def test_raising_needs_the_pin_and_waits_for_the_delay(client, maria, settings):
     settings.TRANSFER_LIMIT_RAISE_DELAY = timedelta(hours=24)
-    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"))
+    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"), signature=None)
     # The first post shows the "Firma" step; nothing changes yet.
     body = client.post(URL, {"transfer_type": "own", "amount_bob": "2000"}).content.decode()
     assert "Ingrese el PIN para confirmar la transacción" in body
@@ -86,16 +86,18 @@ def test_raising_needs_the_pin_and_waits_for_the_delay(client, maria, settings):
 
 
 def test_raise_without_signature_is_refused_by_the_service(maria):
-    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"))
+    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"), signature=None)
     with pytest.raises(TransferError):
-        member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("600.00"))
+        member_limit_set(
+            user=maria, transfer_type="own", amount_bob=Decimal("600.00"), signature=None
+        )
     assert MemberDailyLimit.objects.get().pending_amount_bob is None
 
 
 def test_lowering_cancels_a_pending_raise(maria):
-    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"))
-    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("900"), signed=True)
-    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("100.00"))
+    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("500.00"), signature=None)
+    signed_member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("900"))
+    member_limit_set(user=maria, transfer_type="own", amount_bob=Decimal("100.00"), signature=None)
     row = MemberDailyLimit.objects.get()
     assert (row.amount_bob, row.pending_amount_bob) == (Decimal("100.00"), None)
 

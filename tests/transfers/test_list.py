@@ -7,10 +7,16 @@ from decimal import Decimal
 import pytest
 
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_transfer_cosign,
+    signed_transfer_execute,
+)
 from transfers.models import TransferStatus, TransferType
 from transfers.selectors import member_transfer_get, member_transfers_list
-from transfers.services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +31,7 @@ def _transfer(user, source, destination, amount="10.00"):
         description="Ahorro",
     )
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),
@@ -49,7 +55,7 @@ def joint_holders():
         "joint_signed": _transfer(maria_user, joint, maria_savings, amount="20.00"),
         "juan_own": _transfer(juan_user, juan_savings, juan_other),
     }
-    transfer_cosign(user=juan_user, transfer_id=transfers["joint_signed"].pk, approve=True)
+    signed_transfer_cosign(user=juan_user, transfer_id=transfers["joint_signed"].pk, approve=True)
     return maria_user, juan_user, transfers
 
 

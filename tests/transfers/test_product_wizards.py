@@ -10,14 +10,18 @@ from django.utils import timezone
 
 from accounts.services.pin import pin_set
 from beneficiaries.models import Bank, ThirdPartyProduct
-from beneficiaries.services import (
-    beneficiary_delete,
-    beneficiary_register_member,
-    beneficiary_register_other_bank,
-)
 from ledger import services as ledger
 from ledger.invariants import ledger_breaches
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_beneficiary_delete,
+    signed_beneficiary_register_member,
+    signed_beneficiary_register_other_bank,
+    signed_transfer_cosign,
+    signed_transfer_execute,
+)
 from transfers.models import InterbankOrder, Transfer, TransferStatus
 
 pytestmark = pytest.mark.django_db
@@ -52,14 +56,14 @@ def _aged(product: ThirdPartyProduct) -> ThirdPartyProduct:
 
 
 def member_product(owner, account, alias="Sara", aged=True):
-    product = beneficiary_register_member(
+    product = signed_beneficiary_register_member(
         owner=owner, actor=None, number=account.number, alias=alias
     )
     return _aged(product) if aged else product
 
 
 def bank_product(owner, number="1234567890", alias="Consultora", currency="BOB"):
-    product = beneficiary_register_other_bank(
+    product = signed_beneficiary_register_other_bank(
         owner=owner,
         actor=None,
         bank_id=Bank.objects.get(code="BUN").pk,
@@ -266,7 +270,7 @@ def test_product_deleted_after_the_summary_refuses_the_signature(client, maria, 
     third(client, "source", {"transfer_type": "third_party", "source_account": source.pk})
     third(client, "destination", {"product": product.pk})
     response = third(client, "data", _data())
-    beneficiary_delete(product=product, actor=maria)
+    signed_beneficiary_delete(product=product, actor=maria)
     response = third(
         client, "confirm", {"pin": PIN}, idempotency_key=response.context["idempotency_key"]
     )
@@ -382,7 +386,7 @@ def test_beneficiary_next_only_accepts_relative_paths(client, maria, silvia_acco
 def test_execute_refuses_a_closed_destination_account(maria, silvia_account):
     from ledger.models import Account
     from transfers.exceptions import TransferError
-    from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+    from transfers.services import TransferOrder, transfer_prepare
 
     source = make_account(member=maria.member, balance="1000")
     product = member_product(maria.member, silvia_account)
@@ -400,7 +404,7 @@ def test_execute_refuses_a_closed_destination_account(maria, silvia_account):
     assert quote.destination_key == str(silvia_account.pk)
     Account.objects.filter(pk=silvia_account.pk).update(status=Account.Status.CLOSED)
     with pytest.raises(TransferError):
-        transfer_execute(
+        signed_transfer_execute(
             user=maria,
             order=order,
             expected_fingerprint=quote.fingerprint(),
@@ -421,8 +425,6 @@ def test_joint_transfer_to_a_product_deleted_before_the_last_signature(maria, si
     from transfers.exceptions import TransferError
     from transfers.services import (
         TransferOrder,
-        transfer_cosign,
-        transfer_execute,
         transfer_prepare,
     )
 
@@ -443,13 +445,13 @@ def test_joint_transfer_to_a_product_deleted_before_the_last_signature(maria, si
         beneficiary_id=product.pk,
     )
     quote = transfer_prepare(user=maria, order=order)
-    transfer = transfer_execute(
+    transfer = signed_transfer_execute(
         user=maria, order=order, expected_fingerprint=quote.fingerprint(), idempotency_key="j"
     )
     assert transfer.status == TransferStatus.PENDING_COSIGN
-    beneficiary_delete(product=product, actor=maria)
+    signed_beneficiary_delete(product=product, actor=maria)
     with pytest.raises(TransferError):
-        transfer_cosign(user=juan, transfer_id=transfer.pk, approve=True)
+        signed_transfer_cosign(user=juan, transfer_id=transfer.pk, approve=True)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.PENDING_COSIGN and transfer.posting is None
     joint.refresh_from_db()

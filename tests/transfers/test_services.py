@@ -14,10 +14,16 @@ from accounts.models import AuditEvent, OutboxMessage
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_transfer_cosign,
+    signed_transfer_execute,
+)
 from transfers.exceptions import StaleQuote, TransferError
 from transfers.models import DailyLimit, Transfer, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +43,7 @@ def _order(source, destination=None, **overrides):
 
 def _execute(user, order, key=None):
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),
@@ -234,7 +240,7 @@ def test_changed_amount_invalidates_signature(owner):
     quote = transfer_prepare(user=owner, order=order)
     tampered = _order(a, b, amount=Decimal("900.00"))
     with pytest.raises(StaleQuote):
-        transfer_execute(
+        signed_transfer_execute(
             user=owner,
             order=tampered,
             expected_fingerprint=quote.fingerprint(),
@@ -267,8 +273,8 @@ def test_joint_account_waits_for_every_holder():
     joint.refresh_from_db()
     assert joint.balance == Decimal("1000")  # nothing moves before every signature
     with pytest.raises(TransferError):
-        transfer_cosign(user=maria_user, transfer_id=transfer.pk, approve=True)
-    transfer = transfer_cosign(user=juan_user, transfer_id=transfer.pk, approve=True)
+        signed_transfer_cosign(user=maria_user, transfer_id=transfer.pk, approve=True)
+    transfer = signed_transfer_cosign(user=juan_user, transfer_id=transfer.pk, approve=True)
     assert transfer.status == TransferStatus.POSTED
     joint.refresh_from_db()
     assert joint.balance == Decimal("700.00")
@@ -283,7 +289,7 @@ def test_joint_account_declined_moves_nothing():
     )
     target = make_account(member=maria)
     transfer = _execute(maria_user, _order(joint, target))
-    transfer = transfer_cosign(user=juan_user, transfer_id=transfer.pk, approve=False)
+    transfer = signed_transfer_cosign(user=juan_user, transfer_id=transfer.pk, approve=False)
     assert transfer.status == TransferStatus.DECLINED
     joint.refresh_from_db()
     assert joint.balance == Decimal("1000")
@@ -298,7 +304,7 @@ def test_stranger_cannot_cosign():
     )
     transfer = _execute(maria_user, _order(joint, make_account(member=maria)))
     with pytest.raises(TransferError):
-        transfer_cosign(user=stranger, transfer_id=transfer.pk, approve=True)
+        signed_transfer_cosign(user=stranger, transfer_id=transfer.pk, approve=True)
 
 
 def _threads(target, count):
@@ -330,7 +336,7 @@ def test_twenty_concurrent_confirms_with_one_key_make_one_transfer():
     results = []
 
     def confirm(_):
-        transfer = transfer_execute(
+        transfer = signed_transfer_execute(
             user=owner, order=order, expected_fingerprint=fingerprint, idempotency_key="once"
         )
         results.append(transfer.pk)
@@ -354,7 +360,7 @@ def test_overdraw_race_exactly_one_succeeds():
         order = _order(a, b, amount=Decimal("600.00"))
         try:
             quote = transfer_prepare(user=owner, order=order)
-            transfer_execute(
+            signed_transfer_execute(
                 user=owner,
                 order=order,
                 expected_fingerprint=quote.fingerprint(),
