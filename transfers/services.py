@@ -239,11 +239,12 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         amount=order.amount,
         now=now,
         beneficiary=destination.product,
+        # The new-beneficiary cap is kept per destination account (never per product row).
         destination_account_id=(
-            destination.account.pk
-            if destination.product is None and order.transfer_type == TransferType.THIRD_PARTY
-            else None
+            destination.account.pk if order.transfer_type == TransferType.THIRD_PARTY else None
         ),
+        destination_bank_id=destination.bank.pk if destination.bank else None,
+        destination_number=destination.number if destination.bank else "",
     )
     if quote.exceeds_threshold and not (
         order.funds_origin.strip() and order.funds_destination.strip()
