@@ -10,7 +10,6 @@ import pytest
 
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from ledger.money import quantize, quantize_down, quantize_up
 from tests.factories import make_account, make_member, make_user
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, TransferType
@@ -58,6 +57,8 @@ def _fx():
 
 
 def test_directed_roundings():
+    from ledger.money import quantize, quantize_down, quantize_up
+
     assert quantize_up(Decimal("0.001")) == Decimal("0.01")
     assert quantize_up(Decimal("0.01")) == Decimal("0.01")
     assert quantize_down(Decimal("0.019")) == Decimal("0.01")
