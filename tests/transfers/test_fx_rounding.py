@@ -152,8 +152,8 @@ def test_daily_limit_counts_the_bolivianos_debited_for_a_dollar_purchase(owner):
     bob_rich = make_account(member=user.member, currency="BOB", balance="5000.00")
     DailyLimit.objects.filter(transfer_type=TransferType.OWN).update(amount_bob=Decimal("1000"))
     first = _execute(user, _own(bob_rich, usd, "USD", "143.67"))
-    assert first.debit_amount == Decimal("999.95")  # 143.67 × 6.96 = 999.9432, rounded up
     assert first.bob_equivalent == first.debit_amount
+    assert first.debit_amount == Decimal("999.95")  # 143.67 × 6.96 = 999.9432, rounded up
     assert first.bob_equivalent / (Decimal("143.67") * BUY) > Decimal("1.0145")
     with pytest.raises(TransferError, match="límite diario|daily limit"):
         transfer_prepare(user=user, order=_own(bob_rich, usd, "USD", "1.00"))
@@ -167,3 +167,22 @@ def test_daily_limit_counts_dollars_debited_at_the_sell_rate(owner):
     quote = transfer_prepare(user=user, order=_own(usd, bob, "BOB", "100.00"))
     assert quote.debit_amount == Decimal("14.58")  # 100 / 6.86 = 14.577 rounded up
     assert quote.bob_equivalent == Decimal("101.48")  # 14.58 × 6.96 = 101.4768 rounded up
+
+
+def test_step_four_page_shows_the_effective_rate_and_refuses_a_sub_cent_purchase(client):
+    from accounts.services.pin import pin_set
+    from tests.transfers.test_wizard import _walk_to_confirm
+
+    member = make_member()
+    user = make_user(member=member)
+    pin_set(user=user, pin="4826", notify=False)
+    client.force_login(user)
+    bob = make_account(member=member, currency="BOB", balance="10.00")
+    usd = make_account(member=member, currency="USD")
+    page = _walk_to_confirm(client, bob, usd, amount="0,07", currency="BOB").content.decode()
+    assert "Paso 4 de 4" in page
+    assert "Tipo de cambio efectivo (con el redondeo al centavo)" in page
+    assert "7,0000" in page
+    page = _walk_to_confirm(client, bob, usd, amount="0,04", currency="BOB").content.decode()
+    assert "la cuenta destino recibiría menos de $us 0,01" in page
+    assert "Paso 4 de 4" not in page
