@@ -292,8 +292,8 @@ def require(name: str, value: object) -> None:
 # Beneficiaries: the new-beneficiary safeguard. Until this long after the member first
 # registered a destination account (deleted product rows included; a typed, never-registered
 # account is always new), what the member sends it within one period is capped per currency
-# (BENEFICIARY_COOLING_LIMIT_BOB / _USD). Read only through beneficiaries.selectors. (Imports kept in this block
-# so it merges cleanly with other features' settings.)
+# (BENEFICIARY_COOLING_LIMIT_BOB / _USD). Read only through beneficiaries.selectors.
+# (Imports kept in this block so it merges cleanly with other features' settings.)
 from datetime import timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
