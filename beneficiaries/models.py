@@ -37,8 +37,10 @@ class ThirdPartyProduct(models.Model):
 
     Deletion is soft (``deleted_at``): transfers will reference the product and their receipts
     and audit trail must keep naming the destination, so the row stays; every uniqueness rule
-    applies only to live rows, so a deleted product can be registered again (as a new row with a
-    new ``created_at``, which restarts the new-beneficiary safeguard).
+    applies only to live rows, so a deleted product can be registered again (as a new row). The
+    new-beneficiary safeguard does not restart with it: it belongs to the member and the
+    destination account, and counts from the member's first registration of it, deleted rows
+    included (``beneficiaries.selectors.destination_registered_at``).
     """
 
     class Kind(models.TextChoices):

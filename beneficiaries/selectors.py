@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Min, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,9 +30,6 @@ from .rules import mask_name
 
 LOOKUP_LIMIT = 10  # per member and per IP, per minute
 LOOKUP_WINDOW = timedelta(minutes=1)
-
-DEFAULT_COOLING_PERIOD = timedelta(hours=1)
-DEFAULT_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
 
 
 def products_list(*, owner_id: int | None) -> QuerySet[ThirdPartyProduct]:
@@ -201,36 +198,104 @@ def account_lookup(
 
 
 def cooling_period() -> timedelta:
-    return getattr(settings, "BENEFICIARY_COOLING_PERIOD", DEFAULT_COOLING_PERIOD)
+    return settings.BENEFICIARY_COOLING_PERIOD
+
+
+def cooling_limit(currency: str) -> Decimal:
+    return Decimal(settings.BENEFICIARY_COOLING_LIMIT[currency])
+
+
+def destination_registered_at(
+    *,
+    owner_id: int,
+    account_id: int | None = None,
+    bank_id: int | None = None,
+    number: str = "",
+) -> datetime | None:
+    """When the member first registered this destination, or None if never.
+
+    New-beneficiary safeguard (beyond the cooperative's guide): the cooling period belongs to
+    the member and the destination account, never to a product row. A cooperative account is
+    identified by its ledger account, another bank's by bank and number. Every row counts,
+    deleted ones included (deletion is soft and rows are never removed), and a product's
+    number and bank cannot be edited, so deleting, registering again or renaming a product
+    never moves this instant later.
+    """
+    if account_id is not None:
+        rows = ThirdPartyProduct.objects.filter(
+            owner_id=owner_id, kind=ThirdPartyProduct.Kind.MEMBER, account_id=account_id
+        )
+    elif bank_id is not None and number:
+        rows = ThirdPartyProduct.objects.filter(
+            owner_id=owner_id,
+            kind=ThirdPartyProduct.Kind.OTHER_BANK,
+            bank_id=bank_id,
+            number=number,
+        )
+    else:
+        return None
+    return rows.aggregate(first=Min("created_at"))["first"]
+
+
+def destination_cooling_until(
+    *,
+    owner_id: int,
+    at: datetime,
+    account_id: int | None = None,
+    bank_id: int | None = None,
+    number: str = "",
+) -> tuple[bool, datetime | None]:
+    """(cooling, until): whether transfers from the member to this destination are capped at
+    ``at``, and until when (None for a destination never registered: capped as long as it
+    stays unregistered, over every window of one cooling period).
+
+    A destination leaves the cooling period once ``BENEFICIARY_COOLING_PERIOD`` has passed
+    since the member's first registration of it (:func:`destination_registered_at`).
+    """
+    first = destination_registered_at(
+        owner_id=owner_id, account_id=account_id, bank_id=bank_id, number=number
+    )
+    if first is None:
+        return True, None
+    until = first + cooling_period()
+    return at < until, until
+
+
+def _product_destination(product: ThirdPartyProduct) -> dict[str, Any]:
+    if product.kind == ThirdPartyProduct.Kind.MEMBER:
+        return {"account_id": product.account_id}
+    return {"bank_id": product.bank_id, "number": product.number}
 
 
 def beneficiary_transfer_cap(*, product: ThirdPartyProduct, at: datetime) -> Decimal | None:
-    """The most that may be sent to ``product`` at ``at``, or None when no cap applies.
+    """The most that may be sent to ``product``'s destination within one cooling period at
+    ``at``, or None when no cap applies.
 
-    New-beneficiary safeguard (beyond the cooperative's guide): while a product is younger than
-    ``BENEFICIARY_COOLING_PERIOD`` the money sent to it is capped at
+    While the member's first registration of the destination is younger than
+    ``BENEFICIARY_COOLING_PERIOD``, the money the member sends to it is capped at
     ``BENEFICIARY_COOLING_LIMIT[currency]``, so a hijacked session cannot register a mule
-    account and empty the member's savings into it at once. The cap is for the whole period:
-    the transfers feature compares it with what it already sent to this product since
-    ``product.created_at`` plus the new amount.
+    account and empty the member's savings into it at once. The transfers feature compares the
+    cap with what the member credited to the destination over the last cooling period plus the
+    new amount (``transfers.quotes.beneficiary_cap_check``).
     """
-    if at >= product.created_at + cooling_period():
-        return None
-    limits = getattr(settings, "BENEFICIARY_COOLING_LIMIT", DEFAULT_COOLING_LIMIT)
-    return Decimal(str(limits[product.currency]))
+    cooling, _until = destination_cooling_until(
+        owner_id=product.owner_id, at=at, **_product_destination(product)
+    )
+    return cooling_limit(product.currency) if cooling else None
 
 
 def beneficiary_transfer_cap_message(*, product: ThirdPartyProduct, at: datetime) -> str | None:
     """Why the cap applies and until when, for the transfer screen; None when it does not."""
-    cap = beneficiary_transfer_cap(product=product, at=at)
-    if cap is None:
+    cooling, until = destination_cooling_until(
+        owner_id=product.owner_id, at=at, **_product_destination(product)
+    )
+    if not cooling or until is None:
         return None
-    until = timezone.localtime(product.created_at + cooling_period())
     return _(
         "%(alias)s was registered recently. For your security, until %(until)s you can send "
         "it at most %(cap)s."
     ) % {
         "alias": product.alias,
-        "until": date_format(until, "DATETIME_FORMAT"),
-        "cap": format_money(cap, product.currency),
+        "until": date_format(timezone.localtime(until), "DATETIME_FORMAT"),
+        "cap": format_money(cooling_limit(product.currency), product.currency),
     }

@@ -1,20 +1,26 @@
 """Money: ``Decimal`` with two places and a currency code. Never ``float``.
 
-One rounding helper (:func:`quantize`, half-up as Bolivian banking rounds cents) and one
-formatter (:func:`format_money`) that prints amounts as the cooperative's guide does:
+One rounding module: :func:`quantize` (half-up, as Bolivian banking rounds cents a member
+neither pays nor receives, such as a displayed figure) and, for currency conversion, the two
+directed roundings :func:`quantize_up` (what the member pays) and :func:`quantize_down` (what
+the member receives), so rounding never favours the member. An exact product or quotient of
+an amount in cents and a rate with at most four decimals is either a whole number of cents or
+at least 1e-7 away from one, far beyond the 28 digits ``Decimal`` keeps, so the directed
+roundings of such a product or quotient are exact.
+
+One formatter (:func:`format_money`) prints amounts as the cooperative's guide does:
 ``Bs 1.000,00`` and ``$us 1.000,00``.
 """
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 SYMBOLS = {"BOB": "Bs", "USD": "$us"}
 
 
-def quantize(amount: Decimal | int | str) -> Decimal:
-    """Round to cents, half up. Rejects floats so binary fractions never reach a balance."""
+def _decimal(amount: Decimal | int | str) -> Decimal:
     if isinstance(amount, float):
         raise TypeError("Money must not be a float.")
     try:
@@ -23,7 +29,22 @@ def quantize(amount: Decimal | int | str) -> Decimal:
         raise ValueError(f"Not an amount: {amount!r}") from exc
     if not value.is_finite():
         raise ValueError(f"Not an amount: {amount!r}")
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value
+
+
+def quantize(amount: Decimal | int | str) -> Decimal:
+    """Round to cents, half up. Rejects floats so binary fractions never reach a balance."""
+    return _decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def quantize_up(amount: Decimal | int | str) -> Decimal:
+    """Round to cents towards +infinity: for what the member pays (a converted debit)."""
+    return _decimal(amount).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def quantize_down(amount: Decimal | int | str) -> Decimal:
+    """Round to cents towards -infinity: for what the member receives (a converted credit)."""
+    return _decimal(amount).quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def has_cents_only(amount: Decimal) -> bool:

@@ -6,42 +6,60 @@ Conversion rules (official BCB rates, dated, from ``ledger.ExchangeRate``):
   account's currency. When both accounts share a currency, that is the only choice.
 * A member who pays bolivianos for dollars buys USD from the cooperative at the official
   *sell* rate (6.96); a member whose dollars become bolivianos sells USD at the official *buy*
-  rate (6.86). Results are rounded half-up to the cent by ``ledger.money.quantize``.
+  rate (6.86).
+* **Rounding never favours the member.** The leg typed by the member is exact; the other leg
+  is rounded to the cent *against* the member: what the member pays (the debit, when the amount
+  is typed in the destination currency) rounds UP (``ledger.money.quantize_up``), what the
+  member receives (the credit, when the amount is typed in the source currency) rounds DOWN
+  (``ledger.money.quantize_down``). So Bs 0,07 buys $us 0,01 (never Bs 0,04), and Bs 0,10
+  costs $us 0,02 (never $us 0,01): every conversion leaves the member's holdings, valued at
+  either official rate, no higher than before, and the FX position account never pays for a
+  rounding. A conversion whose received leg would be below ``MIN_CONVERTED_CREDIT``
+  ($us 0,01 / Bs 0,01) is refused. The same rule holds for own, third-party and other-bank
+  transfers. Step 4 shows the official rate and, when the rounded legs amount to a different
+  one, the effective rate they apply (:attr:`Quote.effective_rate`).
 * The fee is charged in the source account's currency, from the fee schedule band that holds
   the debited amount.
 * Regulatory rule (the guide: "origen y destino de fondos son requeridos si el monto acumulado
   es mayor a USD 1000.00 en 5 días"): the member's transfers of the last 5 × 24 hours plus this
   one, converted to USD at the official *buy* rate (the conservative choice: a boliviano
   amount counts as more dollars), strictly above USD 1,000.00 require both declarations.
-* Daily limits are per member and transfer type, in BOB equivalent (USD at the buy rate), over
-  the current calendar day in La Paz: the lower of the institutional limit and the member's
-  own (``transfers.limits``).
-* New-beneficiary safeguard (``beneficiaries.selectors.beneficiary_transfer_cap``): while a
-  registered product is younger than the cooling period, what was already credited to it since
-  its registration plus this transfer may not exceed the cap, in the product's currency. A
-  member account typed by number and not registered is treated as registered just now (the cap
-  over the last cooling period), or typing the number would bypass the safeguard.
+* Daily limits are per member and transfer type, over the current calendar day in La Paz: the
+  lower of the institutional limit and the member's own (``transfers.limits``). They count
+  exactly what leaves the source account (:func:`bob_equivalent`): the bolivianos debited, or
+  the dollars debited at the official *sell* rate rounded up (never the amount typed converted
+  at the buy rate, which under-counted a Bs→$ purchase by 1.46 %). The fee is not counted.
+* New-beneficiary safeguard (``beneficiaries.selectors.destination_cooling_until``): the
+  cooling period and its allowance belong to the member and the destination account (a
+  cooperative account by its ledger account; another bank's by bank and number), never to a
+  product row. A destination is cooling until ``BENEFICIARY_COOLING_PERIOD`` has passed since
+  the member's *first* registration of it, deleted product rows included; one the member never
+  registered (a typed number) is cooling for as long as it stays unregistered. While it cools,
+  what the member credited to it over the last cooling period (every transfer to that
+  destination, through any product row or typed) plus this transfer may not exceed
+  ``BENEFICIARY_COOLING_LIMIT`` in the destination's currency. So deleting and registering a
+  product again, renaming it, or typing the number instead all draw on one allowance; each
+  member has their own.
 """
 
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import ThirdPartyProduct
 from beneficiaries.selectors import (
-    DEFAULT_COOLING_LIMIT,
-    beneficiary_transfer_cap,
     beneficiary_transfer_cap_message,
+    cooling_limit,
     cooling_period,
+    destination_cooling_until,
 )
 from ledger.models import Account, ExchangeRate
-from ledger.money import format_money, has_cents_only, quantize
+from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_down, quantize_up
 from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
@@ -51,6 +69,9 @@ from .models import FeeBand, Transfer, TransferStatus
 REGULATORY_THRESHOLD_USD = Decimal("1000.00")
 REGULATORY_WINDOW = timedelta(days=5)
 MAX_AMOUNT = Decimal("9999999999.99")
+# The smallest amount a conversion may deliver; below it the transfer is refused.
+MIN_CONVERTED_CREDIT = CENT
+RATE_PLACES = Decimal("0.0001")
 # Statuses whose money left (or will leave) the member: they count towards limits and totals.
 COUNTED_STATUSES = [
     TransferStatus.PENDING_COSIGN,
@@ -81,6 +102,15 @@ class Quote:
     @property
     def total_debit(self) -> Decimal:
         return self.debit_amount + self.fee_amount
+
+    @property
+    def effective_rate(self) -> Decimal | None:
+        """The rate the rounded legs amount to (None without a conversion)."""
+        if self.exchange_rate is None:
+            return None
+        return effective_rate(
+            debit=self.debit_amount, credit=self.credit_amount, source_currency=self.source_currency
+        )
 
     def fingerprint(self) -> str:
         """What the member signs: any change to these fields invalidates the signature."""
@@ -113,23 +143,41 @@ def validate_amount(amount: Decimal) -> Decimal:
 def convert(
     *, amount: Decimal, from_currency: str, to_currency: str, on: date
 ) -> tuple[Decimal, Decimal | None]:
-    """``amount`` in ``from_currency`` as ``to_currency`` and the rate used (None if same)."""
+    """What paying ``amount`` in ``from_currency`` gives in ``to_currency``, rounded DOWN to
+    the cent (the member receives it), and the official rate used (None if same currency)."""
     if from_currency == to_currency:
         return amount, None
     if from_currency == "USD" and to_currency == "BOB":
         # The cooperative buys the member's dollars.
         rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-        return quantize(amount * rate), rate
+        return quantize_down(amount * rate), rate
     if from_currency == "BOB" and to_currency == "USD":
         # The member buys dollars from the cooperative.
         rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
-        return quantize(amount / rate), rate
+        return quantize_down(amount / rate), rate
+    raise TransferError(_("That currency is not supported."), field="currency")
+
+
+def convert_cost(
+    *, amount: Decimal, from_currency: str, to_currency: str, on: date
+) -> tuple[Decimal, Decimal | None]:
+    """What must be paid in ``from_currency`` to deliver ``amount`` in ``to_currency``,
+    rounded UP to the cent (the member pays it), and the official rate used."""
+    if from_currency == to_currency:
+        return amount, None
+    if from_currency == "BOB" and to_currency == "USD":
+        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+        return quantize_up(amount * rate), rate
+    if from_currency == "USD" and to_currency == "BOB":
+        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+        return quantize_up(amount / rate), rate
     raise TransferError(_("That currency is not supported."), field="currency")
 
 
 def _legs(
     *, amount: Decimal, currency: str, source_currency: str, destination_currency: str, on: date
 ) -> tuple[Decimal, Decimal, Decimal | None]:
+    """(debit, credit, official rate) under the conversion policy of the module docstring."""
     if currency not in {source_currency, destination_currency}:
         raise TransferError(
             _("The transfer currency must be the currency of the source or destination account."),
@@ -139,13 +187,30 @@ def _legs(
         credit, rate = convert(
             amount=amount, from_currency=currency, to_currency=destination_currency, on=on
         )
-        return amount, credit, rate
-    # Amount given in the destination currency: what must be debited to deliver it.
-    if source_currency == "BOB":  # member buys USD at the sell rate
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
-        return quantize(amount * rate), amount, rate
-    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-    return quantize(amount / rate), amount, rate
+        debit = amount
+    else:
+        # Amount given in the destination currency: what must be debited to deliver it.
+        credit = amount
+        debit, rate = convert_cost(
+            amount=amount, from_currency=source_currency, to_currency=currency, on=on
+        )
+    if credit < MIN_CONVERTED_CREDIT:
+        raise TransferError(
+            _(
+                "The amount is too small to convert: the destination would receive less than "
+                "%(minimum)s."
+            )
+            % {"minimum": format_money(MIN_CONVERTED_CREDIT, destination_currency)},
+            field="amount",
+        )
+    return debit, credit, rate
+
+
+def effective_rate(*, debit: Decimal, credit: Decimal, source_currency: str) -> Decimal:
+    """Bolivianos per dollar actually applied by a conversion once its legs are rounded to the
+    cent (four decimals): what step 4 shows next to the official rate."""
+    bob, usd = (debit, credit) if source_currency == "BOB" else (credit, debit)
+    return (bob / usd).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
@@ -168,11 +233,15 @@ def usd_equivalent(*, amount: Decimal, currency: str, on: date) -> Decimal:
     return quantize(amount / rate)
 
 
-def bob_equivalent(*, amount: Decimal, currency: str, on: date) -> Decimal:
-    if currency == "BOB":
-        return amount
-    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-    return quantize(amount * rate)
+def bob_equivalent(*, debit: Decimal, source_currency: str, on: date) -> Decimal:
+    """What leaves the source account (before the fee), in bolivianos, for the daily limit:
+    the debit itself from a BOB account; from a USD account the debit at the official *sell*
+    rate rounded up, the conservative choice (a dollar counts as the most bolivianos it could
+    buy back)."""
+    if source_currency == "BOB":
+        return debit
+    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+    return quantize_up(debit * rate)
 
 
 def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
@@ -217,13 +286,50 @@ def member_totals(
     return totals["today"] or Decimal("0.00"), totals["rolling"] or Decimal("0.00")
 
 
-def _credited_sum(exclude_transfer_id: int | None = None, **filters) -> Decimal:
-    total = (
-        _counted(exclude_transfer_id)
-        .filter(**filters)
-        .aggregate(total=Sum("credit_amount"))["total"]
+def _credited_in_cooling_window(
+    *,
+    member_id: int,
+    currency: str,
+    since: datetime,
+    on: date,
+    account_id: int | None,
+    bank_id: int | None,
+    number: str,
+    exclude_transfer_id: int | None = None,
+) -> Decimal:
+    """What the member credited to one destination since ``since``, in ``currency``.
+
+    Matched by destination (ledger account, or bank and number), never by product row, so
+    every product row for it and every typed transfer count. A typed other-bank number may
+    have been sent both currencies: the other currency's total is converted against the member
+    (rounded up, at the rate that makes it the larger figure).
+    """
+    where = (
+        {"destination_account_id": account_id}
+        if account_id is not None
+        else {
+            "destination_bank_id": bank_id,
+            "destination_number": number,
+        }
     )
-    return total or Decimal("0.00")
+    totals = (
+        _counted(exclude_transfer_id)
+        .filter(member_id=member_id, created_at__gt=since, **where)
+        .aggregate(
+            bob=Sum("credit_amount", filter=Q(destination_currency="BOB")),
+            usd=Sum("credit_amount", filter=Q(destination_currency="USD")),
+        )
+    )
+    bob, usd = totals["bob"] or Decimal("0.00"), totals["usd"] or Decimal("0.00")
+    if currency == "BOB":
+        if not usd:
+            return bob
+        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+        return bob + quantize_up(usd * rate)
+    if not bob:
+        return usd
+    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+    return usd + quantize_up(bob / rate)
 
 
 def beneficiary_cap_check(
@@ -234,48 +340,71 @@ def beneficiary_cap_check(
     currency: str,
     credit: Decimal,
     now: datetime,
+    destination_bank_id: int | None = None,
+    destination_number: str = "",
     exclude_transfer_id: int | None = None,
 ) -> None:
-    """Refuse a transfer that would pass the new-beneficiary cap (see the module docstring)."""
+    """Refuse a transfer that would pass the new-beneficiary cap (see the module docstring).
+
+    The destination is the cooperative account ``destination_account_id`` or another bank's
+    ``destination_bank_id`` + ``destination_number`` (read from ``beneficiary`` when given);
+    with neither (own accounts) no cap applies.
+    """
+    account_id, bank_id, number = destination_account_id, destination_bank_id, destination_number
     if beneficiary is not None:
-        cap = beneficiary_transfer_cap(product=beneficiary, at=now)
-        if cap is None:
-            return
-        sent = _credited_sum(
-            exclude_transfer_id, beneficiary=beneficiary, created_at__gte=beneficiary.created_at
-        )
-        if sent + credit > cap:
-            message = beneficiary_transfer_cap_message(product=beneficiary, at=now)
-            raise TransferError(
-                _("%(why)s Already sent: %(sent)s.")
-                % {"why": message, "sent": format_money(sent, beneficiary.currency)},
-                field="amount",
-            )
+        if beneficiary.kind == ThirdPartyProduct.Kind.MEMBER:
+            account_id = beneficiary.account_id
+        else:
+            bank_id, number = beneficiary.bank_id, beneficiary.number
+    if account_id is None and not (bank_id is not None and number):
         return
-    if destination_account_id is None:
-        return
-    limits = getattr(settings, "BENEFICIARY_COOLING_LIMIT", DEFAULT_COOLING_LIMIT)
-    cap = Decimal(str(limits[currency]))
-    sent = _credited_sum(
-        exclude_transfer_id,
-        member_id=member_id,
-        destination_account_id=destination_account_id,
-        created_at__gt=now - cooling_period(),
+    if account_id is not None:
+        bank_id, number = None, ""
+    cooling, until = destination_cooling_until(
+        owner_id=member_id, at=now, account_id=account_id, bank_id=bank_id, number=number
     )
-    if sent + credit > cap:
+    if not cooling:
+        return
+    cap = cooling_limit(currency)
+    # Every window of one cooling period that ends inside the cooling period holds at most the
+    # cap; such a window reaches back past the first registration, so the whole cooling
+    # period of the destination, typed transfers before its registration included, is capped.
+    sent = _credited_in_cooling_window(
+        member_id=member_id,
+        currency=currency,
+        since=now - cooling_period(),
+        on=timezone.localdate(now),
+        account_id=account_id,
+        bank_id=bank_id,
+        number=number,
+        exclude_transfer_id=exclude_transfer_id,
+    )
+    if sent + credit <= cap:
+        return
+    message = (
+        beneficiary_transfer_cap_message(product=beneficiary, at=now)
+        if beneficiary is not None and until is not None
+        else None
+    )
+    if message:
         raise TransferError(
-            _(
-                "This account is not among your registered products. For your security you "
-                "can send it at most %(cap)s within %(minutes)s minutes (already sent: "
-                "%(sent)s); register it and wait, or send less."
-            )
-            % {
-                "cap": format_money(cap, currency),
-                "minutes": int(cooling_period().total_seconds() // 60),
-                "sent": format_money(sent, currency),
-            },
+            _("%(why)s Already sent: %(sent)s.")
+            % {"why": message, "sent": format_money(sent, currency)},
             field="amount",
         )
+    raise TransferError(
+        _(
+            "This account is not among your registered products. For your security you "
+            "can send it at most %(cap)s within %(minutes)s minutes (already sent: "
+            "%(sent)s); register it and wait, or send less."
+        )
+        % {
+            "cap": format_money(cap, currency),
+            "minutes": int(cooling_period().total_seconds() // 60),
+            "sent": format_money(sent, currency),
+        },
+        field="amount",
+    )
 
 
 def quote_build(
@@ -291,12 +420,14 @@ def quote_build(
     beneficiary: ThirdPartyProduct | None = None,
     destination_account_id: int | None = None,
     exclude_transfer_id: int | None = None,
+    destination_bank_id: int | None = None,
+    destination_number: str = "",
 ) -> Quote:
     """Price a transfer and check the amount, the balance, the daily limits and the
     new-beneficiary cap. ``beneficiary`` is the registered product (third party or other bank);
-    ``destination_account_id`` a third party's account typed without a registered product.
-    ``exclude_transfer_id``: a pending joint-account transfer priced again at its last
-    co-signature (see :func:`_counted`).
+    ``destination_account_id`` a third party's cooperative account and ``destination_bank_id``
+    + ``destination_number`` another bank's account, registered or typed (None for own
+    transfers: the new-beneficiary cap is for third parties only).
 
     Raises :class:`TransferError` with a member-facing message on any refusal.
     """
@@ -310,8 +441,6 @@ def quote_build(
         destination_currency=destination_currency,
         on=on,
     )
-    if debit <= 0 or credit <= 0:
-        raise TransferError(_("The amount is too small to convert."), field="amount")
     fee = fee_for(transfer_type=transfer_type, currency=source.currency, amount=debit)
     if debit + fee > source.balance:
         raise TransferError(
@@ -320,7 +449,7 @@ def quote_build(
             field="amount",
         )
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
-    bob = bob_equivalent(amount=amount, currency=currency, on=on)
+    bob = bob_equivalent(debit=debit, source_currency=source.currency, on=on)
     limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
     used, rolling = member_totals(
         member_id=member_id,
@@ -345,6 +474,8 @@ def quote_build(
         credit=credit,
         now=now,
         exclude_transfer_id=exclude_transfer_id,
+        destination_bank_id=destination_bank_id,
+        destination_number=destination_number,
     )
     rolling += usd
     return Quote(

@@ -288,11 +288,12 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         amount=order.amount,
         now=now,
         beneficiary=destination.product,
+        # The new-beneficiary cap is kept per destination account (never per product row).
         destination_account_id=(
-            destination.account.pk
-            if destination.product is None and order.transfer_type == TransferType.THIRD_PARTY
-            else None
+            destination.account.pk if order.transfer_type == TransferType.THIRD_PARTY else None
         ),
+        destination_bank_id=destination.bank.pk if destination.bank else None,
+        destination_number=destination.number if destination.bank else "",
     )
     _regulatory_check(
         quote=quote, funds_origin=order.funds_origin, funds_destination=order.funds_destination
@@ -599,7 +600,10 @@ def _limits_still_hold(*, transfer: Transfer) -> None:
     so it is left out of them and its amount is added once by the check. A refusal leaves
     the transfer pending (as a balance failure does); the co-holder may sign again later."""
     Member.objects.select_for_update().filter(pk=transfer.member_id).exists()
-    typed = transfer.beneficiary_id is None and transfer.transfer_type == TransferType.THIRD_PARTY
+    # The cap's destination as transfer_prepare passes it (transfers.quotes): a member's
+    # account for third parties, bank + number for other banks, none for own accounts.
+    third_party = transfer.transfer_type == TransferType.THIRD_PARTY
+    other_bank = transfer.transfer_type == TransferType.OTHER_BANK
     try:
         quote = quote_build(
             member_id=transfer.member_id,
@@ -610,7 +614,9 @@ def _limits_still_hold(*, transfer: Transfer) -> None:
             currency=transfer.currency,
             amount=transfer.amount,
             beneficiary=transfer.beneficiary,
-            destination_account_id=transfer.destination_account_id if typed else None,
+            destination_account_id=transfer.destination_account_id if third_party else None,
+            destination_bank_id=transfer.destination_bank_id if other_bank else None,
+            destination_number=transfer.destination_number if other_bank else "",
             exclude_transfer_id=transfer.pk,
         )
         _regulatory_check(

@@ -315,14 +315,19 @@ def require(name: str, value: object) -> None:
         raise ImproperlyConfigured(f"{name} must be set in the environment.")
 
 
-# Beneficiaries: the new-beneficiary safeguard. A product registered less than this long ago
-# receives at most the limit (per currency) until the period ends. (Imports kept in this block
-# so it merges cleanly with other features' settings.)
+# Beneficiaries: the new-beneficiary safeguard. Until this long after the member first
+# registered a destination account (deleted product rows included; a typed, never-registered
+# account is always new), what the member sends it within one period is capped per currency
+# (BENEFICIARY_COOLING_LIMIT_BOB / _USD). Read only through beneficiaries.selectors.
+# (Imports kept in this block so it merges cleanly with other features' settings.)
 from datetime import timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
-BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
+BENEFICIARY_COOLING_LIMIT = {
+    "BOB": Decimal(env("BENEFICIARY_COOLING_LIMIT_BOB", "1000.00")),
+    "USD": Decimal(env("BENEFICIARY_COOLING_LIMIT_USD", "150.00")),
+}
 
 # Interbank orders (transfers.interbank): after this many failed attempts (gateway unreachable,
 # timeouts) an order stops being retried and shows as "failed" in the admin for staff; the

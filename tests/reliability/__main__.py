@@ -40,6 +40,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--fault-transfers", type=int, default=1000)
     parser.add_argument("--registrants", type=int, default=100, help="Redis-outage registrants")
     parser.add_argument("--skip-pytest", action="store_true", help="no fuzz/fault pytest run")
+    parser.add_argument(
+        "--fx-examples", type=int, default=10_000, help="Hypothesis examples per FX property"
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -146,6 +149,7 @@ def main(argv: list[str]) -> int:
     rows.update(_outbox_rows(args))
     if not args.skip_pytest:
         rows.update(_pytest_rows())
+        rows["fx_property"] = _fx_property_row(args.fx_examples)
     harness.report_print(rows)
     path = harness.report_write(rows)
     print(f"reliability: written to {path} in {time.monotonic() - started:.0f} s")
@@ -210,6 +214,34 @@ def _pytest_rows() -> dict[str, dict]:
         if result.returncode != 0:
             print(result.stdout[-3000:])
     return rows
+
+
+FX_PROPERTY_PATHS = ["tests/transfers/test_fx_property.py"]
+
+
+def _fx_property_row(examples: int) -> dict:
+    """The rounding property (no sequence of conversions mints money) at ``examples`` examples
+    per property; ``make test`` runs the same file at 100."""
+    print(f"fx_property: {examples} examples per property ...", flush=True)
+    started = time.monotonic()
+    env = {**os.environ, "FX_PROPERTY_EXAMPLES": str(examples)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *FX_PROPERTY_PATHS],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    tail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", tail)}
+    if result.returncode != 0:
+        print(result.stdout[-3000:])
+    return {
+        "examples_per_property": examples,
+        "properties": counts.get("passed", 0) + counts.get("failed", 0),
+        "summary": tail,
+        "seconds": round(time.monotonic() - started),
+        "passed": result.returncode == 0 and counts.get("passed", 0) > 0,
+    }
 
 
 if __name__ == "__main__":
