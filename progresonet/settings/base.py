@@ -297,3 +297,8 @@ from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
 BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
+
+# Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
+# rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a
+# second staff member's approval before it applies. 0.02 = 2 %.
+EXCHANGE_RATE_APPROVAL_THRESHOLD = Decimal(env("EXCHANGE_RATE_APPROVAL_THRESHOLD", "0.02"))
