@@ -172,10 +172,11 @@ class ExchangeRateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["valid_from"].initial = timezone.localdate
-        self.fields["valid_from"].help_text = _(
-            "Today or later. A correction is a new rate, in force from when it is published."
-        )
+        if "valid_from" in self.fields:  # absent on the read-only view of a saved rate
+            self.fields["valid_from"].initial = timezone.localdate
+            self.fields["valid_from"].help_text = _(
+                "Today or later. A correction is a new rate, in force from when it is published."
+            )
 
     def clean(self):
         data = super().clean()
