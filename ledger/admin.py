@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -243,14 +243,21 @@ class ExchangeRateAdmin(admin.ModelAdmin):
         return request.user.has_perm("ledger.approve_exchangerate")
 
     def save_model(self, request, obj, form, change) -> None:
-        row = rates.exchange_rate_propose(
-            actor=request.user,
-            currency=obj.currency,
-            rate_type=obj.rate_type,
-            valid_from=obj.valid_from,
-            rate=obj.rate,
-            ip_address=client_ip(request),
-        )
+        try:
+            row = rates.exchange_rate_propose(
+                actor=request.user,
+                currency=obj.currency,
+                rate_type=obj.rate_type,
+                valid_from=obj.valid_from,
+                rate=obj.rate,
+                ip_address=client_ip(request),
+            )
+        except ExchangeRateRefused as exc:
+            # The form checked the same rules; another rate published meanwhile can still
+            # make this one refused. Nothing was written: say why and return to the form.
+            messages.error(request, exc.message)
+            obj._refused = True
+            return
         obj.pk, obj.status = row.pk, row.status
         if row.status == ExchangeRate.Status.PENDING:
             messages.warning(
@@ -261,6 +268,15 @@ class ExchangeRateAdmin(admin.ModelAdmin):
                 )
                 % {"percent": (settings.EXCHANGE_RATE_APPROVAL_THRESHOLD * 100).normalize()},
             )
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
     def _review(self, request, queryset, review, done_message) -> None:
         done = 0

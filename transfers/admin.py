@@ -2,7 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -172,23 +172,48 @@ class FeeBandAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change) -> None:
-        if change:
-            band = fees.fee_band_fee_change(
-                actor=request.user,
-                band=obj,
-                fixed_fee=obj.fixed_fee,
-                ip_address=client_ip(request),
-            )
-        else:
-            band = fees.fee_band_add(
-                actor=request.user,
-                transfer_type=obj.transfer_type,
-                currency=obj.currency,
-                min_amount=obj.min_amount,
-                fixed_fee=obj.fixed_fee,
-                ip_address=client_ip(request),
-            )
+        try:
+            if change:
+                band = fees.fee_band_fee_change(
+                    actor=request.user,
+                    band=obj,
+                    fixed_fee=obj.fixed_fee,
+                    ip_address=client_ip(request),
+                )
+            else:
+                band = fees.fee_band_add(
+                    actor=request.user,
+                    transfer_type=obj.transfer_type,
+                    currency=obj.currency,
+                    min_amount=obj.min_amount,
+                    fixed_fee=obj.fixed_fee,
+                    ip_address=client_ip(request),
+                )
+        except fees.FeeBandRefused as exc:
+            # The form checked the same rules; a change made meanwhile by someone else can
+            # still refuse this one. Nothing was written: say why and return to the form.
+            messages.error(request, exc.message)
+            obj._refused = True
+            return
         obj.pk, obj.max_amount = band.pk, band.max_amount
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_change(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         band = self.get_object(request, object_id)
@@ -198,9 +223,15 @@ class FeeBandAdmin(admin.ModelAdmin):
             except fees.FeeBandRefused as exc:
                 messages.error(request, exc.message)
                 return redirect("admin:transfers_feeband_change", band.pk)
-        return super().delete_view(request, object_id, extra_context)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except fees.FeeBandRefused as exc:  # changed meanwhile; rolled back, nothing written
+            messages.error(request, exc.message)
+            return redirect("admin:transfers_feeband_changelist")
 
     def delete_model(self, request, obj) -> None:
+        # delete_view checked fee_band_remove_check just before; the service checks again
+        # under the schedule's lock and refuses (nothing written) if that changed meanwhile.
         fees.fee_band_remove(actor=request.user, band=obj, ip_address=client_ip(request))
 
 

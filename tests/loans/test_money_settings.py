@@ -18,9 +18,7 @@ def test_clerk_nonsense_penalty_rate_is_refused_in_spanish(staff_client, rate):
     loan = make_loan()
     url = reverse("admin:loans_loan_change", args=[loan.pk])
     management = staff_client.get(url).context["inline_admin_formsets"][0].formset
-    data = {
-        f"{management.prefix}-{k}": v for k, v in management.management_form.initial.items()
-    }
+    data = {f"{management.prefix}-{k}": v for k, v in management.management_form.initial.items()}
     response = staff_client.post(url, {**data, "penalty_rate": rate})
     assert response.status_code == 200
     assert "Las tasas deben estar entre 0 y 100" in response.content.decode()
