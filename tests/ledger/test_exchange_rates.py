@@ -12,13 +12,19 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent
+from ledger import rates
+from ledger.exceptions import ExchangeRateRefused
 from ledger.models import ExchangeRate
 from ledger.selectors import exchange_rate_get
 from progresonet.demo import STAFF_GROUP
 from tests.conftest import admin_force_login
 from tests.factories import make_user
+from transfers.models import FeeBand
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +299,93 @@ def test_unapproved_rows_are_ignored_even_when_newer(staff_user):
         published_at=None,
     )
     assert exchange_rate_get(rate_type=SELL, on=_today()) == Decimal("6.9600")
+
+
+def test_admin_pages_render(staff_client):
+    assert staff_client.get(ADD).status_code == 200
+    assert staff_client.get(CHANGELIST).status_code == 200
+    assert staff_client.get("/admin/transfers/feeband/add/").status_code == 200
+    band = FeeBand.objects.first()
+    assert staff_client.get(f"/admin/transfers/feeband/{band.pk}/change/").status_code == 200
+
+
+# --- The property: whatever sequence staff try, the rules hold ------------------------------
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("propose"),
+            st.sampled_from([BUY, SELL]),
+            st.integers(min_value=6500, max_value=7400),  # ten-thousandths: 6.5000 to 7.4000
+            st.integers(min_value=0, max_value=3),  # days ahead
+            st.sampled_from(["ana", "beto"]),
+        ),
+        st.tuples(
+            st.sampled_from(["approve", "reject"]),
+            st.integers(min_value=0, max_value=7),  # which proposal
+            st.sampled_from(["ana", "beto"]),
+        ),
+    ),
+    max_size=8,
+)
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=operations)
+def test_any_sequence_keeps_buy_under_sell_and_four_eyes(staff_user, second_staff, steps):
+    """Through the services, in any order: buy ≤ sell on every date, and every row in force
+    that moved the rate beyond the threshold was approved by someone other than its proposer."""
+    staff = {"ana": staff_user, "beto": second_staff}
+    threshold = Decimal("0.02")
+    with pytest.raises(_Rollback), transaction.atomic():
+        proposals = []
+        for step in steps:
+            try:
+                if step[0] == "propose":
+                    _, rate_type, tenths, days, who = step
+                    valid_from = _today() + timedelta(days=days)
+                    references = [
+                        exchange_rate_get(rate_type=rate_type, on=on)
+                        for on in (valid_from, _today() - timedelta(days=1))
+                    ]
+                    rate = Decimal(tenths) / 10000
+                    row = rates.exchange_rate_propose(
+                        actor=staff[who],
+                        currency="USD",
+                        rate_type=rate_type,
+                        valid_from=valid_from,
+                        rate=rate,
+                    )
+                    big = any(abs(rate - ref) > ref * threshold for ref in references)
+                    proposals.append((row, big))
+                    assert (row.status == ExchangeRate.Status.PENDING) == big
+                elif proposals:
+                    action, index, who = step
+                    row, _ = proposals[index % len(proposals)]
+                    review = (
+                        rates.exchange_rate_approve
+                        if action == "approve"
+                        else rates.exchange_rate_reject
+                    )
+                    review(actor=staff[who], rate=row)
+            except ExchangeRateRefused:
+                pass
+            for days in range(5):
+                on = _today() + timedelta(days=days)
+                buy = exchange_rate_get(rate_type=BUY, on=on)
+                sell = exchange_rate_get(rate_type=SELL, on=on)
+                assert buy <= sell, (on, buy, sell, steps)
+        for row, big in proposals:
+            row.refresh_from_db()
+            if row.status == ExchangeRate.Status.APPROVED and big:
+                assert row.reviewed_by_id not in (None, row.proposed_by_id)
+        raise _Rollback
+
+
+class _Rollback(Exception):
+    """Leave the example's savepoint after checking it."""
