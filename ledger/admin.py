@@ -2,16 +2,18 @@
 
 The one write staff make here is a cash deposit or withdrawal at the branch window, which posts
 against the vault through :func:`ledger.services.cash_deposit` / ``cash_withdrawal`` (permission
-``ledger.post_cash``) and writes an audit row. Exchange rates are staff-editable: a new dated
-rate applies from its date on.
+``ledger.post_cash``) and writes an audit row. Exchange rates are append-only: staff publish a
+new dated rate through :mod:`ledger.rates` (four eyes on a move beyond the threshold).
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +21,8 @@ from accounts.audit import client_ip
 from accounts.signing import StaffAuthorisation
 from progresonet.forms import TextField
 
-from . import services
-from .exceptions import LedgerError
+from . import rates, services
+from .exceptions import ExchangeRateRefused, LedgerError
 from .forms import AmountField
 from .models import Account, ExchangeRate, Holder, Posting, PostingLine
 
@@ -160,12 +162,139 @@ class PostingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
 
 
+class ExchangeRateForm(forms.ModelForm):
+    """A new rate: the same checks as :func:`ledger.rates.exchange_rate_check`, as field errors."""
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "rate_type", "valid_from", "rate"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "valid_from" in self.fields:  # absent on the read-only view of a saved rate
+            self.fields["valid_from"].initial = timezone.localdate
+            self.fields["valid_from"].help_text = _(
+                "Today or later. A correction is a new rate, in force from when it is published."
+            )
+
+    def clean(self):
+        data = super().clean()
+        names = ["currency", "rate_type", "valid_from", "rate"]
+        if all(data.get(name) is not None for name in names) and not self.errors:
+            try:
+                rates.exchange_rate_check(**{name: data[name] for name in names})
+            except ExchangeRateRefused as exc:
+                self.add_error(exc.field, exc.message)
+        return data
+
+    def validate_constraints(self):
+        # The service writes the row; its status and reviewer are not this form's to check.
+        return
+
+
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
-    list_display = ("valid_from", "currency", "rate_type", "rate")
-    list_filter = ("currency", "rate_type")
-    date_hierarchy = "valid_from"
+    """Append-only: staff add rates (through :mod:`ledger.rates`) and approve or reject other
+    staff members' proposals; nobody edits or deletes one (the database refuses it too)."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    form = ExchangeRateForm
+    list_display = (
+        "valid_from",
+        "currency",
+        "rate_type",
+        "rate",
+        "status",
+        "proposed_by",
+        "reviewed_by",
+        "published_at",
+    )
+    list_filter = ("status", "currency", "rate_type")
+    list_select_related = ("proposed_by", "reviewed_by")
+    date_hierarchy = "valid_from"
+    actions = ["approve_rates", "reject_rates"]
+    readonly_fields = (
+        "currency",
+        "rate_type",
+        "valid_from",
+        "rate",
+        "status",
+        "proposed_by",
+        "proposed_at",
+        "reviewed_by",
+        "reviewed_at",
+        "published_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ExchangeRateForm.Meta.fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
         # A rate that priced a transfer is evidence; publish a newer one instead.
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("ledger.approve_exchangerate")
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            row = rates.exchange_rate_propose(
+                actor=request.user,
+                currency=obj.currency,
+                rate_type=obj.rate_type,
+                valid_from=obj.valid_from,
+                rate=obj.rate,
+                ip_address=client_ip(request),
+            )
+        except ExchangeRateRefused as exc:
+            # The form checked the same rules; another rate published meanwhile can still
+            # make this one refused. Nothing was written: say why and return to the form.
+            messages.error(request, exc.message)
+            obj._refused = True
+            return
+        obj.pk, obj.status = row.pk, row.status
+        if row.status == ExchangeRate.Status.PENDING:
+            messages.warning(
+                request,
+                _(
+                    "The rate differs from the rate in force by more than %(percent)s %%: it "
+                    "is not in force until another staff member approves it."
+                )
+                % {"percent": (settings.EXCHANGE_RATE_APPROVAL_THRESHOLD * 100).normalize()},
+            )
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+    def _review(self, request, queryset, review, done_message) -> None:
+        done = 0
+        for rate in queryset.order_by("pk"):
+            try:
+                review(actor=request.user, rate=rate, ip_address=client_ip(request))
+            except ExchangeRateRefused as exc:
+                messages.error(request, f"{rate}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, done_message % {"count": done})
+
+    @admin.action(description=_("Approve the selected proposals"), permissions=["approve"])
+    def approve_rates(self, request, queryset) -> None:
+        self._review(
+            request, queryset, rates.exchange_rate_approve, _("Rates approved: %(count)s.")
+        )
+
+    @admin.action(description=_("Reject the selected proposals"), permissions=["approve"])
+    def reject_rates(self, request, queryset) -> None:
+        self._review(request, queryset, rates.exchange_rate_reject, _("Rates rejected: %(count)s."))

@@ -39,3 +39,13 @@ class PostingUnavailable(LedgerError):
 
 class ExchangeRateMissing(LedgerError):
     default_message = _("There is no exchange rate for that date.")
+
+
+class ExchangeRateRefused(LedgerError):
+    """A proposed rate, or its approval, was refused; ``field`` names the form field at fault."""
+
+    default_message = _("The exchange rate was not accepted.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)

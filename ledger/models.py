@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -192,11 +193,24 @@ class PostingLine(models.Model):
 
 
 class ExchangeRate(models.Model):
-    """Official rates published for a date; the newest one on or before a date applies."""
+    """Official rates published for a date; append-only (see :mod:`ledger.rates`).
+
+    The rate in force on a date is the newest *approved* row whose ``valid_from`` has arrived
+    (ties: the latest ``published_at``). A correction is a new row, never an edit: the database
+    refuses UPDATE and DELETE, except the one move of a pending proposal to approved or
+    rejected. A proposal more than ``EXCHANGE_RATE_APPROVAL_THRESHOLD`` away from the rate in
+    force waits, not in force, for a second staff member (never its proposer) to approve it.
+    Rows created by code without a proposer (the seed, tests) are in force at once.
+    """
 
     class RateType(models.TextChoices):
         OFFICIAL_BUY = "official_buy", _("Official buy")
         OFFICIAL_SELL = "official_sell", _("Official sell")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a second approval")
+        APPROVED = "approved", _("In force")
+        REJECTED = "rejected", _("Rejected")
 
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.USD
@@ -204,15 +218,78 @@ class ExchangeRate(models.Model):
     rate_type = models.CharField(_("rate type"), max_length=20, choices=RateType.choices)
     valid_from = models.DateField(_("valid from"))
     rate = models.DecimalField(_("rate (BOB per unit)"), max_digits=10, decimal_places=4)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.APPROVED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or rejected by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+    # When the row came into force (creation, or the second approval); null while not in force.
+    published_at = models.DateTimeField(
+        _("in force since"), null=True, blank=True, default=timezone.now
+    )
 
     class Meta:
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
+        permissions = [
+            (
+                "approve_exchangerate",
+                _("Can approve an exchange rate another staff member proposed"),
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["currency", "rate_type", "-valid_from", "-published_at"],
+                name="exchange_rate_in_force",
+                condition=models.Q(status="approved"),
+            )
+        ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["currency", "rate_type", "valid_from"], name="exchange_rate_unique"
-            ),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status="pending",
+                        published_at__isnull=True,
+                        reviewed_by__isnull=True,
+                        reviewed_at__isnull=True,
+                        proposed_by__isnull=False,
+                    )
+                    | models.Q(status="approved", published_at__isnull=False)
+                    | models.Q(
+                        status="rejected",
+                        published_at__isnull=True,
+                        reviewed_by__isnull=False,
+                        reviewed_at__isnull=False,
+                    )
+                ),
+                name="exchange_rate_status_shape",
+            ),
+            # Four eyes: whoever approves (or rejects) a proposal is not who proposed it.
+            models.CheckConstraint(
+                condition=models.Q(reviewed_by__isnull=True)
+                | (
+                    models.Q(proposed_by__isnull=False)
+                    & ~models.Q(reviewed_by=models.F("proposed_by"))
+                ),
+                name="exchange_rate_four_eyes",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -97,14 +97,27 @@ def statement_lines_iter(
     )
 
 
-def exchange_rate_get(*, rate_type: str, on: date, currency: str = "USD") -> Decimal:
-    """The official rate in force on ``on``: the newest published on or before that date."""
-    rate = (
-        ExchangeRate.objects.filter(currency=currency, rate_type=rate_type, valid_from__lte=on)
-        .order_by("-valid_from")
-        .values_list("rate", flat=True)
+def exchange_rate_in_force(
+    *, rate_type: str, on: date, currency: str = "USD"
+) -> ExchangeRate | None:
+    """The approved row in force on ``on``: the newest ``valid_from`` on or before that date,
+    the latest published among rows of the same date. Proposals awaiting a second approval and
+    rejected ones never apply. (The buy ≤ sell database trigger reads rates the same way.)"""
+    return (
+        ExchangeRate.objects.filter(
+            currency=currency,
+            rate_type=rate_type,
+            valid_from__lte=on,
+            status=ExchangeRate.Status.APPROVED,
+        )
+        .order_by("-valid_from", "-published_at", "-pk")
         .first()
     )
-    if rate is None:
+
+
+def exchange_rate_get(*, rate_type: str, on: date, currency: str = "USD") -> Decimal:
+    """The official rate in force on ``on`` (see :func:`exchange_rate_in_force`)."""
+    row = exchange_rate_in_force(rate_type=rate_type, on=on, currency=currency)
+    if row is None:
         raise ExchangeRateMissing()
-    return rate
+    return row.rate

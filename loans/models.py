@@ -26,6 +26,8 @@ from django.utils.translation import pgettext_lazy
 from ledger.models import MONEY, Currency
 
 RATE = {"max_digits": 7, "decimal_places": 4}
+# Shown by the admin forms before the database check refuses the same value.
+RATE_OUT_OF_RANGE = _("Rates must be between 0 and 100 percent a year.")
 ZERO = Decimal("0.00")
 
 
@@ -85,10 +87,31 @@ class Loan(models.Model):
             models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_pos"),
             models.CheckConstraint(condition=models.Q(term__gt=0), name="loan_term_positive"),
             models.CheckConstraint(
-                condition=models.Q(annual_rate__gte=0), name="loan_rate_not_negative"
+                condition=models.Q(annual_rate__gte=0),
+                name="loan_rate_not_negative",
+                violation_error_message=RATE_OUT_OF_RANGE,
             ),
             models.CheckConstraint(
-                condition=models.Q(penalty_rate__gte=0), name="loan_penalty_rate_not_negative"
+                condition=models.Q(penalty_rate__gte=0),
+                name="loan_penalty_rate_not_negative",
+                violation_error_message=RATE_OUT_OF_RANGE,
+            ),
+            # The same ceilings loans.services.loan_terms_validate applies (MAX_RATE, MAX_TERM),
+            # held by the database too: a staff screen or a script cannot store 1000 % a year.
+            models.CheckConstraint(
+                condition=models.Q(annual_rate__lte=100),
+                name="loan_rate_at_most_100",
+                violation_error_message=RATE_OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(penalty_rate__lte=100),
+                name="loan_penalty_rate_at_most_100",
+                violation_error_message=RATE_OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term__lte=360),
+                name="loan_term_at_most_360",
+                violation_error_message=_("The term must be between 1 and 360 instalments."),
             ),
         ]
 

@@ -46,6 +46,8 @@ STAFF_PERMISSIONS = [
     ("ledger", "view_exchangerate"),
     ("ledger", "change_exchangerate"),
     ("ledger", "add_exchangerate"),
+    # Four eyes on a rate move beyond the threshold: any other clerk approves (ledger.rates).
+    ("ledger", "approve_exchangerate"),
     ("beneficiaries", "view_bank"),
     ("beneficiaries", "change_bank"),
     ("beneficiaries", "add_bank"),
@@ -54,6 +56,7 @@ STAFF_PERMISSIONS = [
     ("transfers", "view_feeband"),
     ("transfers", "change_feeband"),
     ("transfers", "add_feeband"),
+    ("transfers", "delete_feeband"),  # removing a band merges it (transfers.fees)
     ("transfers", "view_dailylimit"),
     ("transfers", "change_dailylimit"),
     ("accounts", "unlock_user"),

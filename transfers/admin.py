@@ -1,9 +1,14 @@
 import csv
 
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import client_ip
+
+from . import fees
 from .models import (
     DailyLimit,
     FeeBand,
@@ -95,15 +100,152 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
+class FeeBandAddForm(forms.ModelForm):
+    """A new band is given by where it starts; it ends where the band it splits ended."""
+
+    class Meta:
+        model = FeeBand
+        fields = ["transfer_type", "currency", "min_amount", "fixed_fee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["min_amount"].help_text = _(
+            "The band holding this amount is split: it ends one cent below, and the new band "
+            "runs from here to where that band ended."
+        )
+
+    def clean(self):
+        data = super().clean()
+        names = ["transfer_type", "currency", "min_amount", "fixed_fee"]
+        if all(data.get(name) is not None for name in names) and not self.errors:
+            try:
+                fees.fee_band_add_check(**{name: data[name] for name in names})
+            except fees.FeeBandRefused as exc:
+                self.add_error(exc.field, exc.message)
+        return data
+
+    def validate_constraints(self):
+        # The new band overlaps the one it splits until the service shortens that one.
+        return
+
+
+class FeeBandChangeForm(forms.ModelForm):
+    """An existing band: only its fee changes (its amounts move by adding or removing bands)."""
+
+    class Meta:
+        model = FeeBand
+        fields = ["fixed_fee"]
+
+    def clean_fixed_fee(self):
+        fee = self.cleaned_data["fixed_fee"]
+        try:
+            fees.fee_band_values_check(fixed_fee=fee)
+        except fees.FeeBandRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return fee
+
+
 @admin.register(FeeBand)
 class FeeBandAdmin(admin.ModelAdmin):
+    """Every change goes through :mod:`transfers.fees`, which keeps each schedule covering every
+    amount exactly once (the database refuses anything else)."""
+
     list_display = ("transfer_type", "currency", "min_amount", "max_amount", "fixed_fee")
     list_filter = ("transfer_type", "currency")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = FeeBandChangeForm if obj is not None else FeeBandAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return FeeBandAddForm.Meta.fields
+        return ["transfer_type", "currency", "min_amount", "max_amount", "fixed_fee"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["transfer_type", "currency", "min_amount", "max_amount"] if obj else []
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the merge; remove bands one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            if change:
+                band = fees.fee_band_fee_change(
+                    actor=request.user,
+                    band=obj,
+                    fixed_fee=obj.fixed_fee,
+                    ip_address=client_ip(request),
+                )
+            else:
+                band = fees.fee_band_add(
+                    actor=request.user,
+                    transfer_type=obj.transfer_type,
+                    currency=obj.currency,
+                    min_amount=obj.min_amount,
+                    fixed_fee=obj.fixed_fee,
+                    ip_address=client_ip(request),
+                )
+        except fees.FeeBandRefused as exc:
+            # The form checked the same rules; a change made meanwhile by someone else can
+            # still refuse this one. Nothing was written: say why and return to the form.
+            messages.error(request, exc.message)
+            obj._refused = True
+            return
+        obj.pk, obj.max_amount = band.pk, band.max_amount
+
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_change(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        band = self.get_object(request, object_id)
+        if band is not None and self.has_delete_permission(request, band):
+            try:
+                fees.fee_band_remove_check(band=band)
+            except fees.FeeBandRefused as exc:
+                messages.error(request, exc.message)
+                return redirect("admin:transfers_feeband_change", band.pk)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except fees.FeeBandRefused as exc:  # changed meanwhile; rolled back, nothing written
+            messages.error(request, exc.message)
+            return redirect("admin:transfers_feeband_changelist")
+
+    def delete_model(self, request, obj) -> None:
+        # delete_view checked fee_band_remove_check just before; the service checks again
+        # under the schedule's lock and refuses (nothing written) if that changed meanwhile.
+        fees.fee_band_remove(actor=request.user, band=obj, ip_address=client_ip(request))
 
 
 @admin.register(DailyLimit)
 class DailyLimitAdmin(admin.ModelAdmin):
     list_display = ("transfer_type", "amount_bob")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A limit row per transfer type; its amount is the setting.
+        return ["transfer_type"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Without its row a transfer type would have no institutional limit at all.
+        return False
 
 
 @admin.register(MemberDailyLimit)

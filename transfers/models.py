@@ -6,6 +6,8 @@ snapshotted on the transfer so a receipt never changes when a beneficiary is edi
 """
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DecimalRangeField, RangeOperators
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -177,8 +179,24 @@ class CoSignature(models.Model):
         return f"{self.transfer_id} {self.member_id} {self.decision}"
 
 
+class NumRange(models.Func):
+    """PostgreSQL's ``numrange(low, high, bounds)``; a NULL ``high`` is unbounded."""
+
+    function = "numrange"
+    output_field = DecimalRangeField()
+
+
 class FeeBand(models.Model):
-    """Staff-editable fee schedule: per transfer type, currency and amount band."""
+    """Staff-editable fee schedule: per transfer type, currency and amount band.
+
+    A band holds the cent amounts ``min_amount`` to ``max_amount`` inclusive (no maximum: every
+    amount above). Each (transfer type, currency) schedule covers every positive amount exactly
+    once: the first band starts at 0.01, each next band starts one cent above the previous
+    band's maximum, and the last band has no maximum. The database holds it: an exclusion
+    constraint refuses overlaps at once, a deferred constraint trigger refuses gaps, a missing
+    start or end and an emptied schedule at commit (migration ``transfers.0005``). Staff change
+    bands through :mod:`transfers.fees`, which splits and merges bands so the rule always holds.
+    """
 
     transfer_type = models.CharField(
         _("transfer type"), max_length=12, choices=TransferType.choices
@@ -197,6 +215,27 @@ class FeeBand(models.Model):
                 fields=["transfer_type", "currency", "min_amount"], name="fee_band_unique"
             ),
             models.CheckConstraint(condition=models.Q(fixed_fee__gte=0), name="fee_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(min_amount__gt=0), name="fee_band_min_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_amount__isnull=True)
+                | models.Q(max_amount__gte=models.F("min_amount")),
+                name="fee_band_min_not_above_max",
+            ),
+            ExclusionConstraint(
+                name="fee_band_no_overlap",
+                expressions=[
+                    ("transfer_type", RangeOperators.EQUAL),
+                    ("currency", RangeOperators.EQUAL),
+                    (
+                        NumRange(
+                            models.F("min_amount"), models.F("max_amount"), models.Value("[]")
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -215,6 +254,13 @@ class DailyLimit(models.Model):
     class Meta:
         verbose_name = _("daily limit")
         verbose_name_plural = _("daily limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_bob__gte=0),
+                name="daily_limit_not_negative",
+                violation_error_message=_("A daily limit cannot be negative."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_transfer_type_display()}: Bs {self.amount_bob}"
@@ -249,6 +295,11 @@ class MemberDailyLimit(models.Model):
             models.UniqueConstraint(fields=["member", "transfer_type"], name="member_limit_unique"),
             models.CheckConstraint(
                 condition=models.Q(amount_bob__gte=0), name="member_limit_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pending_amount_bob__isnull=True)
+                | models.Q(pending_amount_bob__gte=0),
+                name="member_limit_pending_not_negative",
             ),
         ]
 

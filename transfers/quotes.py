@@ -214,15 +214,27 @@ def effective_rate(*, debit: Decimal, credit: Decimal, source_currency: str) -> 
 
 
 def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
+    """The fixed fee of the band holding ``amount``. An amount in no band is refused, never
+    priced at zero: a hole in the schedule must not make transfers free (the database keeps
+    schedules whole, ``transfers.fees``; this is the last line)."""
     band = (
         FeeBand.objects.filter(
-            transfer_type=transfer_type, currency=currency, min_amount__lte=amount
+            Q(max_amount__isnull=True) | Q(max_amount__gte=amount),
+            transfer_type=transfer_type,
+            currency=currency,
+            min_amount__lte=amount,
         )
         .order_by("-min_amount")
         .first()
     )
-    if band is None or (band.max_amount is not None and amount > band.max_amount):
-        return Decimal("0.00")
+    if band is None:
+        raise TransferError(
+            _(
+                "The cooperative's fee schedule has no fee for this amount, so the transfer "
+                "cannot be made. Please try another amount or contact the cooperative."
+            ),
+            field="amount",
+        )
     return band.fixed_fee
 
 
