@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from progresonet.forms import TextField
+
 from .models import User
 
 LOGIN_REFUSED = _("The username, password or verification code is not correct.")
@@ -36,6 +38,12 @@ def staff_device_verify(*, user: User, token: str):
 
 
 class StaffLoginForm(AdminAuthenticationForm):
+    # The same cleaned text field as the members' login (progresonet.forms.TextField).
+    username = TextField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
     otp_token = forms.CharField(
         label=_("Verification code"),
         help_text=_("The 6-digit code of your authenticator app, or one of your backup codes."),

@@ -119,12 +119,15 @@ class AmountField(forms.Field):
             "(%(currency)s). Type only the number."
         ),
         "not_positive": _("The amount must be greater than zero."),
+        "negative": _("The amount cannot be negative."),
         "precision": _("The amount may have at most two decimals."),
         "too_large": _("The amount is too large."),
     }
 
-    def __init__(self, *, currency: str | None = None, **kwargs):
+    def __init__(self, *, currency: str | None = None, allow_zero: bool = False, **kwargs):
         self.currency = currency
+        # A fee may be zero (own transfers are free); an amount of money moved never is.
+        self.allow_zero = allow_zero
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "20"})
         )
@@ -133,6 +136,10 @@ class AmountField(forms.Field):
     def parse(self, value: str, currency: str | None) -> Decimal:
         if len(value) > 20:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if value.strip().startswith("-"):
+            # Say what is wrong rather than "not a valid amount": a sign is never accepted.
+            code = "negative" if self.allow_zero else "not_positive"
+            raise ValidationError(self.error_messages[code], code=code)
         try:
             amount = parse_money(value, currency=currency)
         except AmountParseError as exc:
@@ -145,7 +152,7 @@ class AmountField(forms.Field):
                     "currency": SYMBOLS.get(currency or "", currency or ""),
                 },
             ) from None
-        if amount <= 0:
+        if amount < 0 or (amount == 0 and not self.allow_zero):
             raise ValidationError(self.error_messages["not_positive"], code="not_positive")
         if amount > MAX_AMOUNT:
             raise ValidationError(self.error_messages["too_large"], code="too_large")

@@ -210,7 +210,7 @@ class ExchangeRate(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting a second approval")
         APPROVED = "approved", _("In force")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("exchange rate", "Rejected")
 
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.USD

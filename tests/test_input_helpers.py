@@ -40,10 +40,12 @@ NOT_FREE_TEXT = {
     ("accounts.forms", "ProfileForm", "mobile_phone"): "regex ^\\+?[0-9]{7,15}$",
     ("accounts.forms", "CodeForm", "code"): "regex: six digits",
     ("accounts.forms", "SmsNumberForm", "number"): "regex ^\\+?[0-9]{7,15}$",
+    ("accounts.forms", "PinResetForm", "code"): "regex: six digits",
+    ("accounts.admin_login", "StaffLoginForm", "otp_token"): "a one-time code, a secret",
 }
 # Source lines allowed to build a bare CharField: each one a secret (password, PIN, device
 # code) or a hidden key, never text a person reads.
-BARE_CHARFIELD_OK = {"otp_code"}
+BARE_CHARFIELD_OK = {"otp_code", "otp_token"}
 
 
 def _project_modules():
@@ -271,7 +273,8 @@ def test_every_amount_field_is_the_one_parser():
     for path, cls in _form_classes().items():
         for name, field in getattr(cls, "base_fields", {}).items():
             numeric = isinstance(field, forms.DecimalField | forms.FloatField)
-            if numeric and not name.endswith("_rate"):  # rates are percentages, not money
+            # Rates (exchange rates, percentages) are not money.
+            if numeric and not (name == "rate" or name.endswith("_rate")):
                 bad.append(f"{path}.{name}")
             if ("amount" in name or "principal" in name) and not isinstance(field, AmountField):
                 bad.append(f"{path}.{name}")

@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import client_ip
+from ledger.forms import AmountField
 
 from . import fees
 from .models import (
@@ -100,8 +102,16 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
+def _amount_field(name: str, **kwargs) -> AmountField:
+    """The portal's one money parser for a fee band's amount (ledger.forms.AmountField)."""
+    return AmountField(label=capfirst(FeeBand._meta.get_field(name).verbose_name), **kwargs)
+
+
 class FeeBandAddForm(forms.ModelForm):
     """A new band is given by where it starts; it ends where the band it splits ended."""
+
+    min_amount = _amount_field("min_amount")
+    fixed_fee = _amount_field("fixed_fee", allow_zero=True)
 
     class Meta:
         model = FeeBand
@@ -131,6 +141,8 @@ class FeeBandAddForm(forms.ModelForm):
 
 class FeeBandChangeForm(forms.ModelForm):
     """An existing band: only its fee changes (its amounts move by adding or removing bands)."""
+
+    fixed_fee = _amount_field("fixed_fee", allow_zero=True)
 
     class Meta:
         model = FeeBand

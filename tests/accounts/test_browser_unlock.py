@@ -4,11 +4,10 @@ action — in Chromium, by label."""
 import re
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, User
+from tests.browser_fixtures import admin_browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,24 +21,16 @@ def _lock_by_three_failures(page, username):
     expect(page.get_by_role("alert")).to_contain_text("Auxiliar de Atención al Socio")
 
 
-def test_clerk_unlocks_a_locked_member_in_the_admin(browser_page, member_user, staff_user):
+def test_clerk_unlocks_a_locked_member_in_the_admin(
+    browser_page, live_server, member_user, staff_user
+):
     page = browser_page
     _lock_by_three_failures(page, "socio1")
     member_user.refresh_from_db()
     assert member_user.locked_at is not None
 
-    device = TOTPDevice.objects.create(user=staff_user, name="Teléfono", confirmed=True)
-    page.goto("/admin/")
-    page.get_by_label("Nombre de usuario").fill("clerk")
-    page.get_by_label("Contraseña").fill("Auxiliar2026")
-    page.get_by_label(re.compile("OTP")).last.fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name=re.compile("Ingresar")).click()
-    # With the password accepted, the form now lists the clerk's device: choose it.
-    device_select = page.get_by_label(re.compile("Dispositivo OTP|OTP Device"))
-    device_select.select_option(label=re.compile("Teléfono").pattern)
-    page.get_by_label("Contraseña").fill("Auxiliar2026")
-    page.get_by_label(re.compile("Token OTP|OTP Token")).fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name=re.compile("Ingresar")).click()
+    # One form: username, password and the authenticator's code (accounts.admin_login).
+    admin_browser_login(page, live_server.url, "clerk", "Auxiliar2026")
     expect(page.get_by_role("link", name=re.compile("Usuarios"))).to_be_visible()
 
     page.goto("/admin/accounts/user/")

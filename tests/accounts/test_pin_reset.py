@@ -17,7 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuditEvent, OutboxMessage, TransactionPin, User
 from accounts.selectors import signing_restriction_until
 from accounts.services.pin import pin_check, pin_set
-from tests.factories import make_account, make_member
+from tests.factories import (
+    make_account,
+    make_member,
+    signed_beneficiary_register_member,
+    signed_member_limit_set,
+)
 from transfers.exceptions import TransferError
 from transfers.models import TransferType
 from transfers.services import TransferOrder, transfer_prepare
@@ -193,19 +198,18 @@ def _bank():
 
 def _register_beneficiary(user, number):
     """One call site for the beneficiary service (helper "receipts" adds a signature)."""
-    from beneficiaries.services import beneficiary_register_member
-
-    return beneficiary_register_member(owner=user.member, actor=user, number=number, alias="Ana")
+    return signed_beneficiary_register_member(
+        owner=user.member, actor=user, number=number, alias="Ana"
+    )
 
 
 def _raise_limit(user):
     """One call site for the limit service (helper "receipts" adds a signature)."""
     from transfers.limits import member_limit_set
 
-    member_limit_set(user=user, transfer_type="own", amount_bob=Decimal("500.00"))
-    return member_limit_set(
-        user=user, transfer_type="own", amount_bob=Decimal("900.00"), signed=True
-    )
+    # Lowering needs no PIN (a member may brake at once); raising is signed.
+    member_limit_set(user=user, transfer_type="own", amount_bob=Decimal("500.00"), signature=None)
+    return signed_member_limit_set(user=user, transfer_type="own", amount_bob=Decimal("900.00"))
 
 
 def test_waiting_period_allows_only_own_transfers_then_ends(logged_client, with_pin, settings):

@@ -21,7 +21,7 @@ from ledger.services import cash_deposit
 from loans import services
 from loans.exceptions import LoanError
 from loans.models import InstalmentStatus, Loan, LoanPayment
-from tests.factories import make_user
+from tests.factories import make_user, signed_loan_pay
 from tests.loans.helpers import make_loan, new_key
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def on(day: date):
 
 def pay(user, loan, **selection):
     """The one place tests call loan_pay (its signature grows a receipt after merging)."""
-    return services.loan_pay(
+    return signed_loan_pay(
         user=user,
         loan=loan,
         source_account=loan.account,

@@ -17,10 +17,10 @@ from accounts.models import AuditEvent
 from accounts.services.pin import pin_set
 from ledger.invariants import ledger_breaches
 from ledger.models import Posting
-from loans import selectors, services
+from loans import selectors
 from loans.exceptions import PaymentChanged
 from loans.models import LoanPayment
-from tests.factories import make_user
+from tests.factories import make_user, signed_loan_pay
 from tests.loans.helpers import make_loan, new_key
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def on(day: date, hour: int = 12, minute: int = 0):
 
 def pay(user, loan, **kwargs):
     """The one place these tests call loan_pay (it takes a signature receipt after merging)."""
-    return services.loan_pay(
+    return signed_loan_pay(
         user=user, loan=loan, source_account=loan.account, idempotency_key=new_key(), **kwargs
     )
 

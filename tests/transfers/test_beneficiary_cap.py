@@ -20,7 +20,16 @@ from hypothesis import strategies as st
 from beneficiaries import services as beneficiaries
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.invariants import ledger_breaches
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_beneficiary_delete,
+    signed_beneficiary_register_member,
+    signed_beneficiary_register_other_bank,
+    signed_beneficiary_update,
+    signed_transfer_execute,
+)
 from transfers.exceptions import TransferError
 from transfers.models import Transfer, TransferStatus, TransferType
 from transfers.services import TransferOrder, transfer_execute, transfer_prepare
@@ -38,13 +47,19 @@ def _call(service, **kwargs):
     if service is transfer_execute:
         order, user = kwargs["order"], kwargs["user"]
         quote = transfer_prepare(user=user, order=order)
-        return transfer_execute(
+        return signed_transfer_execute(
             user=user,
             order=order,
             expected_fingerprint=quote.fingerprint(),
             idempotency_key=uuid.uuid4().hex,
         )
-    return service(**kwargs)
+    signed_wrapper = {
+        beneficiaries.beneficiary_register_member: signed_beneficiary_register_member,
+        beneficiaries.beneficiary_register_other_bank: signed_beneficiary_register_other_bank,
+        beneficiaries.beneficiary_delete: signed_beneficiary_delete,
+        beneficiaries.beneficiary_update: signed_beneficiary_update,
+    }[service]
+    return signed_wrapper(**kwargs)
 
 
 @pytest.fixture

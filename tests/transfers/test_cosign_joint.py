@@ -13,13 +13,19 @@ from django.test import override_settings
 from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
 from beneficiaries.models import Bank, ThirdPartyProduct
-from beneficiaries.services import beneficiary_register_other_bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    signed_beneficiary_register_other_bank,
+    signed_transfer_cosign,
+    signed_transfer_execute,
+)
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, Transfer, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_cosign, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 PIN = "4826"
@@ -30,7 +36,7 @@ WIZARD = "/transferencias/entre-mis-cuentas/"
 # to transfer_execute / transfer_cosign can be adapted here alone.
 def _execute(user, order):
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),
@@ -42,7 +48,7 @@ def _cosign(user, transfer, approve=True):
     # The service's own transaction, as in production: inside the test's transaction
     # atomic_with_retries runs the work bare, so a refusal would not roll back here.
     with transaction.atomic():
-        return transfer_cosign(user=user, transfer_id=transfer.pk, approve=approve)
+        return signed_transfer_cosign(user=user, transfer_id=transfer.pk, approve=approve)
 
 
 @pytest.fixture
@@ -68,9 +74,8 @@ def _bank_product(owner, *, aged=True):
 
     from django.utils import timezone
 
-    product = beneficiary_register_other_bank(
+    product = signed_beneficiary_register_other_bank(
         owner=owner,
-        actor=None,
         bank_id=Bank.objects.get(code="BUN").pk,
         product_type="checking",
         currency="BOB",

@@ -10,10 +10,10 @@ import pytest
 
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ BUY = Decimal("6.86")
 def _execute(user, order):
     """The one place that calls the transfer services (their signature argument may change)."""
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.ach import GatewayUnavailable, SimulatedClearingHouse
 from transfers.interbank import interbank_order_process, interbank_process_due
 from transfers.models import InterbankOrder, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def _send(user, source, number="1234567890"):
         destination_currency="BOB",
     )
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from accounts.models import OutboxMessage
 from accounts.services.pin import pin_set
-from tests.factories import make_account, make_member, make_user
+from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.exceptions import TransferError
 from transfers.models import Transfer, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
 PIN = "4826"
@@ -31,7 +31,7 @@ WIZARD = "/transferencias/entre-mis-cuentas/"
 # The one direct call of the service (the signature argument lands here after merging).
 def _execute(user, order):
     quote = transfer_prepare(user=user, order=order)
-    return transfer_execute(
+    return signed_transfer_execute(
         user=user,
         order=order,
         expected_fingerprint=quote.fingerprint(),
