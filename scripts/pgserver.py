@@ -74,17 +74,21 @@ def _run(argv: list[str], user: pwd.struct_passwd | None, log: Path) -> int:
         ).returncode
 
 
-def _why(log: Path, fallback: str) -> str:
-    """The most telling line of the server log: its last FATAL/ERROR/PANIC, else the fallback."""
-    with contextlib.suppress(OSError):
-        lines = log.read_text(errors="replace").splitlines()
-        for line in reversed(lines):
-            match = re.search(r"(FATAL|PANIC|ERROR|initdb: error|pg_ctl: [a-z])(.*)", line)
-            if match:
-                text = line[match.start() :].strip()
+def _why(log: Path, since: int, fallback: str) -> str:
+    """The most telling line this attempt wrote to the server log (from byte ``since``): its
+    first FATAL/PANIC/ERROR, else the fallback."""
+    with contextlib.suppress(OSError), open(log, "rb") as handle:
+        handle.seek(since)
+        lines = handle.read().decode(errors="replace").splitlines()
+        for pattern in (r"(FATAL|PANIC):\s*(.*)", r"(ERROR|initdb: error):\s*(.*)"):
+            for line in lines:
+                match = re.search(pattern, line)
+                if not match:
+                    continue
+                text = match.group(2).strip()
                 if "lock file" in text and "already exists" in text:
                     return (
-                        f"another PostgreSQL already uses {VAR} ({text}); "
+                        f"another PostgreSQL already uses {log.parent} ({text}); "
                         "stop the other `make run` first"
                     )
                 return text
@@ -121,17 +125,19 @@ def server(var: Path = VAR) -> Iterator[str]:
             os.chown(datadir, user.pw_uid, user.pw_gid)
         argv = [str(binaries / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust"]
         argv += ["-E", "UTF8", "--locale=C.UTF-8"]
+        since = log.stat().st_size
         if _run(argv, user, log) != 0:
             shutil.rmtree(
                 datadir, ignore_errors=True
             )  # a half-made cluster would block the next run
-            raise StartError(_why(log, f"initdb failed, see {log}"))
+            raise StartError(_why(log, since, f"initdb failed, see {log}"))
     # No TCP listener at all: the socket in var/ is the only way in (and never collides
     # with another project's port).
     options = f"-c listen_addresses='' -c unix_socket_directories='{var}'"
     start = [str(binaries / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "30"]
+    since = log.stat().st_size
     if _run([*start, "-o", options, "start"], user, log) != 0:
-        raise StartError(_why(log, f"pg_ctl start failed, see {log}"))
+        raise StartError(_why(log, since, f"pg_ctl start failed, see {log}"))
     try:
         psql = [str(binaries / "psql"), "-h", str(var), "-U", "postgres", "-d", "postgres"]
         exists = subprocess.run(  # noqa: S603  # nosec B603
@@ -152,18 +158,24 @@ def server(var: Path = VAR) -> Iterator[str]:
 
 
 def main(argv: list[str]) -> int:
+    var = VAR
+    if argv[:1] == ["--var"] and len(argv) > 1:  # another data directory (the smoke test's)
+        var, argv = Path(argv[1]).resolve(), argv[2:]
     if "--" in argv:
         argv = argv[argv.index("--") + 1 :]
     if not argv:
-        print("usage: pgserver.py -- COMMAND [ARGS...]", file=sys.stderr)
+        print("usage: pgserver.py [--var DIR] -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     if os.environ.get("DATABASE_URL"):
         return subprocess.call(argv)  # noqa: S603  # nosec B603 - DATABASE_URL names the server
     try:
-        with server() as url:
-            print(f"embedded PostgreSQL running, socket in {VAR} (data kept in {VAR}/postgres)")
+        with server(var) as url:
+            print(f"embedded PostgreSQL running, socket in {var} (data kept in {var}/postgres)")
             env = {**os.environ, "DATABASE_URL": url}
             proc = subprocess.Popen(argv, env=env)  # noqa: S603  # nosec B603
+            # `kill` or a closed terminal ends the command too, then the server (finally).
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, lambda signum, _frame: proc.send_signal(signum))
             try:
                 return proc.wait()
             except KeyboardInterrupt:
