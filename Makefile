@@ -54,7 +54,7 @@ bench: $(VENV)/.dev-installed
 
 ## reliability: the reliability suite at the issue's size (bank: 50 clients x 10,000 transfers
 ## over HTTP; double submit; overdraw race; scale-out; PostgreSQL restart mid-run; fuzz at
-## 1,000 examples per form; CSRF/access matrix; the trusted-proxy checks through a real nginx;
+## 1,000 examples per form; CSRF/access matrix; the bank workload through a real PgBouncer; the trusted-proxy checks through a real nginx;
 ## broker and SMTP faults). Prints a table and
 ## writes bench/out/reliability.json. Smaller: make reliability RELIABILITY_ARGS="--transfers 2000"
 reliability: $(VENV)/.dev-installed
