@@ -90,7 +90,9 @@ def posting_create(
     if connection.in_atomic_block:
         return work()
     try:
-        return atomic_with_retries(work)
+        # One statement, so no transaction block around it: in autocommit the function call is
+        # its own transaction and its COMMIT (with the deferred guards) is the same round trip.
+        return atomic_with_retries(work, atomic=False)
     except IntegrityError as exc:
         # A database constraint refused what the checks above let through: nothing was
         # written (the transaction rolled back), so report it as a refused posting.
