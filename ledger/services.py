@@ -37,6 +37,7 @@ from .selectors import internal_account_get
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Line:
     """One leg of a posting: ``amount`` > 0 credits the account, < 0 debits it."""
