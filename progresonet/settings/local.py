@@ -1,4 +1,5 @@
-"""Development settings: embedded SQLite, eager Celery, console email (``make run``)."""
+"""Development settings: the embedded PostgreSQL of `make run` (var/), eager Celery, console
+email."""
 
 import warnings
 

@@ -1,7 +1,7 @@
 """Test settings: PostgreSQL is required (``make test`` starts a throwaway server)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import env
 
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"  # noqa: S105
 DEBUG = False
@@ -11,10 +11,13 @@ PIN_ARGON2_MEMORY_KIB = 1024
 PIN_ARGON2_TIME_COST = 1
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if not env("DATABASE_URL"):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Tests run on PostgreSQL: set DATABASE_URL (make test does).")
+    # Never the development database in var/: the suite flushes what it touches.
+    raise ImproperlyConfigured(
+        "Tests need their own PostgreSQL: set DATABASE_URL (make test does)."
+    )
 
 # Fast hashing keeps the suite quick; a dedicated test proves Argon2 is the production hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105 - tests only

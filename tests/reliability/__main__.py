@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
             {"prefix": "double", "members": 1, "accounts": 2, "balance": str(BALANCE)},
             {"prefix": "overdraw", "members": 1, "accounts": 2, "balance": str(BALANCE)},
             {"prefix": "scale", "members": 1, "accounts": 2, "balance": str(BALANCE)},
+            {"prefix": "bouncer", "members": args.members, "accounts": 4, "balance": str(BALANCE)},
         ],
     )
     rows: dict[str, dict] = {}
@@ -89,6 +90,39 @@ def main(argv: list[str]) -> int:
         }
         for problem in bank.problems[:10]:
             print(f"  bank problem: {problem}")
+
+        # The same bank workload once more, through a real PgBouncer in transaction mode
+        # (docker-compose.yml's deployment): same money, no 5xx.
+        transfers = max(args.transfers // 5, 100)
+        print(f"pgbouncer: {args.clients} clients, {transfers} transfers ...", flush=True)
+        with harness.pgbouncer(db_url) as pooled_url:  # noqa: SIM117 - the second uses the first
+            with harness.gunicorns(
+                pooled_url, 2, workers=args.workers, threads=args.threads, env=harness.POOLING_ENV
+            ) as pooled:
+                before = harness.dbtool(db_url, "check", "bouncer")
+                bounced = harness.bank_workload(
+                    pooled,
+                    members["bouncer"],
+                    clients=args.clients,
+                    transfers=transfers,
+                    initial=BALANCE,
+                )
+                after = harness.dbtool(db_url, "check", "bouncer")
+        rows["bank_through_pgbouncer"] = {
+            **bounced.figures(),
+            "pool": "pgbouncer transaction mode, 10 server connections",
+            "totals_before": before["totals"],
+            "totals_after": after["totals"],
+            "passed": (
+                bounced.problems == []
+                and bounced.server_errors == 0
+                and bounced.transport_errors == 0
+                and bounced.read_mismatches == 0
+                and after["totals"] == before["totals"]
+                and after["transfers"] - before["transfers"] == bounced.succeeded
+                and _sound(after)
+            ),
+        }
 
         count = harness.dbtool(db_url, "check")["transfers"]
         double = harness.double_submit(servers[0], members["double"][0], copies=20)

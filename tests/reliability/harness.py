@@ -259,6 +259,67 @@ def gunicorns(db_url: str, count: int, **kwargs) -> Iterator[list[Gunicorn]]:
             server.stop()
 
 
+@contextlib.contextmanager
+def pgbouncer(db_url: str) -> Iterator[str]:
+    """A real PgBouncer (Debian's package) in TRANSACTION pooling mode on a free loopback port
+    in front of ``db_url``'s server; yields the URL to reach the same database through it.
+
+    Run as the unprivileged ``postgres`` user when we are root (PgBouncer refuses root).
+    Few server connections on purpose: many client connections share them, as in production.
+    """
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not os.path.exists(binary):
+        raise RuntimeError("missing pgbouncer: apt-get install -y pgbouncer")
+    parts = urlsplit(db_url)
+    port = free_port()
+    directory = tempfile.mkdtemp(prefix="pgbouncer-")
+    os.chmod(directory, 0o755)  # noqa: S103  # nosec B103 - the demoted user logs here
+    config = Path(directory) / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={parts.hostname} port={parts.port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        "auth_type = trust\n"
+        f"auth_file = {directory}/users.txt\n"
+        "pool_mode = transaction\n"
+        "default_pool_size = 10\nmax_client_conn = 500\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+        f"logfile = {directory}/pgbouncer.log\npidfile = {directory}/pgbouncer.pid\n"
+    )
+    (Path(directory) / "users.txt").write_text(f'"{parts.username}" ""\n')
+    kwargs: dict = {}
+    if os.geteuid() == 0:
+        import pwd
+
+        user = pwd.getpwnam("postgres")
+        os.chown(directory, user.pw_uid, user.pw_gid)
+        kwargs.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        [binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, **kwargs
+    )
+    try:
+
+        def ready() -> bool:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+                return True
+            return False
+
+        wait_until(ready, f"pgbouncer on port {port}")
+        yield urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}"))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# Behind PgBouncer in transaction mode: what docker-compose.yml sets for web and worker.
+POOLING_ENV = {"DJANGO_DB_TRANSACTION_POOLING": "true"}
+
+
 # --- an HTTP member ----------------------------------------------------------------------------
 
 

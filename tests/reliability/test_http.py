@@ -16,6 +16,7 @@ GROUPS = [
     {"prefix": "double", "members": 1, "accounts": 2, "balance": str(BALANCE)},
     {"prefix": "overdraw", "members": 1, "accounts": 2, "balance": str(BALANCE)},
     {"prefix": "scale", "members": 1, "accounts": 2, "balance": str(BALANCE)},
+    {"prefix": "bouncer", "members": 2, "accounts": 4, "balance": str(BALANCE)},
 ]
 
 
@@ -92,4 +93,27 @@ def test_scale_out_wizard_alternating_two_instances_posts_once(site):
     assert outcome["replay_receipt"] == outcome["receipt"]
     assert outcome["receipt_page_status_on_first"] == 200
     assert after["transfers"] - before["transfers"] == 1
+    _assert_sound(after)
+
+
+def test_bank_workload_through_a_transaction_pooling_pgbouncer(site):
+    """The same wizards through a real PgBouncer in transaction mode (as docker-compose.yml
+    deploys it): same money, no 5xx. Without DJANGO_DB_TRANSACTION_POOLING the prepared
+    statements of one server connection would be looked for on another."""
+    db_url, members, _servers = site
+    with harness.pgbouncer(db_url) as pooled_url:  # noqa: SIM117 - the second uses the first
+        with harness.gunicorns(pooled_url, 1, workers=2, threads=4, env=harness.POOLING_ENV) as [
+            server
+        ]:
+            before = harness.dbtool(db_url, "check", "bouncer")
+            result = harness.bank_workload(
+                [server], members["bouncer"], clients=4, transfers=20, initial=BALANCE, read_every=2
+            )
+            after = harness.dbtool(db_url, "check", "bouncer")
+    assert result.problems == []
+    assert result.server_errors == 0, result.statuses
+    assert result.transport_errors == 0
+    assert result.succeeded > 0
+    assert after["totals"] == before["totals"]
+    assert after["transfers"] - before["transfers"] == result.succeeded
     _assert_sound(after)

@@ -1,7 +1,8 @@
 """Walk the main member flows on the development database (run by test_make_run.py).
 
-Runs in its own process with the local settings, as ``make run`` does: SQLite, eager Celery,
-console email. Prints one line per check; exits non-zero on the first failure.
+Runs in its own process with the local settings, as ``make run`` does: the embedded
+PostgreSQL, eager Celery, console email. Prints one line per check; exits non-zero on the
+first failure.
 """
 
 import os

@@ -10,6 +10,7 @@ from accounts.models import AuditEvent
 from accounts.services.pin import pin_set
 from ledger.invariants import ledger_breaches
 from ledger.models import ExchangeRate
+from ledger.services import cash_withdrawal
 from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.models import Transfer
 
@@ -229,8 +230,9 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     response = _walk_to_confirm(client, source, destination)
-    # 28 + 2 for the signature receipt: its grant row is written, then consumed by the service.
-    with django_assert_num_queries(30):
+    # 25 + 2 for the signature receipt: its grant row is written, then consumed by the service.
+    # The posting itself is ONE statement (ledger_posting_create): no lock query, no savepoint.
+    with django_assert_num_queries(27):
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
 
 
@@ -288,8 +290,7 @@ def test_the_pin_is_never_kept_in_the_session(client, maria):
     response = _walk_to_confirm(client, source, destination)
     _step(client, "confirm", {"pin": "9173"}, idempotency_key=_key(response))  # wrong PIN
     # The right PIN, but the balance fell after the summary: refused after signing.
-    source.balance = Decimal("50.00")
-    source.save(update_fields=["balance"])
+    cash_withdrawal(account=source, amount=Decimal("950.00"))
     refused = _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
     assert refused.status_code == 200
     assert Transfer.objects.count() == 0
@@ -303,8 +304,7 @@ def test_a_step_4_showing_a_pricing_error_signs_nothing_and_says_why(client, mar
     destination = make_account(member=maria.member)
     shown = _walk_to_confirm(client, source, destination, amount="500,00")
     # The balance falls; a wrong PIN shows step 4 again, now with the pricing error.
-    source.balance = Decimal("100.00")
-    source.save(update_fields=["balance"])
+    cash_withdrawal(account=source, amount=Decimal("900.00"))
     again = _step(client, "confirm", {"pin": "9173"}, idempotency_key=_key(shown))
     assert "saldo suficiente" in again.content.decode()
     assert "Ingrese el PIN" not in again.content.decode()
