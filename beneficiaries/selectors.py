@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Member
+from audit.services import audit_record
 from ledger.models import Account, Holder
 from ledger.money import format_money
 

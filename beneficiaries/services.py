@@ -21,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Member
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from . import rules
 from .models import Bank, ThirdPartyProduct

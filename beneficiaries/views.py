@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.audit import client_ip
 from accounts.signing import KeyedSignatureForm, SignatureForm, signature_prepare
+from audit.services import client_ip
 
 from . import rules, selectors, services
 from .forms import (

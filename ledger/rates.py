@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from audit.services import audit_record
 
 from .exceptions import ExchangeRateRefused
 from .models import ExchangeRate

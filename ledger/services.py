@@ -411,7 +411,7 @@ def cash_operation_staff(
     ``ledger.post_cash``: checked here (not only in the admin view), and the audit row naming
     the clerk is written in the same transaction as the posting.
     """
-    from accounts.audit import audit_record
+    from audit.services import audit_record
 
     if authorisation.permission != "ledger.post_cash":
         raise PermissionError(authorisation.permission)

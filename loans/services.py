@@ -14,14 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from accounts.outbox import email_enqueue
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
 from ledger.exceptions import DuplicatePosting, LedgerError
 from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.selectors import internal_account_get
 from ledger.services import Line, posting_create
+from outbox.services import email_enqueue
 
 from . import calc, selectors
 from .exceptions import (

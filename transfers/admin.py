@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import client_ip
+from audit.services import client_ip
 
 from . import fees
 from .models import (

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from audit.services import audit_record
 from ledger.money import format_money
 
 from .models import FeeBand

@@ -22,11 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
 from ledger.money import format_money, has_cents_only
+from outbox.services import email_enqueue
 
 from .exceptions import TransferError
 from .models import DailyLimit, MemberDailyLimit, TransferType

@@ -26,11 +26,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Member
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
@@ -39,6 +38,7 @@ from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
 
 from .exceptions import StaleQuote, TransferError

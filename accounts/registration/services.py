@@ -35,9 +35,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record
-from accounts.models import Member, OutboxMessage, RegistrationRequest, User
-from accounts.outbox import email_enqueue, outbox_schedule, sms_enqueue
+from accounts.models import Member, RegistrationRequest, User
+from audit.services import audit_record
+from outbox.models import OutboxMessage
+from outbox.services import email_enqueue, outbox_schedule, sms_enqueue
 
 from . import selectors
 from .kyc import contacts_differ, email_normalise

@@ -28,9 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import SignInAttempt, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import user_email
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear

@@ -21,9 +21,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.audit import audit_record, client_ip
 from accounts.models import SmsDevice, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record, client_ip
+from outbox.services import email_enqueue
 
 from .common import changed_notify
 from .login import password_require

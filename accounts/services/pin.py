@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import TransactionPin, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import changed_notify, user_email
 from .login import password_require

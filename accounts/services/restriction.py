@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import user_email
 

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.audit import audit_record, client_ip
 from accounts.models import User, UserSession
+from audit.services import audit_record, client_ip
 
 SESSION_ROW_KEY = "_pn_session_row"
 SIGNED_IN_AT_KEY = "_pn_signed_in_at"

@@ -51,6 +51,11 @@ INSTALLED_APPS = [
     "beneficiaries",
     "transfers",
     "loans",
+    # Plumbing every product app may use and that uses none of them (scripts/check_imports.py).
+    "outbox",
+    "audit",
+    # The demo data command (manage.py demo_load); nothing at runtime imports it.
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -168,7 +173,7 @@ CSRF_COOKIE_HTTPONLY = True
 # Reverse proxies in front of the web processes (DJANGO_TRUSTED_PROXIES: comma-separated IPv4/
 # IPv6 addresses or CIDR networks, e.g. "172.28.0.10" or "10.0.0.0/24,fd00::/64"). Only a
 # request whose TCP peer is one of them has its X-Forwarded-For (client address: every per-IP
-# throttle, audit row and session list, accounts.audit.client_ip) and X-Forwarded-Proto
+# throttle, audit row and session list, audit.services.client_ip) and X-Forwarded-Proto
 # believed. Empty (the default): both headers are ignored, so a client cannot forge them.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 for _proxy in TRUSTED_PROXIES:
@@ -216,7 +221,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-relay-due": {"task": "accounts.tasks.outbox_relay_due_task", "schedule": 30.0},
+    "outbox-relay-due": {"task": "outbox.tasks.outbox_relay_due_task", "schedule": 30.0},
     "interbank-process-due": {
         "task": "transfers.tasks.interbank_process_due_task",
         "schedule": 10.0,
@@ -232,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# How long a worker holds a claimed outbox message before another may send it (outbox.services):
+# longer than any one send can take (each SMTP step is bounded by EMAIL_TIMEOUT), so a live
+# worker never loses its claim mid-send; a dead worker's claim lapses after it.
+OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
+
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 # Bounds each SMTP step, so a hung server cannot hold a send past the outbox's lease (300 s).
@@ -246,7 +256,8 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "ProgresoNet <no-responder
 # Absolute links in emails (set-password, confirmations) are built from this.
 SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-SMS_GATEWAY = env("SMS_GATEWAY", "accounts.sms.file_gateway")
+# A callable (phone, text) -> None that raises on failure (outbox.gateways).
+SMS_GATEWAY = env("SMS_GATEWAY", "outbox.gateways.file_gateway")
 SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", str(BASE_DIR / "var" / "sms.jsonl"))
 
 # Server-side secret mixed into every transaction PIN hash (accounts.services.pin); a

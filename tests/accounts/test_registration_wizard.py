@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboxMessage, RegistrationRequest
+from accounts.models import RegistrationRequest
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import make_member, make_user
 
 from .registration_helpers import COMPANY, PERSON, link_in, post_step, register

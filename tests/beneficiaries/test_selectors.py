@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from beneficiaries import selectors
 from beneficiaries.selectors import LookupStatus
 from ledger.models import Account

@@ -10,12 +10,13 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.services import beneficiary_register_other_bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, Transfer, TransferStatus, TransferType
