@@ -127,6 +127,8 @@ from accounts.services.pin import (
 )
 from audit.services import audit_record
 
+from .events import AccountEvent
+
 
 class SignatureError(Exception):
     def __init__(self, message: str, code: str) -> None:
@@ -321,7 +323,7 @@ def signature_issue(
     )
     audit_record(
         actor=user,
-        event="signature.verified",
+        event=AccountEvent.SIGNATURE_VERIFIED,
         subject=user,
         new={
             "summary": canonical,

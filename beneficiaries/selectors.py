@@ -25,6 +25,7 @@ from audit.services import audit_record
 from ledger.models import Account, Holder
 from ledger.money import format_money
 
+from .events import BeneficiaryEvent
 from .models import LookupCounter, ThirdPartyProduct
 from .rules import mask_name
 
@@ -189,7 +190,7 @@ def account_lookup(
                 )
         audit_record(
             actor=actor,
-            event="beneficiary.lookup",
+            event=BeneficiaryEvent.LOOKUP,
             subject=f"ledger.account.number:{number}",
             new={"result": result.status.value},
             ip_address=ip_address,

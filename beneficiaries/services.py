@@ -28,6 +28,7 @@ from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from . import rules
+from .events import BeneficiaryEvent
 from .models import Bank, ThirdPartyProduct
 from .selectors import account_holder_masked_name, eligible_account_get, own_account_message
 
@@ -163,7 +164,7 @@ def _create(
             product = ThirdPartyProduct.objects.create(owner=owner, **fields)
             audit_record(
                 actor=actor,
-                event="beneficiary.registered",
+                event=BeneficiaryEvent.REGISTERED,
                 subject=product,
                 new=_snapshot(product),
                 ip_address=ip_address,
@@ -450,7 +451,7 @@ def beneficiary_update(
             product.alias, product.email = alias, email
             audit_record(
                 actor=actor,
-                event="beneficiary.updated",
+                event=BeneficiaryEvent.UPDATED,
                 subject=product,
                 old=old,
                 new=new,
@@ -485,7 +486,7 @@ def beneficiary_delete(
             return  # already deleted by an earlier (double) submit: nothing more to record
         audit_record(
             actor=actor,
-            event="beneficiary.deleted",
+            event=BeneficiaryEvent.DELETED,
             subject=product,
             old=_snapshot(product),
             ip_address=ip_address,

@@ -33,6 +33,7 @@ from audit.services import audit_record
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
+from ledger.codes import InternalAccount
 from ledger.exceptions import LedgerError
 from ledger.models import Account, Posting
 from ledger.money import format_money
@@ -41,6 +42,7 @@ from ledger.selectors import internal_account_get, member_accounts_list
 from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
 
+from .events import TransferEvent
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
@@ -352,17 +354,19 @@ def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
     if transfer.destination_account_id is not None:
         credit_id = transfer.destination_account_id
     else:
-        credit_id = internal_account_get(code="CLEARING", currency=transfer.destination_currency).pk
+        credit_id = internal_account_get(
+            code=InternalAccount.CLEARING, currency=transfer.destination_currency
+        ).pk
     lines.append(ledger.Line(credit_id, transfer.credit_amount, transfer.description))
     if source.currency != transfer.destination_currency:
-        fx_source = internal_account_get(code="FX_POSITION", currency=source.currency)
+        fx_source = internal_account_get(code=InternalAccount.FX_POSITION, currency=source.currency)
         fx_destination = internal_account_get(
-            code="FX_POSITION", currency=transfer.destination_currency
+            code=InternalAccount.FX_POSITION, currency=transfer.destination_currency
         )
         lines.append(ledger.Line(fx_source.pk, transfer.debit_amount))
         lines.append(ledger.Line(fx_destination.pk, -transfer.credit_amount))
     if transfer.fee_amount > 0:
-        fee_income = internal_account_get(code="FEE_INCOME", currency=source.currency)
+        fee_income = internal_account_get(code=InternalAccount.FEE_INCOME, currency=source.currency)
         lines.append(ledger.Line(source.pk, -transfer.fee_amount, _("Transaction cost")))
         lines.append(ledger.Line(fee_income.pk, transfer.fee_amount))
     return lines
@@ -527,7 +531,7 @@ def transfer_execute(
         )
         audit_record(
             actor=user,
-            event="transfer.created",
+            event=TransferEvent.CREATED,
             subject=transfer,
             new={
                 "type": transfer.transfer_type,
@@ -679,7 +683,7 @@ def transfer_cosign(
         signature.save(update_fields=["decision", "decided_at"])
         audit_record(
             actor=user,
-            event="transfer.cosigned" if approve else "transfer.declined",
+            event=TransferEvent.COSIGNED if approve else "transfer.declined",
             subject=transfer,
             ip_address=ip_address,
         )
@@ -701,7 +705,7 @@ def transfer_cosign(
 
 
 def cosign_ttl() -> timedelta:
-    return timedelta(hours=getattr(settings, "TRANSFER_COSIGN_TTL_HOURS", 48))
+    return timedelta(hours=settings.TRANSFER_COSIGN_TTL_HOURS)
 
 
 @transaction.atomic

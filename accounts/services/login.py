@@ -33,6 +33,7 @@ from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from .common import user_email
+from .events import AccountEvent
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
 __all__ = [
@@ -165,7 +166,7 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
 
     audit_record(
         actor=None,
-        event="user.locked",
+        event=AccountEvent.USER_LOCKED,
         subject=user,
         old={"locked": False},
         new={"locked": True},
@@ -199,7 +200,7 @@ def user_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bo
         return False
     audit_record(
         actor=actor,
-        event="user.unlocked",
+        event=AccountEvent.USER_UNLOCKED,
         subject=locked,
         old={"locked": True, "locked_at": old_since},
         new={"locked": False},

@@ -21,6 +21,7 @@ from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from .common import user_email
+from .events import AccountEvent
 
 
 @transaction.atomic
@@ -42,7 +43,7 @@ def signing_restriction_start(
     user.signing_restricted_until = until
     audit_record(
         actor=user,
-        event="signing.restricted",
+        event=AccountEvent.SIGNING_RESTRICTED,
         subject=row,
         old={"until": old.isoformat() if old else None},
         new={"until": until.isoformat(), "reason": reason},

@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.models import User, UserSession
 from audit.services import audit_record, client_ip
 
+from .events import AccountEvent
+
 SESSION_ROW_KEY = "_pn_session_row"
 SIGNED_IN_AT_KEY = "_pn_signed_in_at"
 ROW_KEY_KEY = "_pn_row_key"  # the key the row was last synced with
@@ -71,7 +73,7 @@ def session_close(
     row.delete()
     audit_record(
         actor=user,
-        event="session.closed",
+        event=AccountEvent.SESSION_CLOSED,
         subject=user,
         old={"session": row_id, "ip": row.ip_address},
         ip_address=ip_address,

@@ -6,6 +6,7 @@ contract in GUIDE §3. ``local``, ``test`` and ``production`` import this module
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -282,6 +283,31 @@ PIN_RESET_RESTRICTION_HOURS = int(env("PIN_RESET_RESTRICTION_HOURS", "24"))
 # a few minutes absorb a slow posting retry, and a leaked receipt dies quickly.
 SIGNATURE_RECEIPT_TTL_SECONDS = int(env("SIGNATURE_RECEIPT_TTL_SECONDS", "300"))
 
+# Registration links (accounts.registration.tokens): the email-confirmation link and the
+# set-password link stop working after this many seconds (three days, two days).
+REGISTRATION_EMAIL_CONFIRM_MAX_AGE = int(env("REGISTRATION_EMAIL_CONFIRM_MAX_AGE", "259200"))
+REGISTRATION_PASSWORD_SET_MAX_AGE = int(env("REGISTRATION_PASSWORD_SET_MAX_AGE", "172800"))
+# Posts per client address and window (accounts.registration.ratelimit), scope -> (max posts,
+# window in seconds): the personal-data step runs the duplicate checks, "submit" is the final
+# "Confirmar".
+REGISTRATION_RATE_LIMITS = {
+    "data": (int(env("REGISTRATION_RATE_LIMIT_DATA", "30")), 60 * 60),
+    "submit": (int(env("REGISTRATION_RATE_LIMIT_SUBMIT", "5")), 60 * 60),
+}
+# The registration captcha's verifier (accounts.registration.captcha), a dotted path; unset
+# means reCAPTCHA when its keys are set (below) and no captcha otherwise.
+REGISTRATION_CAPTCHA = env("REGISTRATION_CAPTCHA") or None
+
+# Transfers (transfers.limits, transfers.services): a raised daily limit applies only after
+# this delay, so a hijacked session cannot raise it and empty the account at once; a transfer
+# from a joint account waits this many hours for the co-holders' signatures, then expires.
+TRANSFER_LIMIT_RAISE_DELAY = timedelta(hours=int(env("TRANSFER_LIMIT_RAISE_DELAY_HOURS", "24")))
+TRANSFER_COSIGN_TTL_HOURS = int(env("TRANSFER_COSIGN_TTL_HOURS", "48"))
+# The interbank clearing gateway (transfers.ach): a dotted path to a class with submit/poll.
+# The simulated clearing house settles an order this many seconds after it was submitted.
+ACH_GATEWAY = env("ACH_GATEWAY", "transfers.ach.SimulatedClearingHouse")
+ACH_SIMULATED_SETTLEMENT_SECONDS = int(env("ACH_SIMULATED_SETTLEMENT_SECONDS", "5"))
+
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
 if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:
@@ -331,7 +357,6 @@ def require(name: str, value: object) -> None:
 # account is always new), what the member sends it within one period is capped per currency
 # (BENEFICIARY_COOLING_LIMIT_BOB / _USD). Read only through beneficiaries.selectors.
 # (Imports kept in this block so it merges cleanly with other features' settings.)
-from datetime import timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
