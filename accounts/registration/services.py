@@ -35,13 +35,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.events import AccountEvent
 from accounts.models import Member, RegistrationRequest, User
 from audit.services import audit_record
 from outbox.models import OutboxMessage
 from outbox.services import email_enqueue, outbox_schedule, sms_enqueue
 
 from . import selectors
-from .events import AccountEvent
 from .kyc import contacts_differ, email_normalise
 from .tokens import TokenResult, email_confirm_token, password_set_token
 

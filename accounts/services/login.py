@@ -28,12 +28,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.events import AccountEvent
 from accounts.models import SignInAttempt, User
 from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from .common import user_email
-from .events import AccountEvent
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
 __all__ = [

@@ -21,12 +21,12 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.events import AccountEvent
 from accounts.models import SmsDevice, User
 from audit.services import audit_record, client_ip
 from outbox.services import email_enqueue
 
 from .common import changed_notify
-from .events import AccountEvent
 from .login import password_require
 from .restriction import signing_restriction_start
 from .sessions import SESSION_ROW_KEY, sessions_end, sessions_rehash

@@ -22,12 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.events import AccountEvent
 from accounts.models import TransactionPin, User
 from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from .common import changed_notify, user_email
-from .events import AccountEvent
 from .login import password_require
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 

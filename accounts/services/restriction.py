@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.events import AccountEvent
 from accounts.models import User
 from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from .common import user_email
-from .events import AccountEvent
 
 
 @transaction.atomic

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.events import AccountEvent
 from accounts.models import User, UserSession
 from audit.services import audit_record, client_ip
-
-from .events import AccountEvent
 
 SESSION_ROW_KEY = "_pn_session_row"
 SIGNED_IN_AT_KEY = "_pn_signed_in_at"
