@@ -375,7 +375,6 @@ INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))
 # wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
 # message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
 TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))
-BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
 
 # Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
 # rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a
