@@ -107,7 +107,7 @@ def add_kind(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
-    result = selectors.account_lookup(
+    result = services.account_lookup(
         number=number,
         member=request.user.member,
         actor=request.user,

@@ -24,8 +24,8 @@ from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
 from beneficiaries import rules
 from beneficiaries.models import ThirdPartyProduct
-from beneficiaries.selectors import account_lookup, eligible_account_get
-from beneficiaries.services import beneficiary_member_check
+from beneficiaries.selectors import eligible_account_get
+from beneficiaries.services import account_lookup, beneficiary_member_check
 
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, OwnDestinationForm, ProductDestinationForm, SourceForm
