@@ -238,7 +238,7 @@ def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
             continue
         fields = []
         if instalment.status != InstalmentStatus.OVERDUE:
-            instalment.transition_to(InstalmentStatus.OVERDUE)
+            instalment.move_to(InstalmentStatus.OVERDUE)
             fields.append("status")
         start = calc.penalty_accrual_start(
             due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
@@ -489,10 +489,10 @@ def _post_payment(
             and instalment.interest_due == 0
             and not (instalment.penalty_due)
         ):
-            instalment.transition_to(InstalmentStatus.PAID)
+            instalment.move_to(InstalmentStatus.PAID)
             instalment.paid_on = today
         elif instalment.status == InstalmentStatus.PENDING:
-            instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
+            instalment.move_to(InstalmentStatus.PARTIALLY_PAID)
         instalment.save(
             update_fields=[
                 "penalty_accrued",

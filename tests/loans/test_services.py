@@ -474,9 +474,9 @@ def test_instalment_transitions_are_guarded():
 
     instalment = Instalment(status=InstalmentStatus.PAID)
     with pytest.raises(InvalidTransition):
-        instalment.transition_to(InstalmentStatus.OVERDUE)
+        instalment.move_to(InstalmentStatus.OVERDUE)
     instalment = Instalment(status=InstalmentStatus.OVERDUE)
     with pytest.raises(InvalidTransition):
-        instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
-    instalment.transition_to(InstalmentStatus.PAID)
+        instalment.move_to(InstalmentStatus.PARTIALLY_PAID)
+    instalment.move_to(InstalmentStatus.PAID)
     assert instalment.status == InstalmentStatus.PAID
