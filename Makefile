@@ -27,10 +27,11 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(VENV)/bin/python
 run: $(VENV)/.base-installed
 	$(PY) scripts/pgserver.py -- sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py demo_load && exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
-## lint: ruff (lint + format check) and djLint on the templates
+## lint: ruff (lint + format check), djLint on the templates, bandit, and who may import whom
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python scripts/check_imports.py
 	$(VENV)/bin/djlint templates $(wildcard */templates) --lint
 	@# bandit: no medium or high finding anywhere (each # nosec says why on its line).
 	$(VENV)/bin/bandit --quiet --recursive . --exclude ./.venv,./node_modules,'*/migrations/*' --severity-level medium 2>/dev/null || \
@@ -68,7 +69,7 @@ screens: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
 	A11Y_SCREENS=1 DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m pytest tests/browser/test_accessibility.py -s $(PYTEST_ARGS)
 
-APPS := accounts ledger beneficiaries transfers loans
+APPS := accounts ledger beneficiaries transfers loans outbox audit
 
 ## messages: refresh the Spanish catalogues (one per app, plus locale/ for templates/ and
 ## progresonet/), then compile them. Translate new entries in the .po files and run it again.

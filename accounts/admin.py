@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import client_ip
-from .models import Member, OutboxMessage, SignInAttempt, SmsDevice, TransactionPin, User
-from .outbox import outbox_retry
+from audit.services import client_ip
+
+from .models import Member, SignInAttempt, SmsDevice, TransactionPin, User
 from .services.login import user_unlock
 from .services.pin import pin_unlock
 
@@ -162,28 +162,6 @@ class TransactionPinAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("pk", "channel", "recipient", "subject", "status", "attempts", "created_at")
-    list_filter = ("status", "channel")
-    search_fields = ("recipient", "subject")
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
-    actions = ["retry_failed"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
-    def retry_failed(self, request, queryset) -> None:
-        failed = queryset.filter(status=OutboxMessage.Status.FAILED)
-        for message in failed:
-            outbox_retry(message=message)
-        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(failed)})
 
 
 # Registration requests live in their own module to keep this one small.

@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from .audit import client_ip
+from audit.services import client_ip
+
 from .models import User
 from .services.login import login_authenticate
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import client_ip
+from audit.services import client_ip
+
 from .forms import (
     CodeForm,
     PasswordChangeForm,

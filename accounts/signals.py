@@ -6,7 +6,8 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.http import HttpRequest
 
-from .audit import client_ip
+from audit.services import client_ip
+
 from .models import UserSession
 from .services.login import sign_in_record
 from .services.sessions import session_register

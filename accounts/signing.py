@@ -116,7 +116,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.audit import audit_record
 from accounts.models import SignatureGrant, SmsDevice, TransactionPin, User
 from accounts.services.pin import (
     pin_check,
@@ -126,6 +125,9 @@ from accounts.services.pin import (
     pin_strike,
     pin_strikes_reset,
 )
+from audit.services import audit_record
+
+from .events import AccountEvent
 
 
 class SignatureError(Exception):
@@ -321,7 +323,7 @@ def signature_issue(
     )
     audit_record(
         actor=user,
-        event="signature.verified",
+        event=AccountEvent.SIGNATURE_VERIFIED,
         subject=user,
         new={
             "summary": canonical,

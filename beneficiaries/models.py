@@ -156,7 +156,7 @@ class ThirdPartyProduct(models.Model):
 
 class LookupCounter(models.Model):
     """Account lookups ("Buscar") per member and per IP, one row per lookup instant, summed
-    over a sliding minute by ``beneficiaries.selectors.lookup_allowed``.
+    over a sliding minute by ``beneficiaries.services.lookup_allowed``.
 
     Kept in PostgreSQL rather than a per-process cache so every web process shares one count
     (a locmem cache would give each gunicorn worker its own ten lookups) and so tests get the

@@ -13,23 +13,17 @@ from enum import Enum
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Min, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from accounts.models import Member
 from ledger.models import Account, Holder
 from ledger.money import format_money
 
-from .models import LookupCounter, ThirdPartyProduct
+from .models import ThirdPartyProduct
 from .rules import mask_name
-
-LOOKUP_LIMIT = 10  # per member and per IP, per minute
-LOOKUP_WINDOW = timedelta(minutes=1)
 
 
 def products_list(*, owner_id: int | None) -> QuerySet[ThirdPartyProduct]:
@@ -116,85 +110,6 @@ class LookupResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"found": self.found, "name": self.masked_name, "message": self.message}
-
-
-LOOKUP_WINDOW = timedelta(minutes=1)
-
-
-def _counter_hit(key: str, now: datetime) -> int:
-    """Record one lookup for ``key`` at ``now``; return the lookups in the minute up to ``now``.
-
-    A sliding window: the limit holds over any 60 seconds, so a burst across the turn of a
-    clock minute cannot reach twice the limit, as it could with fixed windows.
-    """
-    table = LookupCounter._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Concurrent lookups of one key take turns until commit, so each one's sum sees
-            # the others and the limit is exact.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-        # Two hits in the same microsecond share a row (its count).
-        cursor.execute(
-            f"INSERT INTO {table} (key, seen_at, count) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608  # model table name; values bound
-            f"ON CONFLICT (key, seen_at) DO UPDATE SET count = {table}.count + 1",
-            [key, now],
-        )
-    since = now - LOOKUP_WINDOW
-    # Hits older than the window can never count again.
-    LookupCounter.objects.filter(key=key, seen_at__lte=since).delete()
-    total = LookupCounter.objects.filter(key=key, seen_at__gt=since).aggregate(total=Sum("count"))[
-        "total"
-    ]
-    return total or 0
-
-
-def lookup_allowed(*, member_id: int, ip_address: str | None, now: datetime) -> bool:
-    """Count one lookup for the member and for the IP; False once either passed the limit
-    within the last minute."""
-    keys = [f"member:{member_id}"] + ([f"ip:{ip_address}"] if ip_address else [])
-    # Count every key even when the first is already over: both limits must see each attempt.
-    counts = [_counter_hit(key, now) for key in keys]
-    return max(counts) <= LOOKUP_LIMIT
-
-
-def account_lookup(
-    *,
-    number: str,
-    member: Member,
-    actor: Any,
-    ip_address: str | None,
-    now: datetime | None = None,
-) -> LookupResult:
-    """ "Buscar": the masked holder name of a cooperative savings account.
-
-    Rate-limited to ``LOOKUP_LIMIT`` per minute per member and per IP, and audited. A miss,
-    a closed or blocked account, an internal account and a checking account all give the same
-    ``NOT_FOUND`` result, so the answer never tells which numbers exist.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        if not lookup_allowed(member_id=member.pk, ip_address=ip_address, now=now):
-            result = LookupResult(LookupStatus.REFUSED)
-        else:
-            account = eligible_account_get(number=number)
-            if account is None:
-                result = LookupResult(LookupStatus.NOT_FOUND)
-            elif any(link.member_id == member.pk for link in account.holder_links.all()):
-                result = LookupResult(LookupStatus.OWN)
-            else:
-                result = LookupResult(
-                    LookupStatus.FOUND,
-                    masked_name=account_holder_masked_name(account),
-                    currency=account.currency,
-                )
-        audit_record(
-            actor=actor,
-            event="beneficiary.lookup",
-            subject=f"ledger.account.number:{number}",
-            new={"result": result.status.value},
-            ip_address=ip_address,
-        )
-    return result
 
 
 def cooling_period() -> timedelta:

@@ -13,23 +13,32 @@ signature covers the registration (it calls :func:`_register_member`).
 """
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Member
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from . import rules
-from .models import Bank, ThirdPartyProduct
-from .selectors import account_holder_masked_name, eligible_account_get, own_account_message
+from .events import BeneficiaryEvent
+from .models import Bank, LookupCounter, ThirdPartyProduct
+from .selectors import (
+    LookupResult,
+    LookupStatus,
+    account_holder_masked_name,
+    eligible_account_get,
+    own_account_message,
+)
 
 EMAIL_TEMPLATE = "beneficiaries/email/product_changed"
 
@@ -163,7 +172,7 @@ def _create(
             product = ThirdPartyProduct.objects.create(owner=owner, **fields)
             audit_record(
                 actor=actor,
-                event="beneficiary.registered",
+                event=BeneficiaryEvent.REGISTERED,
                 subject=product,
                 new=_snapshot(product),
                 ip_address=ip_address,
@@ -450,7 +459,7 @@ def beneficiary_update(
             product.alias, product.email = alias, email
             audit_record(
                 actor=actor,
-                event="beneficiary.updated",
+                event=BeneficiaryEvent.UPDATED,
                 subject=product,
                 old=old,
                 new=new,
@@ -485,9 +494,91 @@ def beneficiary_delete(
             return  # already deleted by an earlier (double) submit: nothing more to record
         audit_record(
             actor=actor,
-            event="beneficiary.deleted",
+            event=BeneficiaryEvent.DELETED,
             subject=product,
             old=_snapshot(product),
             ip_address=ip_address,
         )
         _notify(owner=product.owner, product=product, action="deleted")
+
+
+# -- "Buscar": the rate-limited, audited account lookup (it writes: its counter and audit row)
+
+LOOKUP_LIMIT = 10  # per member and per IP, per minute
+LOOKUP_WINDOW = timedelta(minutes=1)
+
+
+def _counter_hit(key: str, now: datetime) -> int:
+    """Record one lookup for ``key`` at ``now``; return the lookups in the minute up to ``now``.
+
+    A sliding window: the limit holds over any 60 seconds, so a burst across the turn of a
+    clock minute cannot reach twice the limit, as it could with fixed windows.
+    """
+    table = LookupCounter._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Concurrent lookups of one key take turns until commit, so each one's sum sees
+            # the others and the limit is exact.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        # Two hits in the same microsecond share a row (its count).
+        cursor.execute(
+            f"INSERT INTO {table} (key, seen_at, count) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608  # model table name; values bound
+            f"ON CONFLICT (key, seen_at) DO UPDATE SET count = {table}.count + 1",
+            [key, now],
+        )
+    since = now - LOOKUP_WINDOW
+    # Hits older than the window can never count again.
+    LookupCounter.objects.filter(key=key, seen_at__lte=since).delete()
+    total = LookupCounter.objects.filter(key=key, seen_at__gt=since).aggregate(total=Sum("count"))[
+        "total"
+    ]
+    return total or 0
+
+
+def lookup_allowed(*, member_id: int, ip_address: str | None, now: datetime) -> bool:
+    """Count one lookup for the member and for the IP; False once either passed the limit
+    within the last minute."""
+    keys = [f"member:{member_id}"] + ([f"ip:{ip_address}"] if ip_address else [])
+    # Count every key even when the first is already over: both limits must see each attempt.
+    counts = [_counter_hit(key, now) for key in keys]
+    return max(counts) <= LOOKUP_LIMIT
+
+
+def account_lookup(
+    *,
+    number: str,
+    member: Member,
+    actor: Any,
+    ip_address: str | None,
+    now: datetime | None = None,
+) -> LookupResult:
+    """ "Buscar": the masked holder name of a cooperative savings account.
+
+    Rate-limited to ``LOOKUP_LIMIT`` per minute per member and per IP, and audited. A miss,
+    a closed or blocked account, an internal account and a checking account all give the same
+    ``NOT_FOUND`` result, so the answer never tells which numbers exist.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not lookup_allowed(member_id=member.pk, ip_address=ip_address, now=now):
+            result = LookupResult(LookupStatus.REFUSED)
+        else:
+            account = eligible_account_get(number=number)
+            if account is None:
+                result = LookupResult(LookupStatus.NOT_FOUND)
+            elif any(link.member_id == member.pk for link in account.holder_links.all()):
+                result = LookupResult(LookupStatus.OWN)
+            else:
+                result = LookupResult(
+                    LookupStatus.FOUND,
+                    masked_name=account_holder_masked_name(account),
+                    currency=account.currency,
+                )
+        audit_record(
+            actor=actor,
+            event=BeneficiaryEvent.LOOKUP,
+            subject=f"ledger.account.number:{number}",
+            new={"result": result.status.value},
+            ip_address=ip_address,
+        )
+    return result

@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.audit import client_ip
 from accounts.signing import KeyedSignatureForm, SignatureForm, signature_prepare
+from audit.services import client_ip
 
 from . import rules, selectors, services
 from .forms import (
@@ -107,7 +107,7 @@ def add_kind(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
-    result = selectors.account_lookup(
+    result = services.account_lookup(
         number=number,
         member=request.user.member,
         actor=request.user,

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import client_ip
 from accounts.signing import StaffAuthorisation
+from audit.services import client_ip
 from progresonet.forms import TextField
 
 from . import rates, services

@@ -25,8 +25,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from audit.services import audit_record
 
+from .events import LedgerEvent
 from .exceptions import ExchangeRateRefused
 from .models import ExchangeRate
 from .selectors import exchange_rate_in_force
@@ -156,9 +157,9 @@ def exchange_rate_propose(
     )
     audit_record(
         actor=actor,
-        event="ledger.exchange_rate_proposed"
+        event=LedgerEvent.EXCHANGE_RATE_PROPOSED
         if needs_approval
-        else "ledger.exchange_rate_published",
+        else LedgerEvent.EXCHANGE_RATE_PUBLISHED,
         subject=row,
         old={"rate": str(in_force.rate) if in_force else None},
         new={
@@ -196,7 +197,7 @@ def _review(*, actor, rate: ExchangeRate, approve: bool, ip_address: str | None)
     row.save(update_fields=["status", "reviewed_by", "reviewed_at", "published_at"])
     audit_record(
         actor=actor,
-        event="ledger.exchange_rate_approved" if approve else "ledger.exchange_rate_rejected",
+        event=LedgerEvent.EXCHANGE_RATE_APPROVED if approve else "ledger.exchange_rate_rejected",
         subject=row,
         old={"status": ExchangeRate.Status.PENDING, "proposed_by": row.proposed_by_id},
         new={"status": row.status, "rate": str(row.rate), "rate_type": row.rate_type},

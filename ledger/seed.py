@@ -7,15 +7,9 @@ and tests can re-seed after a transactional test flushes the tables.
 from datetime import date
 from decimal import Decimal
 
-INTERNAL_ACCOUNTS = {
-    "VAULT": "Bóveda / caja",
-    "CLEARING": "Compensación interbancaria (ACH)",
-    "FEE_INCOME": "Ingresos por comisiones",
-    "FX_POSITION": "Posición cambiaria",
-    "LOAN_PORTFOLIO": "Cartera de préstamos",
-    "INTEREST_INCOME": "Ingresos por intereses",
-    "PENALTY_INCOME": "Ingresos por intereses penales",
-}
+from ledger.codes import InternalAccount
+
+INTERNAL_ACCOUNTS = {code.value: code.label for code in InternalAccount}
 
 # Official Banco Central de Bolivia rates, unchanged since 2 November 2011: buy 6.86 and
 # sell 6.96 BOB per USD. Staff add newer dated rates in the admin.

@@ -8,13 +8,14 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .codes import InternalAccount
 from .exceptions import ExchangeRateMissing
 from .models import Account, ExchangeRate, Holder, PostingLine
 
 STATEMENT_PAGE_SIZE = 50
 
 
-def internal_account_get(*, code: str, currency: str) -> Account:
+def internal_account_get(*, code: InternalAccount, currency: str) -> Account:
     return Account.objects.get(kind=Account.Kind.INTERNAL, code=code, currency=currency)
 
 

@@ -22,6 +22,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .codes import InternalAccount
+from .events import LedgerEvent
 from .exceptions import (
     AccountNotOperational,
     DuplicatePosting,
@@ -173,7 +175,7 @@ def cash_deposit(
     """Cash received at a branch: credit the member's product, debit the vault."""
     if amount <= 0:
         raise InvalidAmount()
-    vault = internal_account_get(code="VAULT", currency=account.currency)
+    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
     return posting_create(
         kind=Posting.Kind.DEPOSIT,
         description=description or _("Cash deposit"),
@@ -194,7 +196,7 @@ def cash_withdrawal(
     """Cash paid out at a branch: debit the member's product, credit the vault."""
     if amount <= 0:
         raise InvalidAmount()
-    vault = internal_account_get(code="VAULT", currency=account.currency)
+    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
     return posting_create(
         kind=Posting.Kind.WITHDRAWAL,
         description=description or _("Cash withdrawal"),
@@ -239,7 +241,7 @@ def cash_operation_staff(
     ``ledger.post_cash``: checked here (not only in the admin view), and the audit row naming
     the clerk is written in the same transaction as the posting.
     """
-    from accounts.audit import audit_record
+    from audit.services import audit_record
 
     if authorisation.permission != "ledger.post_cash":
         raise PermissionError(authorisation.permission)
@@ -251,7 +253,7 @@ def cash_operation_staff(
         )
         audit_record(
             actor=authorisation.clerk,
-            event=f"ledger.cash_{operation}",
+            event=LedgerEvent(f"ledger.cash_{operation}"),
             subject=account,
             new={"amount": str(amount), "posting": posting.pk},
             ip_address=ip_address,

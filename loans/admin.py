@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import client_ip
+from audit.services import client_ip
 from ledger.forms import AmountField
 from ledger.models import Account
 from progresonet.forms import TextField

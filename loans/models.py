@@ -9,7 +9,7 @@ Design
   staff-set penalty rate does.
 * Each :class:`Instalment` keeps what is owed (principal, interest) and, separately, what has
   been paid per component, plus the penalty accrued while overdue. The status lifecycle lives
-  in :data:`INSTALMENT_TRANSITIONS`; :meth:`Instalment.transition_to` is the only way to move it.
+  in :data:`INSTALMENT_TRANSITIONS`; :meth:`Instalment.move_to` is the only way to move it.
 * A :class:`LoanPayment` is one member payment, one ledger posting; its
   :class:`PaymentAllocation` rows say how much went to each instalment's penalty, interest and
   principal. ``idempotency_key`` is unique, so a double submit pays once.
@@ -228,8 +228,13 @@ class Instalment(models.Model):
     def is_paid(self) -> bool:
         return self.status == InstalmentStatus.PAID
 
-    def transition_to(self, status: str) -> None:
-        if status not in INSTALMENT_TRANSITIONS[self.status]:
+    # The project's one state-change idiom (as RegistrationRequest): can_move_to asks,
+    # move_to changes the status in memory (the caller saves) or raises InvalidTransition.
+    def can_move_to(self, status: str) -> bool:
+        return status in INSTALMENT_TRANSITIONS[self.status]
+
+    def move_to(self, status: str) -> None:
+        if not self.can_move_to(status):
             raise InvalidTransition(f"{self.status} → {status}")
         self.status = status
 

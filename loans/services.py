@@ -14,16 +14,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from accounts.outbox import email_enqueue
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
+from ledger.codes import InternalAccount
 from ledger.exceptions import DuplicatePosting, LedgerError
 from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.selectors import internal_account_get
 from ledger.services import Line, posting_create
+from outbox.services import email_enqueue
 
 from . import calc, selectors
+from .events import LoanEvent
 from .exceptions import (
     CurrencyMismatch,
     InvalidLoanTerms,
@@ -142,7 +144,7 @@ def loan_create_and_disburse(
         disbursement_date=disbursement_date,
         months_per_period=FREQUENCY_MONTHS[frequency],
     )
-    portfolio = internal_account_get(code="LOAN_PORTFOLIO", currency=currency)
+    portfolio = internal_account_get(code=InternalAccount.LOAN_PORTFOLIO, currency=currency)
     with transaction.atomic():
         try:
             posting = posting_create(
@@ -180,7 +182,7 @@ def loan_create_and_disburse(
         )
         audit_record(
             actor=actor,
-            event="loan.disbursed",
+            event=LoanEvent.DISBURSED,
             subject=loan,
             new={
                 "member": member.pk,
@@ -215,7 +217,7 @@ def loan_penalty_rate_update(
         locked.save(update_fields=["penalty_rate"])
         audit_record(
             actor=actor,
-            event="loan.penalty_rate_changed",
+            event=LoanEvent.PENALTY_RATE_CHANGED,
             subject=locked,
             old={"penalty_rate": str(old)},
             new={"penalty_rate": str(penalty_rate)},
@@ -236,7 +238,7 @@ def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
             continue
         fields = []
         if instalment.status != InstalmentStatus.OVERDUE:
-            instalment.transition_to(InstalmentStatus.OVERDUE)
+            instalment.move_to(InstalmentStatus.OVERDUE)
             fields.append("status")
         start = calc.penalty_accrual_start(
             due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
@@ -440,9 +442,9 @@ def _post_payment(
 ) -> LoanPayment:
     currency = loan.currency
     credits = [
-        ("LOAN_PORTFOLIO", breakdown.principal, _("Loan principal")),
-        ("INTEREST_INCOME", breakdown.interest, _("Loan interest")),
-        ("PENALTY_INCOME", breakdown.penalty, _("Loan penalty interest")),
+        (InternalAccount.LOAN_PORTFOLIO, breakdown.principal, _("Loan principal")),
+        (InternalAccount.INTEREST_INCOME, breakdown.interest, _("Loan interest")),
+        (InternalAccount.PENALTY_INCOME, breakdown.penalty, _("Loan penalty interest")),
     ]
     description = _("Loan payment %(number)s") % {"number": loan.number}
     lines = [Line(source_account.pk, -breakdown.total, description)]
@@ -487,10 +489,10 @@ def _post_payment(
             and instalment.interest_due == 0
             and not (instalment.penalty_due)
         ):
-            instalment.transition_to(InstalmentStatus.PAID)
+            instalment.move_to(InstalmentStatus.PAID)
             instalment.paid_on = today
         elif instalment.status == InstalmentStatus.PENDING:
-            instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
+            instalment.move_to(InstalmentStatus.PARTIALLY_PAID)
         instalment.save(
             update_fields=[
                 "penalty_accrued",
@@ -518,7 +520,7 @@ def _post_payment(
         loan.save(update_fields=["status"])
     audit_record(
         actor=user,
-        event="loan.paid",
+        event=LoanEvent.PAID,
         subject=loan,
         new={
             "payment": payment.pk,

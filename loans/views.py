@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.audit import client_ip
 from accounts.signing import KeyedSignatureForm, signature_prepare
+from audit.services import client_ip
 from ledger.models import Account
 from ledger.money import format_money
 

@@ -12,7 +12,7 @@ max_requests = 2000
 max_requests_jitter = 200
 # gunicorn believes X-Forwarded-Proto (wsgi.url_scheme) only from these addresses: the same
 # reverse proxies Django trusts. REMOTE_ADDR stays the TCP peer; the client's address behind
-# the proxy is worked out by accounts.audit.client_ip from settings.TRUSTED_PROXIES.
+# the proxy is worked out by audit.services.client_ip from settings.TRUSTED_PROXIES.
 forwarded_allow_ips = (
     os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS")
     or os.environ.get("DJANGO_TRUSTED_PROXIES")

@@ -31,7 +31,7 @@ class ForwardedHeadersMiddleware:
     ``SECURE_PROXY_SSL_HEADER`` makes Django believe ``X-Forwarded-Proto`` from whoever sends
     it; a client talking to the web process directly could claim HTTPS. Removing the headers
     here (first in the chain) makes them mean something only from ``settings.TRUSTED_PROXIES``;
-    the client address itself is worked out by ``accounts.audit.client_ip``.
+    the client address itself is worked out by ``audit.services.client_ip``.
     """
 
     HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
@@ -40,7 +40,7 @@ class ForwardedHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from accounts.audit import request_via_trusted_proxy
+        from audit.services import request_via_trusted_proxy
 
         if not request_via_trusted_proxy(request):
             for header in self.HEADERS:

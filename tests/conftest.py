@@ -70,7 +70,7 @@ def staff_user(db):
     """A branch clerk in the "Auxiliar de Atención al Socio" group, as the demo loader makes."""
     from django.contrib.auth.models import Group, Permission
 
-    from progresonet.demo import STAFF_GROUP, STAFF_PERMISSIONS
+    from demo.data import STAFF_GROUP, STAFF_PERMISSIONS
 
     group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
     for app_label, codename in STAFF_PERMISSIONS:

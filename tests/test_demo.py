@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Member, User
+from demo.data import DEMO_PASSWORD
 from ledger.models import Account, Holder, Posting, PostingLine
-from progresonet.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "5"))
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay-due": {
-        "task": "accounts.tasks.outbox_relay_due_task",
+        "task": "outbox.tasks.outbox_relay_due_task",
         "schedule": float(env("OUTBOX_RELAY_INTERVAL", "30")),
     },
 }

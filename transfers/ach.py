@@ -85,11 +85,11 @@ class SimulatedClearingHouse:
             return AchResult("rejected", "Formato de cuenta desconocido para el banco destino.")
         if transfer.destination_bank is None or not transfer.destination_bank.is_active:
             return AchResult("rejected", "El banco destino no está disponible.")
-        delay = timedelta(seconds=getattr(settings, "ACH_SIMULATED_SETTLEMENT_SECONDS", 5))
+        delay = timedelta(seconds=settings.ACH_SIMULATED_SETTLEMENT_SECONDS)
         if order.submitted_at and timezone.now() - order.submitted_at >= delay:
             return AchResult("settled")
         return AchResult("pending")
 
 
 def gateway():
-    return import_string(getattr(settings, "ACH_GATEWAY", "transfers.ach.SimulatedClearingHouse"))()
+    return import_string(settings.ACH_GATEWAY)()

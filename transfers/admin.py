@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import client_ip
+from audit.services import client_ip
 from ledger.forms import AmountField
 
 from . import fees

@@ -19,9 +19,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from audit.services import audit_record
 from ledger.money import format_money
 
+from .events import TransferEvent
 from .models import FeeBand
 
 CENT = Decimal("0.01")
@@ -129,7 +130,7 @@ def fee_band_add(
     )
     audit_record(
         actor=actor,
-        event="transfers.fee_band_added",
+        event=TransferEvent.FEE_BAND_ADDED,
         subject=band,
         old={"split_band": split.pk if split else None},
         new={
@@ -158,7 +159,7 @@ def fee_band_fee_change(
     locked.save(update_fields=["fixed_fee"])
     audit_record(
         actor=actor,
-        event="transfers.fee_band_fee_changed",
+        event=TransferEvent.FEE_BAND_FEE_CHANGED,
         subject=locked,
         old={"fixed_fee": str(old)},
         new={"fixed_fee": str(fixed_fee)},
@@ -203,7 +204,7 @@ def fee_band_remove(*, actor, band: FeeBand, ip_address: str | None = None) -> N
         neighbour.save(update_fields=["min_amount"])
     audit_record(
         actor=actor,
-        event="transfers.fee_band_removed",
+        event=TransferEvent.FEE_BAND_REMOVED,
         subject=f"transfers.feeband:{removed_pk}",
         old={
             "min_amount": str(removed.min_amount),

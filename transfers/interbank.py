@@ -37,8 +37,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.outbox import email_enqueue
 from ledger import services as ledger
+from outbox.services import email_enqueue
 
 from .ach import TRANSIENT_ERRORS, gateway
 from .models import InterbankOrder, InterbankOrderEvent, Transfer, TransferStatus

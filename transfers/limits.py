@@ -22,12 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
 from ledger.money import format_money, has_cents_only
+from outbox.services import email_enqueue
 
+from .events import TransferEvent
 from .exceptions import TransferError
 from .models import DailyLimit, MemberDailyLimit, TransferType
 
@@ -39,7 +40,7 @@ def member_limit_fingerprint(*, transfer_type: str, amount_bob: Decimal) -> str:
 
 
 def raise_delay() -> timedelta:
-    return getattr(settings, "TRANSFER_LIMIT_RAISE_DELAY", timedelta(hours=24))
+    return settings.TRANSFER_LIMIT_RAISE_DELAY
 
 
 def institutional_limit(*, transfer_type: str) -> Decimal | None:
@@ -218,7 +219,7 @@ def _limit_set(
         row.save()
         audit_record(
             actor=user,
-            event="transfer.limit_raise_requested" if raising else "transfer.limit_lowered",
+            event=TransferEvent.LIMIT_RAISE_REQUESTED if raising else "transfer.limit_lowered",
             subject=user.member,
             old=old,
             new={

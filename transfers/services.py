@@ -26,21 +26,23 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Member
-from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
+from ledger.codes import InternalAccount
 from ledger.exceptions import LedgerError
 from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
 
+from .events import TransferEvent
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
@@ -352,17 +354,19 @@ def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
     if transfer.destination_account_id is not None:
         credit_id = transfer.destination_account_id
     else:
-        credit_id = internal_account_get(code="CLEARING", currency=transfer.destination_currency).pk
+        credit_id = internal_account_get(
+            code=InternalAccount.CLEARING, currency=transfer.destination_currency
+        ).pk
     lines.append(ledger.Line(credit_id, transfer.credit_amount, transfer.description))
     if source.currency != transfer.destination_currency:
-        fx_source = internal_account_get(code="FX_POSITION", currency=source.currency)
+        fx_source = internal_account_get(code=InternalAccount.FX_POSITION, currency=source.currency)
         fx_destination = internal_account_get(
-            code="FX_POSITION", currency=transfer.destination_currency
+            code=InternalAccount.FX_POSITION, currency=transfer.destination_currency
         )
         lines.append(ledger.Line(fx_source.pk, transfer.debit_amount))
         lines.append(ledger.Line(fx_destination.pk, -transfer.credit_amount))
     if transfer.fee_amount > 0:
-        fee_income = internal_account_get(code="FEE_INCOME", currency=source.currency)
+        fee_income = internal_account_get(code=InternalAccount.FEE_INCOME, currency=source.currency)
         lines.append(ledger.Line(source.pk, -transfer.fee_amount, _("Transaction cost")))
         lines.append(ledger.Line(fee_income.pk, transfer.fee_amount))
     return lines
@@ -449,6 +453,90 @@ def _register_destination(
     return replace(order, beneficiary_id=product.pk, destination_account_id=None, register_alias="")
 
 
+def _replayed(*, user, idempotency_key: str) -> Transfer | None:
+    """The transfer a repeated ``idempotency_key`` already made (a double click, a replayed
+    signed step), or None; another user's key is refused."""
+    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.created_by_id != user.pk:
+        raise TransferError()
+    return existing
+
+
+def _transfer_record(
+    *,
+    user,
+    executed: TransferOrder,
+    checked,
+    joint: bool,
+    idempotency_key: str,
+    expected_fingerprint: str,
+    ip_address: str | None,
+) -> Transfer:
+    """Write the transfer row exactly as priced under the member lock, and its audit row."""
+    quote, source, destination = checked.quote, checked.source, checked.destination
+    transfer = Transfer.objects.create(
+        transfer_type=executed.transfer_type,
+        status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
+        created_by=user,
+        member_id=user.member_id,
+        source_account=source,
+        destination_account=destination.account,
+        beneficiary=destination.product,
+        destination_bank=destination.bank,
+        destination_number=destination.number if destination.bank else "",
+        destination_name=destination.name,
+        destination_currency=quote.destination_currency,
+        currency=quote.currency,
+        amount=quote.amount,
+        debit_amount=quote.debit_amount,
+        credit_amount=quote.credit_amount,
+        fee_amount=quote.fee_amount,
+        exchange_rate=quote.exchange_rate,
+        description=text_clean(executed.description),
+        notify_email=executed.notify_email,
+        funds_origin=text_clean(executed.funds_origin),
+        funds_destination=text_clean(executed.funds_destination),
+        usd_equivalent=quote.usd_equivalent,
+        bob_equivalent=quote.bob_equivalent,
+        rolling_usd_total=quote.rolling_usd_total,
+        exceeds_threshold=quote.exceeds_threshold,
+        idempotency_key=idempotency_key,
+        signed_fingerprint=expected_fingerprint,
+        verification_code=secrets.token_hex(6).upper(),
+    )
+    audit_record(
+        actor=user,
+        event=TransferEvent.CREATED,
+        subject=transfer,
+        new={
+            "type": transfer.transfer_type,
+            "amount": str(transfer.amount),
+            "currency": transfer.currency,
+            "source": source.number,
+        },
+        ip_address=ip_address,
+    )
+    return transfer
+
+
+def _cosignatures_open(*, transfer: Transfer, source: Account, user) -> None:
+    """A joint account's transfer: one pending co-signature per other holder (the initiator's
+    own is recorded as signed), and the co-holders are notified."""
+    others = source.holder_links.exclude(member_id=user.member_id)
+    CoSignature.objects.bulk_create(
+        [CoSignature(transfer=transfer, member_id=h.member_id) for h in others]
+        + [
+            CoSignature(
+                transfer=transfer,
+                member_id=user.member_id,
+                decision=CoSignature.Decision.SIGNED,
+                decided_at=timezone.now(),
+            )
+        ]
+    )
+    _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
+
+
 def transfer_execute(
     *,
     user,
@@ -479,10 +567,8 @@ def transfer_execute(
         # Serialise this member's transfers: limits and the regulatory total read below stay
         # true until commit, and duplicate submits queue here and then find the first one.
         Member.objects.select_for_update().filter(pk=user.member_id).exists()
-        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _replayed(user=user, idempotency_key=idempotency_key)
         if existing is not None:
-            if existing.created_by_id != user.pk:
-                raise TransferError()
             return existing
         executed = order
         if order.register_alias.strip():
@@ -491,66 +577,22 @@ def transfer_execute(
             )
         # Priced again under the member lock: this is the quote that posts.
         checked = _checked(user=user, order=executed)
-        quote, source, destination = checked.quote, checked.source, checked.destination
+        quote, source = checked.quote, checked.source
         if quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
         joint = source.holder_mode == Account.HolderMode.CONJUNTA
-        transfer = Transfer.objects.create(
-            transfer_type=executed.transfer_type,
-            status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
-            created_by=user,
-            member_id=user.member_id,
-            source_account=source,
-            destination_account=destination.account,
-            beneficiary=destination.product,
-            destination_bank=destination.bank,
-            destination_number=destination.number if destination.bank else "",
-            destination_name=destination.name,
-            destination_currency=quote.destination_currency,
-            currency=quote.currency,
-            amount=quote.amount,
-            debit_amount=quote.debit_amount,
-            credit_amount=quote.credit_amount,
-            fee_amount=quote.fee_amount,
-            exchange_rate=quote.exchange_rate,
-            description=text_clean(executed.description),
-            notify_email=executed.notify_email,
-            funds_origin=text_clean(executed.funds_origin),
-            funds_destination=text_clean(executed.funds_destination),
-            usd_equivalent=quote.usd_equivalent,
-            bob_equivalent=quote.bob_equivalent,
-            rolling_usd_total=quote.rolling_usd_total,
-            exceeds_threshold=quote.exceeds_threshold,
+        transfer = _transfer_record(
+            user=user,
+            executed=executed,
+            checked=checked,
+            joint=joint,
             idempotency_key=idempotency_key,
-            signed_fingerprint=expected_fingerprint,
-            verification_code=secrets.token_hex(6).upper(),
-        )
-        audit_record(
-            actor=user,
-            event="transfer.created",
-            subject=transfer,
-            new={
-                "type": transfer.transfer_type,
-                "amount": str(transfer.amount),
-                "currency": transfer.currency,
-                "source": source.number,
-            },
+            expected_fingerprint=expected_fingerprint,
             ip_address=ip_address,
         )
         if joint:
-            others = source.holder_links.exclude(member_id=user.member_id)
-            CoSignature.objects.bulk_create(
-                [CoSignature(transfer=transfer, member_id=h.member_id) for h in others]
-                + [
-                    CoSignature(
-                        transfer=transfer,
-                        member_id=user.member_id,
-                        decision=CoSignature.Decision.SIGNED,
-                        decided_at=timezone.now(),
-                    )
-                ]
-            )
-            _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
+            # Nothing moves yet: the co-holders sign first (transfer_cosign posts it).
+            _cosignatures_open(transfer=transfer, source=source, user=user)
             return transfer
         _post(transfer=transfer, actor=user)
         return transfer
@@ -679,7 +721,7 @@ def transfer_cosign(
         signature.save(update_fields=["decision", "decided_at"])
         audit_record(
             actor=user,
-            event="transfer.cosigned" if approve else "transfer.declined",
+            event=TransferEvent.COSIGNED if approve else "transfer.declined",
             subject=transfer,
             ip_address=ip_address,
         )
@@ -701,7 +743,7 @@ def transfer_cosign(
 
 
 def cosign_ttl() -> timedelta:
-    return timedelta(hours=getattr(settings, "TRANSFER_COSIGN_TTL_HOURS", 48))
+    return timedelta(hours=settings.TRANSFER_COSIGN_TTL_HOURS)
 
 
 @transaction.atomic

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.audit import client_ip
 from accounts.signing import SignatureForm, signature_prepare
+from audit.services import client_ip
 from ledger.money import format_money
 
 from . import receipts, selectors

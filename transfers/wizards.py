@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from formtools.wizard.views import SessionWizardView
 
-from accounts.audit import client_ip
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureForm, signature_prepare
+from audit.services import client_ip
 from beneficiaries import rules
 from beneficiaries.models import ThirdPartyProduct
-from beneficiaries.selectors import account_lookup, eligible_account_get
-from beneficiaries.services import beneficiary_member_check
+from beneficiaries.selectors import eligible_account_get
+from beneficiaries.services import account_lookup, beneficiary_member_check
 
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, OwnDestinationForm, ProductDestinationForm, SourceForm

@@ -1,8 +1,6 @@
 """Who is who. One module per concern; everything is re-exported here for Django."""
 
-from .audit import AuditEvent
 from .member import Member
-from .outbox import OutboxMessage
 from .registration import InvalidTransition, RegistrationRequest
 from .security import (
     EmailCode,
@@ -15,12 +13,10 @@ from .security import (
 from .user import CaseInsensitiveUserManager, User
 
 __all__ = [
-    "AuditEvent",
     "CaseInsensitiveUserManager",
     "EmailCode",
     "InvalidTransition",
     "Member",
-    "OutboxMessage",
     "RegistrationRequest",
     "SignatureGrant",
     "SignInAttempt",

@@ -12,6 +12,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import SideChannelDevice, ThrottlingMixin
 
+from outbox.services import email_enqueue, sms_enqueue
+
 
 class TransactionPin(models.Model):
     """The member's PIN for signing money movements.
@@ -140,8 +142,6 @@ class SmsDevice(_ConstantTimeSideChannel):
         verbose_name_plural = _("SMS devices")
 
     def generate_challenge(self) -> str:
-        from accounts.outbox import sms_enqueue  # outbox imports the models package
-
         self.generate_token(valid_secs=300)  # accounts.services.personal.SMS_CODE_SECONDS
         sms_enqueue(
             to=self.number,
@@ -163,7 +163,6 @@ class EmailCode(_ConstantTimeSideChannel):
         verbose_name_plural = _("emailed one-time codes")
 
     def generate_challenge(self) -> str:
-        from accounts.outbox import email_enqueue
         from accounts.services.common import user_email
 
         self.generate_token(valid_secs=600)

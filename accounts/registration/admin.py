@@ -18,8 +18,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import client_ip
 from accounts.models import RegistrationRequest
+from audit.services import client_ip
 
 from .forms import ApproveForm, RejectForm
 from .kyc import registration_compare

@@ -71,13 +71,11 @@ class RecaptchaVerifier(CaptchaVerifier):
 
 
 def default_verifier_path() -> str:
-    if getattr(settings, "RECAPTCHA_PUBLIC_KEY", None) and getattr(
-        settings, "RECAPTCHA_PRIVATE_KEY", None
-    ):
+    if settings.RECAPTCHA_PUBLIC_KEY and settings.RECAPTCHA_PRIVATE_KEY:
         return "accounts.registration.captcha.RecaptchaVerifier"
     return "accounts.registration.captcha.NoCaptcha"
 
 
 def captcha_verifier() -> CaptchaVerifier:
-    path = getattr(settings, "REGISTRATION_CAPTCHA", None) or default_verifier_path()
+    path = settings.REGISTRATION_CAPTCHA or default_verifier_path()
     return import_string(path)()

@@ -19,19 +19,12 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-# scope -> (max posts, window in seconds); override with settings.REGISTRATION_RATE_LIMITS.
-DEFAULT_LIMITS = {
-    "data": (30, 60 * 60),  # posts of the personal-data step (each runs the duplicate checks)
-    "submit": (5, 60 * 60),  # final "Confirmar" posts
-}
-
 # Only used while the shared cache is down (see the module docstring).
 _local = LocMemCache("registration-rate-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
 
 
 def _limits(scope: str) -> tuple[int, int]:
-    limits = {**DEFAULT_LIMITS, **getattr(settings, "REGISTRATION_RATE_LIMITS", {})}
-    return limits[scope]
+    return settings.REGISTRATION_RATE_LIMITS[scope]  # scope -> (max posts, window in seconds)
 
 
 def _key(scope: str, ip: str | None) -> str:

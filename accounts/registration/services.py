@@ -35,9 +35,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record
-from accounts.models import Member, OutboxMessage, RegistrationRequest, User
-from accounts.outbox import email_enqueue, outbox_schedule, sms_enqueue
+from accounts.events import AccountEvent
+from accounts.models import Member, RegistrationRequest, User
+from audit.services import audit_record
+from outbox.models import OutboxMessage
+from outbox.services import email_enqueue, outbox_schedule, sms_enqueue
 
 from . import selectors
 from .kyc import contacts_differ, email_normalise
@@ -251,7 +253,7 @@ def registration_submit(
             )
             audit_record(
                 actor=None,
-                event="registration.submitted",
+                event=AccountEvent.REGISTRATION_SUBMITTED,
                 subject=registration,
                 new={"status": registration.status, "username": registration.username},
                 ip_address=ip_address,
@@ -294,7 +296,7 @@ def registration_confirm_email(
     registration.save(update_fields=["status", "email_confirmed_at"])
     audit_record(
         actor=None,
-        event="registration.email_confirmed",
+        event=AccountEvent.REGISTRATION_EMAIL_CONFIRMED,
         subject=registration,
         old={"status": old},
         new={"status": registration.status},
@@ -359,7 +361,7 @@ def registration_approve(
     registration.save(update_fields=["status", "member", "first_approved_by", "first_approved_at"])
     audit_record(
         actor=actor,
-        event="registration.first_approval",
+        event=AccountEvent.REGISTRATION_FIRST_APPROVAL,
         subject=registration,
         old={"status": old, **_recorded_contacts(member, differing)},
         new={
@@ -404,7 +406,7 @@ def _second_approval(
         member.save(update_fields=["email", "mobile_phone"])
         audit_record(
             actor=actor,
-            event="member.contact_updated",
+            event=AccountEvent.MEMBER_CONTACT_UPDATED,
             subject=member,
             old=old_values,
             new={
@@ -461,7 +463,7 @@ def _approve(
     registration.save(update_fields=fields)
     audit_record(
         actor=actor,
-        event="registration.approved",
+        event=AccountEvent.REGISTRATION_APPROVED,
         subject=registration,
         old={"status": old},
         new={
@@ -520,7 +522,7 @@ def registration_link_resend(
         )
     audit_record(
         actor=actor,
-        event="registration.link_resent",
+        event=AccountEvent.REGISTRATION_LINK_RESENT,
         subject=registration,
         new={"status": registration.status},
         ip_address=ip_address,
@@ -546,7 +548,7 @@ def registration_reject(
     registration.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
     audit_record(
         actor=actor,
-        event="registration.rejected",
+        event=AccountEvent.REGISTRATION_REJECTED,
         subject=registration,
         old={"status": old},
         new={"status": registration.status, "reason": reason},
@@ -578,7 +580,7 @@ def password_set(
     registration.save(update_fields=["status", "activated_at"])
     audit_record(
         actor=user,
-        event="registration.password_set",
+        event=AccountEvent.REGISTRATION_PASSWORD_SET,
         subject=registration,
         old={"status": RegistrationRequest.Status.APPROVED},
         new={"status": registration.status},

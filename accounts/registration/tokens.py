@@ -17,9 +17,6 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-EMAIL_CONFIRM_MAX_AGE_DEFAULT = 3 * 24 * 60 * 60  # three days
-PASSWORD_SET_MAX_AGE_DEFAULT = 2 * 24 * 60 * 60  # two days
-
 
 class TokenResult(enum.Enum):
     VALID = "valid"
@@ -33,17 +30,15 @@ class LinkToken:
         *,
         purpose: str,
         state: Callable[[Any], str],
-        max_age_setting: str,
-        max_age_default: int,
+        max_age: Callable[[], int],
     ) -> None:
         self.key_salt = f"progresonet.registration.{purpose}"
         self.state = state
-        self.max_age_setting = max_age_setting
-        self.max_age_default = max_age_default
+        self._max_age = max_age
 
     @property
     def max_age(self) -> int:
-        return int(getattr(settings, self.max_age_setting, self.max_age_default))
+        return int(self._max_age())
 
     def _now(self) -> int:
         return int(timezone.now().timestamp())
@@ -84,12 +79,10 @@ def _password_state(request: Any) -> str:
 email_confirm_token = LinkToken(
     purpose="email-confirm",
     state=_email_state,
-    max_age_setting="REGISTRATION_EMAIL_CONFIRM_MAX_AGE",
-    max_age_default=EMAIL_CONFIRM_MAX_AGE_DEFAULT,
+    max_age=lambda: settings.REGISTRATION_EMAIL_CONFIRM_MAX_AGE,
 )
 password_set_token = LinkToken(
     purpose="password-set",
     state=_password_state,
-    max_age_setting="REGISTRATION_PASSWORD_SET_MAX_AGE",
-    max_age_default=PASSWORD_SET_MAX_AGE_DEFAULT,
+    max_age=lambda: settings.REGISTRATION_PASSWORD_SET_MAX_AGE,
 )

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from accounts.audit import client_ip
+from audit.services import client_ip
 
 from . import selectors
 from .forms import PasswordSetForm

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from formtools.wizard.views import SessionWizardView
 
-from accounts.audit import client_ip
 from accounts.models import Member
+from audit.services import client_ip
 
 from .forms import CompanyForm, KindForm, PersonForm, ReviewForm, TermsForm
 from .ratelimit import rate_limit_hit

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.outbox import email_enqueue
+from outbox.services import email_enqueue
 
 
 def user_email(user: User) -> str:

@@ -28,9 +28,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from accounts.events import AccountEvent
 from accounts.models import SignInAttempt, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import user_email
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
@@ -165,7 +166,7 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
 
     audit_record(
         actor=None,
-        event="user.locked",
+        event=AccountEvent.USER_LOCKED,
         subject=user,
         old={"locked": False},
         new={"locked": True},
@@ -199,7 +200,7 @@ def user_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bo
         return False
     audit_record(
         actor=actor,
-        event="user.unlocked",
+        event=AccountEvent.USER_UNLOCKED,
         subject=locked,
         old={"locked": True, "locked_at": old_since},
         new={"locked": False},

@@ -21,9 +21,10 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.audit import audit_record, client_ip
+from accounts.events import AccountEvent
 from accounts.models import SmsDevice, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record, client_ip
+from outbox.services import email_enqueue
 
 from .common import changed_notify
 from .login import password_require
@@ -49,7 +50,7 @@ def password_change(
         user.save(update_fields=["password", "password_changed_at"])
         audit_record(
             actor=user,
-            event="password.changed",
+            event=AccountEvent.PASSWORD_CHANGED,
             subject=user,
             new={"password": "changed", "other_sessions_ended": end_others},
             ip_address=client_ip(request),
@@ -85,7 +86,7 @@ def profile_change(
     member.save(update_fields=changed)
     audit_record(
         actor=user,
-        event="profile.changed",
+        event=AccountEvent.PROFILE_CHANGED,
         subject=member,
         old={k: old[k] for k in changed},
         new={k: new[k] for k in changed},
@@ -128,7 +129,7 @@ def email_change_request(*, request: HttpRequest, user: User, new_email: str) ->
         )
     audit_record(
         actor=user,
-        event="email.change_requested",
+        event=AccountEvent.EMAIL_CHANGE_REQUESTED,
         subject=user,
         new={"email": new_email},
         ip_address=client_ip(request),
@@ -159,7 +160,7 @@ def email_change_confirm(*, request: HttpRequest, user: User, token: str) -> str
         locked.member.save(update_fields=["email"])
     audit_record(
         actor=locked,
-        event="email.changed",
+        event=AccountEvent.EMAIL_CHANGED,
         subject=locked,
         old={"email": current},
         new={"email": new_email},
@@ -280,7 +281,7 @@ def totp_confirm(*, request: HttpRequest, user: User, code: str, proof: SecondFa
         model=TOTPDevice,
         code=code,
         proof=proof,
-        event="device.totp_enrolled",
+        event=AccountEvent.DEVICE_TOTP_ENROLLED,
         new={"device": "totp"},
         change=_("A security device (authenticator app) was registered."),
     )
@@ -292,7 +293,7 @@ def totp_remove(*, request: HttpRequest, user: User, proof: SecondFactorProof) -
         user=user,
         model=TOTPDevice,
         proof=proof,
-        event="device.totp_removed",
+        event=AccountEvent.DEVICE_TOTP_REMOVED,
         kind="totp",
         change=_("Your security device (authenticator app) was removed."),
     )
@@ -329,7 +330,7 @@ def sms_device_confirm(
         model=SmsDevice,
         code=code,
         proof=proof,
-        event="device.sms_enrolled",
+        event=AccountEvent.DEVICE_SMS_ENROLLED,
         new={"device": "sms", "number": lambda device: device.number},
         change=_("An SMS token was set up for your mobile phone."),
     )
@@ -341,7 +342,7 @@ def sms_device_remove(*, request: HttpRequest, user: User, proof: SecondFactorPr
         user=user,
         model=SmsDevice,
         proof=proof,
-        event="device.sms_removed",
+        event=AccountEvent.DEVICE_SMS_REMOVED,
         kind="sms",
         change=_("Your SMS token was removed."),
     )

@@ -22,9 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from accounts.events import AccountEvent
 from accounts.models import TransactionPin, User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import changed_notify, user_email
 from .login import password_require
@@ -185,7 +186,7 @@ def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
     if strike_add(row=row, count_field="failed_attempts"):
         audit_record(
             actor=None,
-            event="pin.locked",
+            event=AccountEvent.PIN_LOCKED,
             subject=row.user,
             old={"locked": False},
             new={"locked": True},
@@ -209,7 +210,7 @@ def pin_unlock(*, user: User, actor: User, ip_address: str | None = None) -> boo
         return False
     audit_record(
         actor=actor,
-        event="pin.unlocked",
+        event=AccountEvent.PIN_UNLOCKED,
         subject=user,
         old={"locked": True},
         new={"locked": False},

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from accounts.events import AccountEvent
 from accounts.models import User
-from accounts.outbox import email_enqueue
+from audit.services import audit_record
+from outbox.services import email_enqueue
 
 from .common import user_email
 
@@ -42,7 +43,7 @@ def signing_restriction_start(
     user.signing_restricted_until = until
     audit_record(
         actor=user,
-        event="signing.restricted",
+        event=AccountEvent.SIGNING_RESTRICTED,
         subject=row,
         old={"until": old.isoformat() if old else None},
         new={"until": until.isoformat(), "reason": reason},

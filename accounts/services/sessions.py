@@ -11,8 +11,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.audit import audit_record, client_ip
+from accounts.events import AccountEvent
 from accounts.models import User, UserSession
+from audit.services import audit_record, client_ip
 
 SESSION_ROW_KEY = "_pn_session_row"
 SIGNED_IN_AT_KEY = "_pn_signed_in_at"
@@ -71,7 +72,7 @@ def session_close(
     row.delete()
     audit_record(
         actor=user,
-        event="session.closed",
+        event=AccountEvent.SESSION_CLOSED,
         subject=user,
         old={"session": row_id, "ip": row.ip_address},
         ip_address=ip_address,

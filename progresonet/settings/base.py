@@ -6,6 +6,7 @@ contract in GUIDE §3. ``local``, ``test`` and ``production`` import this module
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,6 +53,11 @@ INSTALLED_APPS = [
     "beneficiaries",
     "transfers",
     "loans",
+    # Plumbing every product app may use and that uses none of them (scripts/check_imports.py).
+    "outbox",
+    "audit",
+    # The demo data command (manage.py demo_load); nothing at runtime imports it.
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -184,7 +190,7 @@ CSRF_COOKIE_HTTPONLY = True
 # Reverse proxies in front of the web processes (DJANGO_TRUSTED_PROXIES: comma-separated IPv4/
 # IPv6 addresses or CIDR networks, e.g. "172.28.0.10" or "10.0.0.0/24,fd00::/64"). Only a
 # request whose TCP peer is one of them has its X-Forwarded-For (client address: every per-IP
-# throttle, audit row and session list, accounts.audit.client_ip) and X-Forwarded-Proto
+# throttle, audit row and session list, audit.services.client_ip) and X-Forwarded-Proto
 # believed. Empty (the default): both headers are ignored, so a client cannot forge them.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 for _proxy in TRUSTED_PROXIES:
@@ -232,7 +238,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-relay-due": {"task": "accounts.tasks.outbox_relay_due_task", "schedule": 30.0},
+    "outbox-relay-due": {"task": "outbox.tasks.outbox_relay_due_task", "schedule": 30.0},
     "interbank-process-due": {
         "task": "transfers.tasks.interbank_process_due_task",
         "schedule": 10.0,
@@ -248,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# How long a worker holds a claimed outbox message before another may send it (outbox.services):
+# longer than any one send can take (each SMTP step is bounded by EMAIL_TIMEOUT), so a live
+# worker never loses its claim mid-send; a dead worker's claim lapses after it.
+OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
+
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 # Bounds each SMTP step, so a hung server cannot hold a send past the outbox's lease (300 s).
@@ -262,7 +273,8 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "ProgresoNet <no-responder
 # Absolute links in emails (set-password, confirmations) are built from this.
 SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-SMS_GATEWAY = env("SMS_GATEWAY", "accounts.sms.file_gateway")
+# A callable (phone, text) -> None that raises on failure (outbox.gateways).
+SMS_GATEWAY = env("SMS_GATEWAY", "outbox.gateways.file_gateway")
 SMS_OUTBOX_FILE = env("SMS_OUTBOX_FILE", str(BASE_DIR / "var" / "sms.jsonl"))
 
 # Server-side secret mixed into every transaction PIN hash (accounts.services.pin); a
@@ -286,6 +298,31 @@ PIN_RESET_RESTRICTION_HOURS = int(env("PIN_RESET_RESTRICTION_HOURS", "24"))
 # was made for. The signing step and the service run in the same request, so seconds suffice;
 # a few minutes absorb a slow posting retry, and a leaked receipt dies quickly.
 SIGNATURE_RECEIPT_TTL_SECONDS = int(env("SIGNATURE_RECEIPT_TTL_SECONDS", "300"))
+
+# Registration links (accounts.registration.tokens): the email-confirmation link and the
+# set-password link stop working after this many seconds (three days, two days).
+REGISTRATION_EMAIL_CONFIRM_MAX_AGE = int(env("REGISTRATION_EMAIL_CONFIRM_MAX_AGE", "259200"))
+REGISTRATION_PASSWORD_SET_MAX_AGE = int(env("REGISTRATION_PASSWORD_SET_MAX_AGE", "172800"))
+# Posts per client address and window (accounts.registration.ratelimit), scope -> (max posts,
+# window in seconds): the personal-data step runs the duplicate checks, "submit" is the final
+# "Confirmar".
+REGISTRATION_RATE_LIMITS = {
+    "data": (int(env("REGISTRATION_RATE_LIMIT_DATA", "30")), 60 * 60),
+    "submit": (int(env("REGISTRATION_RATE_LIMIT_SUBMIT", "5")), 60 * 60),
+}
+# The registration captcha's verifier (accounts.registration.captcha), a dotted path; unset
+# means reCAPTCHA when its keys are set (below) and no captcha otherwise.
+REGISTRATION_CAPTCHA = env("REGISTRATION_CAPTCHA") or None
+
+# Transfers (transfers.limits, transfers.services): a raised daily limit applies only after
+# this delay, so a hijacked session cannot raise it and empty the account at once; a transfer
+# from a joint account waits this many hours for the co-holders' signatures, then expires.
+TRANSFER_LIMIT_RAISE_DELAY = timedelta(hours=int(env("TRANSFER_LIMIT_RAISE_DELAY_HOURS", "24")))
+TRANSFER_COSIGN_TTL_HOURS = int(env("TRANSFER_COSIGN_TTL_HOURS", "48"))
+# The interbank clearing gateway (transfers.ach): a dotted path to a class with submit/poll.
+# The simulated clearing house settles an order this many seconds after it was submitted.
+ACH_GATEWAY = env("ACH_GATEWAY", "transfers.ach.SimulatedClearingHouse")
+ACH_SIMULATED_SETTLEMENT_SECONDS = int(env("ACH_SIMULATED_SETTLEMENT_SECONDS", "5"))
 
 RECAPTCHA_PUBLIC_KEY = env("RECAPTCHA_PUBLIC_KEY")
 RECAPTCHA_PRIVATE_KEY = env("RECAPTCHA_PRIVATE_KEY")
@@ -336,7 +373,6 @@ def require(name: str, value: object) -> None:
 # account is always new), what the member sends it within one period is capped per currency
 # (BENEFICIARY_COOLING_LIMIT_BOB / _USD). Read only through beneficiaries.selectors.
 # (Imports kept in this block so it merges cleanly with other features' settings.)
-from datetime import timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 BENEFICIARY_COOLING_PERIOD = timedelta(minutes=int(env("BENEFICIARY_COOLING_MINUTES", "60")))
@@ -355,7 +391,6 @@ INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))
 # wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
 # message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
 TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))
-BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
 
 # Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
 # rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a

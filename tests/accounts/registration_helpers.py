@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 from django.urls import reverse
 
-from accounts.models import OutboxMessage
+from outbox.models import OutboxMessage
 
 PREFIX = "registration_wizard"
 

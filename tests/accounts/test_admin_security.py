@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, TransactionPin, User
+from accounts.models import TransactionPin, User
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_device_admin_hides_the_key(admin_client, staff_user):
 
 def test_demo_loader_gives_the_clerk_a_documented_totp_device():
     from accounts.services.pin import pin_check
-    from progresonet.demo import DEMO_PIN, STAFF_TOTP_KEY_HEX, demo_load
+    from demo.data import DEMO_PIN, STAFF_TOTP_KEY_HEX, demo_load
 
     demo_load()
     demo_load()  # idempotent

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from audit.models import AuditEvent
 from tests.browser_fixtures import admin_browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

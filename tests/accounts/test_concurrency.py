@@ -6,9 +6,11 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import AuditEvent, OutboxMessage, TransactionPin, User
+from accounts.models import TransactionPin, User
 from accounts.services.login import login_authenticate
 from accounts.services.pin import pin_check, pin_set
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import make_member, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, OutboxMessage, SmsDevice, TransactionPin
+from accounts.models import SmsDevice, TransactionPin
 from accounts.selectors import signing_restriction_until
 from accounts.services.pin import pin_set
 from accounts.signing import signature_device
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

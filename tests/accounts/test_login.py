@@ -6,8 +6,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboxMessage, SignInAttempt, User
+from accounts.models import SignInAttempt, User
 from accounts.services.login import IP_MAX_FAILURES, user_unlock
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

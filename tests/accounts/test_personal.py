@@ -11,8 +11,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, OutboxMessage, SmsDevice, User
-from accounts.outbox import outbox_relay_due
+from accounts.models import SmsDevice, User
+from audit.models import AuditEvent
+from outbox.delivery import outbox_relay_due
+from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,11 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, OutboxMessage, TransactionPin
+from accounts.models import TransactionPin
 from accounts.services.pin import pin_check, pin_set, pin_unlock, pin_validate
 from accounts.signing import SignatureError, SignatureForm, signature_verify
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -203,8 +205,8 @@ def test_signing_with_an_sms_token(member_user, settings, tmp_path):
     import json
 
     from accounts.models import SmsDevice
-    from accounts.outbox import outbox_relay_due
     from accounts.signing import signature_prepare
+    from outbox.delivery import outbox_relay_due
 
     settings.SMS_OUTBOX_FILE = str(tmp_path / "sms.jsonl")
     pin_set(user=member_user, pin="7392", notify=False)

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, OutboxMessage, TransactionPin, User
+from accounts.models import TransactionPin, User
 from accounts.selectors import signing_restriction_until
 from accounts.services.pin import pin_check, pin_set
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import (
     make_account,
     make_member,

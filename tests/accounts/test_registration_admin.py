@@ -6,13 +6,15 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboxMessage, RegistrationRequest
+from accounts.models import RegistrationRequest
 from accounts.registration.services import (
     RegistrationData,
     registration_confirm_email,
     registration_submit,
 )
 from accounts.registration.tokens import email_confirm_token
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.conftest import admin_force_login
 from tests.factories import make_member, make_user
 

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from accounts.models import OutboxMessage, RegistrationRequest
+from accounts.models import RegistrationRequest
+from outbox.models import OutboxMessage
 from tests.integration_fixtures import CeleryWorker, celery_publishing_to
 
 from .registration_helpers import COMPANY, PERSON, link_in, register

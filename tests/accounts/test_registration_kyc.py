@@ -14,7 +14,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.models import AuditEvent, Member, OutboxMessage, RegistrationRequest, User
+from accounts.models import Member, RegistrationRequest, User
 from accounts.registration.kyc import contacts_differ, email_normalise, phone_normalise
 from accounts.registration.services import (
     RegistrationData,
@@ -25,6 +25,8 @@ from accounts.registration.services import (
     registration_submit,
 )
 from accounts.registration.tokens import email_confirm_token
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.conftest import admin_force_login
 from tests.factories import make_member, make_user
 
@@ -57,7 +59,7 @@ def _approve_url(registration) -> str:
 
 
 def _second_staffer(username: str = "cajera2") -> User:
-    from progresonet.demo import STAFF_GROUP
+    from demo.data import STAFF_GROUP
 
     user = make_user(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=STAFF_GROUP))

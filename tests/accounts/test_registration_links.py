@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.utils import timezone
 
-from accounts.models import AuditEvent, OutboxMessage, RegistrationRequest
+from accounts.models import RegistrationRequest
 from accounts.registration.services import (
     RegistrationData,
     registration_approve,
@@ -16,6 +16,8 @@ from accounts.registration.services import (
     registration_submit,
 )
 from accounts.registration.tokens import TokenResult, email_confirm_token, password_set_token
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 
 from .registration_helpers import PERSON, link_in, make_approver, make_member_like
 

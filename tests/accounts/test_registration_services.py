@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.hashers import is_password_usable
 
-from accounts.models import AuditEvent, InvalidTransition, OutboxMessage, RegistrationRequest
+from accounts.models import InvalidTransition, RegistrationRequest
 from accounts.registration.services import (
     RegistrationData,
     RegistrationError,
@@ -15,6 +15,8 @@ from accounts.registration.services import (
     registration_submit,
 )
 from accounts.registration.tokens import email_confirm_token
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import make_member, make_user
 
 from .registration_helpers import PERSON, make_approver, make_member_like
@@ -139,7 +141,7 @@ def test_reject_needs_a_reason_and_emails_it(clerk):
 
 
 def test_demo_member_silvia_can_register_and_be_approved(clerk):
-    from progresonet.demo import demo_load
+    from demo.data import demo_load
 
     demo_load()
     registration = _confirmed()  # Silvia's data, as the demo lists her (CI 3344556)

@@ -14,9 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import OutboxMessage, TransactionPin, User
+from accounts.models import TransactionPin, User
 from accounts.services.pin import pin_set, pin_unlock
 from accounts.signing import SignatureError, signature_verify
+from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

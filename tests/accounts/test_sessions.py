@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import MARKER_COOKIE
-from accounts.models import AuditEvent, UserSession
+from accounts.models import UserSession
+from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

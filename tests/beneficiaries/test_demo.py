@@ -2,9 +2,10 @@
 
 import pytest
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from audit.models import AuditEvent
 from beneficiaries.models import ThirdPartyProduct
-from progresonet.demo import demo_load
+from demo.data import demo_load
 
 pytestmark = pytest.mark.django_db
 

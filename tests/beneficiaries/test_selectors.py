@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from accounts.models import AuditEvent
-from beneficiaries import selectors
+from audit.models import AuditEvent
+from beneficiaries import selectors, services
 from beneficiaries.selectors import LookupStatus
 from ledger.models import Account
 from tests.factories import make_account, make_member, signed_beneficiary_register_other_bank
@@ -18,9 +18,7 @@ NOW = datetime(2026, 11, 26, 10, 0, 5, tzinfo=ZoneInfo("America/La_Paz"))
 
 
 def _lookup(member, number, ip="10.0.0.1", now=NOW):
-    return selectors.account_lookup(
-        number=number, member=member, actor=None, ip_address=ip, now=now
-    )
+    return services.account_lookup(number=number, member=member, actor=None, ip_address=ip, now=now)
 
 
 def test_lookup_shows_only_the_masked_name(member, silvia_account):

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.models import AuditEvent, OutboxMessage
+from audit.models import AuditEvent
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.models import Account
+from outbox.models import OutboxMessage
 from tests.factories import (
     make_account,
     make_member,

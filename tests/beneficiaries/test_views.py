@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboxMessage
+from audit.models import AuditEvent
 from beneficiaries.models import Bank, ThirdPartyProduct
+from outbox.models import OutboxMessage
 from tests.beneficiaries.conftest import SIGN_PIN
 from tests.factories import (
     make_member,

@@ -25,11 +25,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from accounts.models import OutboxMessage, RegistrationRequest, User
+from accounts.models import RegistrationRequest, User
 from accounts.registration.ratelimit import rate_limit_reset
+from demo.data import DEMO_PASSWORD, DEMO_PIN, STAFF_PASSWORD, STAFF_USERNAME, demo_load
 from ledger.models import Account
 from loans.models import Loan
-from progresonet.demo import DEMO_PASSWORD, DEMO_PIN, STAFF_PASSWORD, STAFF_USERNAME, demo_load
+from outbox.models import OutboxMessage
 from tests.accounts.registration_helpers import PERSON, link_in, person_step_fill
 from tests.browser.a11y import Walk, url_names, widths
 from tests.browser_fixtures import admin_browser_login

@@ -15,10 +15,10 @@ from accounts.models import RegistrationRequest
 from accounts.registration.ratelimit import rate_limit_reset
 from accounts.services.pin import pin_check
 from beneficiaries.models import ThirdPartyProduct
+from demo.data import DEMO_PASSWORD, DEMO_PIN, demo_load
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
 from loans.models import InstalmentStatus, Loan, LoanPayment
-from progresonet.demo import DEMO_PASSWORD, DEMO_PIN, demo_load
 from tests.accounts.registration_helpers import PERSON, person_step_fill
 from tests.factories import make_member
 from transfers.models import Transfer, TransferType

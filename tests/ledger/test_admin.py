@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import Account, Posting
 from tests.conftest import admin_force_login

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from demo.data import STAFF_GROUP
 from ledger import rates
 from ledger.exceptions import ExchangeRateRefused
 from ledger.models import ExchangeRate
 from ledger.selectors import exchange_rate_get
-from progresonet.demo import STAFF_GROUP
 from tests.conftest import admin_force_login
 from tests.factories import make_user
 from transfers.models import FeeBand

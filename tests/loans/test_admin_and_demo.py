@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import Posting
 from loans.models import InstalmentStatus, Loan
@@ -87,7 +87,7 @@ def test_staff_change_only_the_penalty_rate(staff_client):
 
 
 def test_demo_loans_are_loaded_once():
-    from progresonet.demo import demo_load
+    from demo.data import demo_load
 
     demo_load()
     demo_load()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accounts.models import AuditEvent, OutboxMessage
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import Account, Posting
 from ledger.selectors import internal_account_get
@@ -32,6 +32,7 @@ from loans.exceptions import (
 )
 from loans.models import Instalment, InstalmentStatus, Loan, LoanPayment
 from loans.tasks import accrue_penalties_task
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user, signed_loan_pay
 from tests.loans.helpers import make_loan, new_key
 
@@ -473,9 +474,9 @@ def test_instalment_transitions_are_guarded():
 
     instalment = Instalment(status=InstalmentStatus.PAID)
     with pytest.raises(InvalidTransition):
-        instalment.transition_to(InstalmentStatus.OVERDUE)
+        instalment.move_to(InstalmentStatus.OVERDUE)
     instalment = Instalment(status=InstalmentStatus.OVERDUE)
     with pytest.raises(InvalidTransition):
-        instalment.transition_to(InstalmentStatus.PARTIALLY_PAID)
-    instalment.transition_to(InstalmentStatus.PAID)
+        instalment.move_to(InstalmentStatus.PARTIALLY_PAID)
+    instalment.move_to(InstalmentStatus.PAID)
     assert instalment.status == InstalmentStatus.PAID

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import AuditEvent
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import Posting
 from loans import selectors

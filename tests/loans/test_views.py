@@ -11,12 +11,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import Posting
 from loans.models import InstalmentStatus, LoanPayment
 from loans.views import DRAFT_KEY
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user
 from tests.loans.helpers import make_loan
 

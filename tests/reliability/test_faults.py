@@ -113,8 +113,8 @@ def test_smtp_down_messages_wait_in_the_outbox_then_go_out_once(redis_server):
     from aiosmtpd.controller import Controller
     from django.db import transaction
 
-    from accounts.models import OutboxMessage
-    from accounts.outbox import email_enqueue
+    from outbox.models import OutboxMessage
+    from outbox.services import email_enqueue
     from tests.integration_fixtures import (
         CeleryWorker,
         SmtpSink,

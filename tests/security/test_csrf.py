@@ -6,7 +6,7 @@ The URL list comes from the resolver, so a view added later is covered without e
 import pytest
 from django.test import Client
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import make_account, make_member, make_user
 
 from .urls import routes

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from accounts.models import AuditEvent, SignInAttempt, UserSession
+from accounts.models import SignInAttempt, UserSession
 from accounts.services.login import IP_MAX_FAILURES
+from audit.models import AuditEvent
 from tests.factories import make_member, make_user
 from tests.nginx_proxy import nginx_in_front_of
 from tests.reliability.harness import Member

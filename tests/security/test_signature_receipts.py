@@ -39,14 +39,16 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone, translation
 
-from accounts.models import AuditEvent, OutboxMessage, SignatureGrant
+from accounts.models import SignatureGrant
 from accounts.signing import SignatureReceipt, signature_ttl
+from audit.models import AuditEvent
 from beneficiaries import services as beneficiary_services
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.models import Account, Posting
 from loans import services as loan_services
 from loans.exceptions import LoanError
 from loans.models import LoanPayment
+from outbox.models import OutboxMessage
 from tests.factories import (
     make_account,
     make_member,

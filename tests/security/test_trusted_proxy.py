@@ -1,4 +1,4 @@
-"""The client address behind reverse proxies (accounts.audit.client_ip, TRUSTED_PROXIES).
+"""The client address behind reverse proxies (audit.services.client_ip, TRUSTED_PROXIES).
 
 An attacker controls every byte of X-Forwarded-For they send; only the hops appended by
 trusted proxies mean anything. The properties below say so over arbitrary header values.
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from accounts.audit import client_ip
 from accounts.models import SignInAttempt
+from audit.services import client_ip
 from progresonet.middleware import ForwardedHeadersMiddleware
 
 # 100 examples per property in `make test`; `make reliability` (HYPOTHESIS_PROFILE) runs 5,000.

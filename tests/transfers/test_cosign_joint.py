@@ -10,11 +10,12 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
+from outbox.models import OutboxMessage
 from tests.factories import (
     make_account,
     make_member,

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import make_member
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, FeeBand, MemberDailyLimit

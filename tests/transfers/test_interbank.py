@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import OutboxMessage
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.interbank import interbank_order_process, interbank_process_due
 from transfers.models import InterbankOrder, TransferStatus, TransferType

@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import AuditEvent, OutboxMessage
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user, signed_member_limit_set
 from transfers.exceptions import TransferError
 from transfers.limits import effective_limit, member_limit_set

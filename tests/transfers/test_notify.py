@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from accounts.models import OutboxMessage
 from accounts.services.pin import pin_set
+from outbox.models import OutboxMessage
 from tests.factories import make_account, make_member, make_user, signed_transfer_execute
 from transfers.exceptions import TransferError
 from transfers.models import Transfer, TransferType

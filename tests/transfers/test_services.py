@@ -10,10 +10,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import AuditEvent, OutboxMessage
+from audit.models import AuditEvent
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
+from outbox.models import OutboxMessage
 from tests.factories import (
     make_account,
     make_member,

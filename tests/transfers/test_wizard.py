@@ -6,8 +6,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.models import AuditEvent
 from accounts.services.pin import pin_set
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from ledger.models import ExchangeRate
 from ledger.services import cash_withdrawal

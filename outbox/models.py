@@ -6,7 +6,7 @@ class OutboxMessage(models.Model):
     """A message (email or SMS) to deliver, written in the transaction that caused it.
 
     State machine: pending → sent, or pending → failed after ``MAX_ATTEMPTS``; staff may put
-    a failed message back to pending from the admin. ``accounts.outbox`` owns the transitions.
+    a failed message back to pending from the admin. ``outbox.services`` owns the transitions.
     """
 
     class Channel(models.TextChoices):
@@ -33,6 +33,9 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        # The table keeps the name it had when this model lived in accounts: moving the model
+        # changed no row and took no lock (see outbox/migrations/0001_initial.py).
+        db_table = "accounts_outboxmessage"
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         indexes = [

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from progresonet.demo import DemoRefused, demo_load
+from demo.data import DemoRefused, demo_load
 
 
 class Command(BaseCommand):

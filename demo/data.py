@@ -37,7 +37,7 @@ DEMO_PIN = "7392"
 STAFF_PERMISSIONS = [
     ("accounts", "view_member"),
     ("accounts", "view_user"),  # read-only: users are edited by a superuser (accounts.admin)
-    ("accounts", "view_auditevent"),
+    ("audit", "view_auditevent"),
     ("ledger", "view_account"),
     ("ledger", "post_cash"),
     ("ledger", "view_holder"),

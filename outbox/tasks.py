@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .outbox import outbox_deliver, outbox_relay_due
+from .delivery import outbox_deliver, outbox_relay_due
 
 
 @shared_task(acks_late=True, ignore_result=True)

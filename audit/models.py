@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,7 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        "accounts.User",
+        settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
         on_delete=models.PROTECT,
         null=True,
@@ -25,6 +26,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        # The table keeps the name it had when this model lived in accounts: moving the model
+        # changed no row and took no lock (see audit/migrations/0001_initial.py).
+        db_table = "accounts_auditevent"
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-pk"]

@@ -7,14 +7,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import OutboxMessage
-from accounts.outbox import (
-    MAX_ATTEMPTS,
-    email_enqueue,
-    outbox_deliver,
-    outbox_relay_due,
-    sms_enqueue,
-)
+from outbox.delivery import MAX_ATTEMPTS, outbox_deliver, outbox_relay_due
+from outbox.models import OutboxMessage
+from outbox.services import email_enqueue, sms_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +105,7 @@ def peeking_gateway(recipient: str, text: str) -> None:
 
 
 def test_the_attempt_is_claimed_before_sending_so_no_one_else_sends_it(settings):
-    settings.SMS_GATEWAY = "tests.accounts.test_outbox.peeking_gateway"
+    settings.SMS_GATEWAY = "tests.plumbing.test_outbox.peeking_gateway"
     SEEN_DURING_SEND.clear()
     message = sms_enqueue(to="+59170011223", text="Su código es 123456")
     assert outbox_deliver(message_id=message.pk) is True

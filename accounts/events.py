@@ -1,0 +1,35 @@
+"""The audit events this app writes (who you are: registration, sign-in, PIN, devices,
+profile, sessions).
+
+Each app names its own events: an event is a fact of the app that owns it, and the audit app
+stays plumbing that stores any name (:func:`audit.services.audit_record` takes ``str``). The
+values are what the audit table holds, so they never change; tests and staff filter on them.
+"""
+
+from django.db import models
+
+
+class AccountEvent(models.TextChoices):
+    DEVICE_SMS_ENROLLED = "device.sms_enrolled"
+    DEVICE_SMS_REMOVED = "device.sms_removed"
+    DEVICE_TOTP_ENROLLED = "device.totp_enrolled"
+    DEVICE_TOTP_REMOVED = "device.totp_removed"
+    EMAIL_CHANGE_REQUESTED = "email.change_requested"
+    EMAIL_CHANGED = "email.changed"
+    MEMBER_CONTACT_UPDATED = "member.contact_updated"
+    PASSWORD_CHANGED = "password.changed"  # noqa: S105  # nosec B105  # an event name
+    PIN_LOCKED = "pin.locked"
+    PIN_UNLOCKED = "pin.unlocked"
+    PROFILE_CHANGED = "profile.changed"
+    REGISTRATION_APPROVED = "registration.approved"
+    REGISTRATION_EMAIL_CONFIRMED = "registration.email_confirmed"
+    REGISTRATION_FIRST_APPROVAL = "registration.first_approval"
+    REGISTRATION_LINK_RESENT = "registration.link_resent"
+    REGISTRATION_PASSWORD_SET = "registration.password_set"  # noqa: S105  # nosec B105  # an event name
+    REGISTRATION_REJECTED = "registration.rejected"
+    REGISTRATION_SUBMITTED = "registration.submitted"
+    SESSION_CLOSED = "session.closed"
+    SIGNATURE_VERIFIED = "signature.verified"
+    SIGNING_RESTRICTED = "signing.restricted"
+    USER_LOCKED = "user.locked"
+    USER_UNLOCKED = "user.unlocked"
