@@ -174,7 +174,7 @@ def _owner_notices_on_request(registration: RegistrationRequest) -> None:
            AND NOT (v.channel = %s
                     AND lower(regexp_replace(m.email, '\\s', '', 'g')) = %s)
         RETURNING {q(OutboxMessage._meta.pk.column)}
-    """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
+    """  # noqa: S608  # nosec B608 - identifiers come from model metadata; values are parameters
     email, sms = OutboxMessage.Channel.EMAIL, OutboxMessage.Channel.SMS
     params = [
         *fixed_values,

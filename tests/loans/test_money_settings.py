@@ -34,7 +34,7 @@ def test_clerk_nonsense_penalty_rate_is_refused_in_spanish(staff_client, rate):
 def test_database_refuses_nonsense_loan_terms(assignment):
     loan = make_loan()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE loans_loan SET {assignment} WHERE id = %s", [loan.pk])  # noqa: S608
+        cursor.execute(f"UPDATE loans_loan SET {assignment} WHERE id = %s", [loan.pk])  # noqa: S608  # nosec B608
     loan.refresh_from_db()
     assert (loan.penalty_rate, loan.annual_rate, loan.term) == (
         Decimal("6.0000"),
