@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .exceptions import ExchangeRateMissing
 from .models import Account, ExchangeRate, Holder, PostingLine
@@ -42,6 +43,22 @@ def member_account_get(*, member_id: int | None, account_id: int) -> Account:
         return member_accounts_list(member_id=member_id).get(pk=account_id)
     except Account.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def account_share_text(*, account: Account) -> str:
+    """The one line a member sends someone who will transfer to them, e.g. "Caja de ahorro
+    BOB 1010000136 — María Elena Pérez Quispe — Cooperativa Progreso": product, currency,
+    the full number and every holder's name (a transfer to a joint account names them all)."""
+    names = [
+        link.member.display_name
+        for link in account.holder_links.select_related("member").order_by("pk")
+    ]
+    parts = [
+        f"{account.get_product_type_display()} {account.currency} {account.number}",
+        ", ".join(names),
+        str(_("Cooperativa Progreso")),
+    ]
+    return " — ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)

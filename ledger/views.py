@@ -36,7 +36,12 @@ def _filter_rejected(request: HttpRequest, account: Account, form: StatementFilt
     return render(
         request,
         "ledger/account_detail.html",
-        {"account": account, "form": form, "page": None},
+        {
+            "account": account,
+            "share_text": selectors.account_share_text(account=account),
+            "form": form,
+            "page": None,
+        },
         status=400,
     )
 
@@ -63,6 +68,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "ledger/account_detail.html",
         {
             "account": account,
+            "share_text": selectors.account_share_text(account=account),
             "form": form,
             "page": page,
             "rows": statements.statement_rows(account=account, lines=page.lines),
