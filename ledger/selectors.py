@@ -114,6 +114,17 @@ def statement_lines_iter(
     )
 
 
+def balance_before(*, account: Account, day: date) -> Decimal:
+    """The account's balance at the start of ``day`` (its last movement booked earlier)."""
+    line = (
+        PostingLine.objects.filter(account=account, booked_at__lt=_day_start(day))
+        .order_by("-booked_at", "-pk")
+        .only("balance_after")
+        .first()
+    )
+    return line.balance_after if line else Decimal("0.00")
+
+
 def exchange_rate_in_force(
     *, rate_type: str, on: date, currency: str = "USD"
 ) -> ExchangeRate | None:
