@@ -46,15 +46,20 @@ def member_account_get(*, member_id: int | None, account_id: int) -> Account:
 
 
 def account_share_text(*, account: Account) -> str:
-    """The one line a member sends someone who will transfer to them, e.g. "Caja de ahorro
-    BOB 1010000136 — María Elena Pérez Quispe — Cooperativa Progreso": product, currency,
+    """The one line a member sends someone who will transfer to them, e.g. "Caja de Ahorros
+    BOB N.º 1010000136 — María Elena Pérez Quispe — Cooperativa Progreso": product, currency,
     the full number and every holder's name (a transfer to a joint account names them all)."""
     names = [
         link.member.display_name
         for link in account.holder_links.select_related("member").order_by("pk")
     ]
     parts = [
-        f"{account.get_product_type_display()} {account.currency} {account.number}",
+        _("%(product)s %(currency)s No. %(number)s")
+        % {
+            "product": account.get_product_type_display(),
+            "currency": account.currency,
+            "number": account.number,
+        },
         ", ".join(names),
         str(_("Cooperativa Progreso")),
     ]

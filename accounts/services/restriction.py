@@ -57,6 +57,7 @@ def signing_restriction_start(
             context={
                 "user": row,
                 "change": change,
-                "until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT"),
+                # A datetime: the template prints it as the guide does (dd/mm/yyyy hh:mm).
+                "until": timezone.localtime(until),
             },
         )
