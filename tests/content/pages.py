@@ -195,7 +195,7 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
     registration requests (list and approval), users (list and change), the cash desk
     ("ventanilla"), exchange rates and fee bands."""
     from accounts.models import RegistrationRequest
-    from tests.accounts.registration_helpers import make_member_like
+    from tests.accounts.registration_helpers import make_approver, make_member_like
     from tests.conftest import admin_force_login
     from transfers.models import FeeBand
 
@@ -207,7 +207,19 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
         reverse("admin:login"),
         {"username": "nadie", "password": "x", "otp_device": "", "otp_token": "1"},
     ).content.decode()
-    clerk = make_user(username="auxiliar", is_staff=True, is_superuser=True)
+    # The branch clerk as the demo loader makes one (its group's permissions), who may also
+    # approve registrations.
+    from django.contrib.auth.models import Group, Permission
+
+    from progresonet.demo import STAFF_GROUP, STAFF_PERMISSIONS
+
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    for app_label, codename in STAFF_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    clerk = make_approver("auxiliar")
+    clerk.groups.add(group)
     admin_force_login(client, clerk)
     member = make_member_like()
     registration = RegistrationRequest.objects.create(
@@ -220,6 +232,7 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
         email="solicitud@example.com",
         username="nuevo.socio",
         status=RegistrationRequest.Status.EMAIL_CONFIRMED,
+        terms_accepted_at=timezone.now(),
     )
     locked = owner["user"]
     locked.locked_at = timezone.now()
