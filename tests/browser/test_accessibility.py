@@ -184,7 +184,7 @@ def walk_member(page: Page, walk: Walk) -> None:
     page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
     _next(page)
     walk.check(page, "transfer-own-2")
-    page.get_by_label(re.compile("X000X-393")).check()
+    page.get_by_label(re.compile("2011000393")).check()
     _next(page)
     walk.check(page, "transfer-own-3")
     _next(page)  # nothing typed: the errors

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaries.models import Bank
-from tests.factories import make_account, make_user, signed_transfer_execute
+from tests.factories import make_account, signed_transfer_execute
 from tests.security.test_access_matrix import MEMBER_NAMESPACES, _url
 from tests.security.urls import routes
 from transfers.models import TransferType

@@ -87,34 +87,37 @@ def test_dashboard_shows_each_account_formatted(logged_client, member):
     assert "Saldo disponible" in body
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     by_number = {
-        acc.masked_number: row
+        acc.number: row
         for acc in (bob, usd, joint)
         for row in rows
-        if acc.masked_number in row
+        if acc.number in row
     }
     assert len(by_number) == 3
-    assert "Caja de Ahorros" in by_number[bob.masked_number]
-    assert "Individual" in by_number[bob.masked_number]
-    assert "BOB" in by_number[bob.masked_number]
-    assert "Bs 1.000,00" in by_number[bob.masked_number]
-    assert "Cuenta corriente" in by_number[usd.masked_number]
-    assert "Alterna" in by_number[usd.masked_number]
-    assert "$us 1.234,50" in by_number[usd.masked_number]
-    assert "Conjunta" in by_number[joint.masked_number]
-    assert "Bs 0,00" in by_number[joint.masked_number]
+    assert "Caja de Ahorros" in by_number[bob.number]
+    assert "Individual" in by_number[bob.number]
+    assert "BOB" in by_number[bob.number]
+    assert "Bs 1.000,00" in by_number[bob.number]
+    assert "Cuenta corriente" in by_number[usd.number]
+    assert "Alterna" in by_number[usd.number]
+    assert "$us 1.234,50" in by_number[usd.number]
+    assert "Conjunta" in by_number[joint.number]
+    assert "Bs 0,00" in by_number[joint.number]
     for acc in (bob, usd, joint):
         assert f'href="{reverse("ledger:account_detail", args=[acc.pk])}"' in body
     # Someone else's account is not shown, not even its number or balance.
+    assert foreign.number not in body
     assert foreign.masked_number not in body
     assert "777,00" not in body
 
 
-def test_dashboard_masks_the_full_account_number(logged_client, member):
+def test_dashboard_shows_the_members_own_number_in_full(logged_client, member):
+    """Issue 14: the guide's rule is that a member sees their own numbers in full (the
+    dashboard masked them before); the "Copiar" button copies exactly that number."""
     account = make_account(member=member, balance="5")
     body = text(logged_client.get(reverse("ledger:dashboard")))
-    assert account.masked_number == f"X000X-{account.number[-3:]}"
-    assert account.masked_number in body
-    assert account.number not in body
+    assert account.number in body
+    assert f'data-copy="{account.number}"' in body
+    assert account.masked_number not in body
 
 
 def test_dashboard_without_accounts(logged_client):
