@@ -49,9 +49,9 @@ def account_share_text(*, account: Account) -> str:
     """The one line a member sends someone who will transfer to them, e.g. "Caja de Ahorros
     BOB N.º 1010000136 — María Elena Pérez Quispe — Cooperativa Progreso": product, currency,
     the full number and every holder's name (a transfer to a joint account names them all)."""
+    # The holders are prefetched by member_accounts_list: sorted here, no new query.
     names = [
-        link.member.display_name
-        for link in account.holder_links.select_related("member").order_by("pk")
+        link.member.display_name for link in sorted(account.holder_links.all(), key=lambda h: h.pk)
     ]
     parts = [
         _("%(product)s %(currency)s No. %(number)s")

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaries.models import Bank
-from tests.factories import make_account, signed_transfer_execute
+from tests.factories import make_account, make_member, signed_transfer_execute
 from tests.security.test_access_matrix import MEMBER_NAMESPACES, _url
 from tests.security.urls import routes
 from transfers.models import TransferType
@@ -121,6 +121,9 @@ def member_pages(client: Client, owner: dict) -> dict[str, str]:
     """name -> HTML of every member page (see the module docstring)."""
     user = owner["user"]
     account = owner["objects"][0]
+    owner["partner_account"] = make_account(
+        member=make_member(first_names="Carmen", last_names="Rojas"), balance="10"
+    )
     usd = make_account(member=user.member, currency="USD", balance="250")
     # A transfer that paid a fee (other banks charge one), for its receipt.
     order = TransferOrder(
@@ -156,6 +159,21 @@ def member_pages(client: Client, owner: dict) -> dict[str, str]:
     pages["transfers:receipt(fee)"] = _html(
         client.get(reverse("transfers:receipt", args=[with_fee.pk]))
     )
+    # The "Firma" pages of a loan payment and of a new beneficiary (reached only by a flow).
+    loan = owner["objects"][3]
+    response = client.post(
+        reverse("loans:pay", args=[loan.pk]),
+        {"kind": "amount", "amount": "25,00", "source_account": account.pk},
+    )
+    assert response.status_code == 302, response.status_code
+    pages["loans:pay_confirm(signing)"] = _html(client.get(response["Location"]))
+    partner_account = owner["partner_account"]
+    response = client.post(
+        reverse("beneficiaries:add_member"),
+        {"product_type": "savings", "number": partner_account.number, "alias": "Socia"},
+    )
+    assert response.status_code == 302, response.status_code
+    pages["beneficiaries:sign(pending)"] = _html(client.get(response["Location"]))
     # Bolivianos to dollars: exchange rate, effective rate, converted amounts, the 5-day total.
     _wizard(
         client,

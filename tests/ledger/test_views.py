@@ -86,12 +86,7 @@ def test_dashboard_shows_each_account_formatted(logged_client, member):
     assert "Mis cuentas" in body
     assert "Saldo disponible" in body
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
-    by_number = {
-        acc.number: row
-        for acc in (bob, usd, joint)
-        for row in rows
-        if acc.number in row
-    }
+    by_number = {acc.number: row for acc in (bob, usd, joint) for row in rows if acc.number in row}
     assert len(by_number) == 3
     assert "Caja de Ahorros" in by_number[bob.number]
     assert "Individual" in by_number[bob.number]
@@ -222,7 +217,14 @@ def test_statement_shows_debits_credits_and_running_balance(logged_client, bob_a
     body = text(response)
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)[1:]  # skip the header row
     assert len(rows) == 2
-    newest, oldest = (re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", r, flags=re.S) for r in rows)
+    # Cell text without markup (amounts sit in <span class="money">, issue 14).
+    newest, oldest = (
+        [
+            re.sub(r"<[^>]+>", "", cell)
+            for cell in re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", r, flags=re.S)
+        ]
+        for r in rows
+    )
     assert newest == ["02/03/2026 10:00", "Retiro en ventanilla", "Bs 250,25", "", "Bs 1.249,75"]
     assert oldest == ["01/03/2026 10:00", "Abono de sueldo", "", "Bs 1.500,00", "Bs 1.500,00"]
     assert "Saldo disponible" in body
