@@ -49,6 +49,7 @@ NOT_WALKED = {
     "ledger:account_statement_csv": "a CSV download",
     "ledger:account_statement_pdf": "a PDF download",
     "loans:statement_csv": "a CSV download",
+    "loans:receipt_pdf": "a PDF download",
     "loans:statement_pdf": "a PDF download",
     "transfers:receipt_pdf": "a PDF download",
 }
