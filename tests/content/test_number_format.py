@@ -5,6 +5,7 @@ On pages, every amount also sits in ``<span class="money">`` (the layout test fi
 by it, and the stylesheet keeps it on one line)."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -110,3 +111,16 @@ def test_every_email_prints_numbers_the_guide_way(client, owner):
         if (problems := number_problems(text))
     }
     assert not failures, report(failures)
+
+
+def test_the_amounts_filter_escapes_everything_but_its_own_spans():
+    """Receipt rows carry text a member typed (a description): only the amounts become markup."""
+    from ledger.templatetags.money import amounts, money
+
+    out = amounts('<script>alert("x")</script> Bs 1.000,00 & $us 5,00')
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in out and "&amp;" in out
+    assert out.count('<span class="money">') == 2
+    assert '<span class="money">Bs 1.000,00</span>' in out
+    assert money(Decimal("-1234.5"), "USD") == '<span class="money">$us -1.234,50</span>'
+    assert money(None, "BOB") == ""
