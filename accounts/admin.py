@@ -48,12 +48,14 @@ class PinLockedFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # "Bloqueado" right after the username: the column clerks look for must not fall off the
+    # right edge of a 1280 px screen beside the filter sidebar.
     list_display = (
         "username",
+        "is_locked_display",
         "member",
         "email",
         "is_active",
-        "is_locked_display",
         "is_staff",
         "last_login",
     )

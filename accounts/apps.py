@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Members and users")
 
     def ready(self) -> None:
-        from . import signals
+        from . import admin_i18n, signals
 
         signals.connect()
+        admin_i18n.install()

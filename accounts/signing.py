@@ -466,4 +466,6 @@ class KeyedSignatureForm(SignatureForm):
     """The "Firma" step carrying the flow's idempotency key (a hidden field), for flows whose
     last step is this form: a double submit then finds the first result by its key."""
 
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    idempotency_key = forms.CharField(
+        label=gettext_lazy("Operation key"), widget=forms.HiddenInput, max_length=64
+    )

@@ -1,5 +1,7 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .forms import LoginForm
@@ -16,6 +18,13 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only; ``logout()`` deletes the server session, so a replayed cookie is dead."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Added after logout(): the message lives in the new, anonymous session and tells the
+        # member on the sign-in page that the old one is really over.
+        messages.success(request, _("You signed out successfully."))
+        return response
 
 
 @require_GET

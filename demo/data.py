@@ -25,6 +25,7 @@ from ledger.models import Account, Holder
 
 DEMO_PASSWORD = "Progreso2026"
 STAFF_USERNAME = "auxiliar"
+STAFF_DEVICE_NAME = "Aplicación autenticadora de la oficina"
 STAFF_PASSWORD = "Auxiliar2026"
 STAFF_GROUP = "Auxiliar de Atención al Socio"
 # Development-only secrets, documented in docs/security.md (README): the clerk's authenticator
@@ -246,9 +247,11 @@ def _staff() -> User:
     staff.groups.add(group)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    # Spanish, as clerks read it in the admin (an older load named it "Demo": renamed).
+    TOTPDevice.objects.filter(user=staff, name="Demo").update(name=STAFF_DEVICE_NAME)
     TOTPDevice.objects.get_or_create(
         user=staff,
-        name="Demo",
+        name=STAFF_DEVICE_NAME,
         defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True},
     )
     return staff

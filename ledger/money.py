@@ -9,7 +9,10 @@ at least 1e-7 away from one, far beyond the 28 digits ``Decimal`` keeps, so the 
 roundings of such a product or quotient are exact.
 
 One formatter (:func:`format_money`) prints amounts as the cooperative's guide does:
-``Bs 1.000,00`` and ``$us 1.000,00``.
+``Bs 1.000,00`` and ``$us 1.000,00``; :func:`format_number` and :func:`format_percent` print
+the other figures a member reads (exchange rates, interest rates) with the same comma decimals.
+Templates reach them through the ``money`` template library (``ledger/templatetags/money.py``),
+which also wraps every amount in ``<span class="money">`` so a stylesheet keeps it on one line.
 """
 
 import re
@@ -54,20 +57,37 @@ def has_cents_only(amount: Decimal) -> bool:
 
 def format_amount(amount: Decimal) -> str:
     """``Decimal('-1234.5')`` → ``'-1.234,50'`` (dot thousands, comma decimals)."""
-    value = quantize(amount)
-    sign = "-" if value < 0 else ""
-    whole, cents = f"{abs(value):.2f}".split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{'.'.join(groups)},{cents}"
+    return format_number(quantize(amount), 2)
 
 
 def format_money(amount: Decimal, currency: str) -> str:
     """``(Decimal('1000'), 'BOB')`` → ``'Bs 1.000,00'``; unknown currencies keep their code."""
     return f"{SYMBOLS.get(currency, currency)} {format_amount(amount)}"
+
+
+def format_number(value: Decimal | int | str, places: int = 2) -> str:
+    """A figure that is not money (an exchange rate, a percentage) the way the guide prints
+    numbers: ``Decimal('6.9600'), 2`` → ``'6,96'``; ``Decimal('1234.5'), 4`` → ``'1.234,5000'``.
+    Rounded half up to ``places`` (a displayed figure only; computations keep full precision)."""
+    value = _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value):.{places}f}"
+    whole, _, decimals = text.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return f"{sign}{'.'.join(groups)}" + (f",{decimals}" if places else "")
+
+
+def format_percent(value: Decimal | int | str, places: int = 2) -> str:
+    """``Decimal('12.5')`` → ``'12,50 %'`` (a rate per year, as the loan pages print it)."""
+    return f"{format_number(value, places)} %"
+
+
+# Any amount format_money printed, inside a longer text (for wrapping it in markup).
+MONEY_IN_TEXT = re.compile(r"(?:Bs|\$us) -?\d{1,3}(?:\.\d{3})*,\d{2}")
 
 
 class AmountParseError(ValueError):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .codes import InternalAccount
 from .exceptions import ExchangeRateMissing
@@ -43,6 +44,27 @@ def member_account_get(*, member_id: int | None, account_id: int) -> Account:
         return member_accounts_list(member_id=member_id).get(pk=account_id)
     except Account.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def account_share_text(*, account: Account) -> str:
+    """The one line a member sends someone who will transfer to them, e.g. "Caja de Ahorros
+    BOB N.º 1010000136 — María Elena Pérez Quispe — Cooperativa Progreso": product, currency,
+    the full number and every holder's name (a transfer to a joint account names them all)."""
+    # The holders are prefetched by member_accounts_list: sorted here, no new query.
+    names = [
+        link.member.display_name for link in sorted(account.holder_links.all(), key=lambda h: h.pk)
+    ]
+    parts = [
+        _("%(product)s %(currency)s No. %(number)s")
+        % {
+            "product": account.get_product_type_display(),
+            "currency": account.currency,
+            "number": account.number,
+        },
+        ", ".join(names),
+        str(_("Cooperativa Progreso")),
+    ]
+    return " — ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,17 @@ def statement_lines_iter(
     return lines.order_by("pk").only(
         "pk", "amount", "balance_after", "booked_at", "description", "currency"
     )
+
+
+def balance_before(*, account: Account, day: date) -> Decimal:
+    """The account's balance at the start of ``day`` (its last movement booked earlier)."""
+    line = (
+        PostingLine.objects.filter(account=account, booked_at__lt=_day_start(day))
+        .order_by("-booked_at", "-pk")
+        .only("balance_after")
+        .first()
+    )
+    return line.balance_after if line else Decimal("0.00")
 
 
 def exchange_rate_in_force(

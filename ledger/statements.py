@@ -16,7 +16,7 @@ as the PDF.
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -82,11 +82,46 @@ class Period:
     end: date
 
 
-def statement_period(*, account: Account, date_from: date | None, date_to: date | None) -> Period:
-    """The period a download covers: the filter, or from the opening date to today."""
-    start = date_from or timezone.localdate(account.opened_at)
+def statement_period(
+    *,
+    account: Account,
+    date_from: date | None,
+    date_to: date | None,
+    first_booked: datetime | None = None,
+) -> Period:
+    """The period a download covers: the dates the member asked for; without a start date,
+    from the account's first movement (or its opening, if earlier) — never the day the row was
+    loaded, which may come after movements booked earlier — and without an end date, today."""
+    start = date_from
+    if start is None:
+        start = timezone.localdate(account.opened_at)
+        if first_booked is not None:
+            start = min(start, timezone.localdate(first_booked))
     end = date_to or timezone.localdate()
     return Period(start=start, end=end)
+
+
+@dataclass(frozen=True)
+class StatementTotals:
+    """What a statement sums up: opening balance + money in - money out = closing balance."""
+
+    opening: Decimal
+    money_in: Decimal
+    money_out: Decimal
+    closing: Decimal
+
+
+def statement_totals(*, lines: list[PostingLine], opening_if_empty: Decimal) -> StatementTotals:
+    """Totals of the period's movements (oldest first). Each line keeps the running balance,
+    so the opening balance is the first line's balance before it, the closing one the last
+    line's balance after it; a period without movements opens and closes at the balance
+    carried in (``opening_if_empty``)."""
+    money_in = sum((line.amount for line in lines if line.amount > 0), Decimal("0.00"))
+    money_out = sum((-line.amount for line in lines if line.amount < 0), Decimal("0.00"))
+    if not lines:
+        return StatementTotals(opening_if_empty, money_in, money_out, opening_if_empty)
+    opening = lines[0].balance_after - lines[0].amount
+    return StatementTotals(opening, money_in, money_out, lines[-1].balance_after)
 
 
 def statement_filename(*, account: Account, period: Period, extension: str) -> str:
@@ -159,7 +194,12 @@ class _NumberedCanvas(pdf_canvas.Canvas):
 
 
 def statement_pdf(
-    *, account: Account, member_name: str, period: Period, lines: list[PostingLine]
+    *,
+    account: Account,
+    member_name: str,
+    period: Period,
+    lines: list[PostingLine],
+    totals: StatementTotals,
 ) -> bytes:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -180,13 +220,20 @@ def statement_pdf(
         _("Account: %(product)s %(number)s (%(holders)s, %(currency)s)")
         % {
             "product": account.get_product_type_display(),
-            "number": account.masked_number,
+            # The member's own account: in full (other people's numbers are masked).
+            "number": account.number,
             "holders": account.get_holder_mode_display(),
             "currency": account.currency,
         },
         _("Period: %(start)s to %(end)s")
         % {"start": period.start.strftime(fmt), "end": period.end.strftime(fmt)},
-        _("Available balance: %(amount)s")
+        _("Opening balance: %(amount)s")
+        % {"amount": format_money(totals.opening, account.currency)},
+        _("Money in: %(amount)s") % {"amount": format_money(totals.money_in, account.currency)},
+        _("Money out: %(amount)s") % {"amount": format_money(totals.money_out, account.currency)},
+        _("Closing balance: %(amount)s")
+        % {"amount": format_money(totals.closing, account.currency)},
+        _("Available balance today: %(amount)s")
         % {"amount": format_money(account.balance, account.currency)},
     ]
     story = [

@@ -5,6 +5,7 @@ unknown id is a 404 before any movement is read. Bad filter input (dates, page c
 the statement page with the errors and status 400; nothing here can turn input into a 500.
 """
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,7 +37,12 @@ def _filter_rejected(request: HttpRequest, account: Account, form: StatementFilt
     return render(
         request,
         "ledger/account_detail.html",
-        {"account": account, "form": form, "page": None},
+        {
+            "account": account,
+            "share_text": selectors.account_share_text(account=account),
+            "form": form,
+            "page": None,
+        },
         status=400,
     )
 
@@ -63,6 +69,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "ledger/account_detail.html",
         {
             "account": account,
+            "share_text": selectors.account_share_text(account=account),
             "form": form,
             "page": page,
             "rows": statements.statement_rows(account=account, lines=page.lines),
@@ -123,13 +130,25 @@ def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse
         url = reverse("ledger:account_detail", args=[account.pk])
         query = urlencode(form.filter_params())
         return redirect(f"{url}?{query}" if query else url)
-    period = statements.statement_period(account=account, date_from=date_from, date_to=date_to)
+    period = statements.statement_period(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        first_booked=min((line.booked_at for line in lines), default=None),
+    )
+    totals = statements.statement_totals(
+        lines=lines,
+        opening_if_empty=selectors.balance_before(
+            account=account, day=period.end + timedelta(days=1)
+        ),
+    )
     member = request.user.member
     pdf = statements.statement_pdf(
         account=account,
         member_name=member.display_name if member else request.user.get_full_name(),
         period=period,
         lines=lines,
+        totals=totals,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = statements.statement_filename(account=account, period=period, extension="pdf")

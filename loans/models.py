@@ -16,6 +16,7 @@ Design
 * Money is ``Decimal(18, 2)``; rates are annual percentages with four decimals.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -239,6 +240,11 @@ class Instalment(models.Model):
         self.status = status
 
 
+def new_verification_code() -> str:
+    """Twelve random hex digits, as transfers' receipts carry."""
+    return secrets.token_hex(6).upper()
+
+
 class LoanPayment(models.Model):
     class Kind(models.TextChoices):
         INSTALMENTS = "instalments", _("Selected instalments")
@@ -269,6 +275,15 @@ class LoanPayment(models.Model):
     balance_after = models.DecimalField(_("outstanding balance"), **MONEY)
     # One key per confirmation page: a second submit of the same page finds this row.
     idempotency_key = models.CharField(max_length=64, unique=True)
+    # Printed on the receipt (HTML and PDF) like a transfer's: random, so a receipt cannot be
+    # forged from its number; a branch finds the payment by it.
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=16,
+        unique=True,
+        default=new_verification_code,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("loan payment")

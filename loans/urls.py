@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:loan_id>/pagar/", views.pay, name="pay"),
     path("<int:loan_id>/pagar/confirmar/", views.pay_confirm, name="pay_confirm"),
     path("pagos/<int:payment_id>/", views.receipt, name="receipt"),
+    path("pagos/<int:payment_id>/comprobante.pdf", views.receipt_pdf, name="receipt_pdf"),
 ]

@@ -28,7 +28,7 @@ from audit.services import client_ip
 from ledger.models import Account
 from ledger.money import format_money
 
-from . import exports, selectors, services
+from . import exports, receipts, selectors, services
 from .exceptions import LoanError, PaymentAlreadyProcessed
 from .forms import PaymentForm
 from .models import Loan, LoanPayment
@@ -241,3 +241,13 @@ def receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
         "loans/receipt.html",
         {"payment": payment, "loan": payment.loan, "allocations": allocations},
     )
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
+    payment = selectors.member_payment_get(member_id=request.user.member_id, payment_id=payment_id)
+    response = HttpResponse(receipts.payment_receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="comprobante-{payment.receipt_number}.pdf"'
+    )
+    return response

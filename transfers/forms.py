@@ -9,6 +9,7 @@ from beneficiaries.selectors import products_list
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
+from ledger.templatetags.money import amounts
 from progresonet.forms import DeclarationField, TextEmailField, TextField
 
 from .models import TransferType
@@ -16,13 +17,16 @@ from .services import debitable_accounts
 
 
 class AccountChoiceField(forms.ModelChoiceField):
-    """Accounts shown the way the guide lists them: product, masked number, balance."""
+    """The member's own accounts the way the guide lists them: product, number (in full: they
+    are the member's own), balance. As radio buttons the balance is in a money span; an
+    ``<option>`` cannot hold markup, so a select gets plain text."""
 
     def label_from_instance(self, account: Account) -> str:
-        return (
-            f"{account.get_product_type_display()} {account.masked_number} — "
+        label = (
+            f"{account.get_product_type_display()} {account.number} — "
             f"{format_money(account.balance, account.currency)}"
         )
+        return amounts(label) if isinstance(self.widget, forms.RadioSelect) else label
 
 
 class SourceForm(forms.Form):

@@ -8,7 +8,7 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from ledger.money import format_money
+from ledger.money import format_money, format_number
 
 from .models import Transfer
 
@@ -16,7 +16,10 @@ from .models import Transfer
 def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
     """The receipt's lines, shared by the HTML page and the PDF."""
     source_currency = transfer.source_account.currency
-    if transfer.destination_account_id:
+    if transfer.destination_account_id and transfer.transfer_type == "own":
+        # Between the member's own accounts: both numbers are theirs, shown in full.
+        destination = transfer.destination_account.number
+    elif transfer.destination_account_id:
         destination = transfer.destination_account.masked_number
         if transfer.destination_name:  # a third party's masked holder name, never the full one
             destination = f"{transfer.destination_name} {destination}"
@@ -30,7 +33,8 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
         (_("Date and time"), timezone.localtime(transfer.created_at).strftime("%d/%m/%Y %H:%M:%S")),
         (_("Transfer type"), str(transfer.get_transfer_type_display())),
         (_("Status"), str(transfer.get_status_display())),
-        (_("Source account"), transfer.source_account.masked_number),
+        # The source is always the member's own (or joint) account: in full.
+        (_("Source account"), transfer.source_account.number),
         (_("Destination account"), destination),
         (_("Amount to debit"), format_money(transfer.debit_amount, source_currency)),
         (
@@ -38,9 +42,13 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
             format_money(transfer.credit_amount, transfer.destination_currency),
         ),
         (_("Transaction cost"), format_money(transfer.fee_amount, source_currency)),
+        (
+            _("Total to debit"),
+            format_money(transfer.debit_amount + transfer.fee_amount, source_currency),
+        ),
     ]
     if transfer.exchange_rate:
-        rows.append((_("Exchange rate"), f"{transfer.exchange_rate:.2f}".replace(".", ",")))
+        rows.append((_("Exchange rate"), format_number(transfer.exchange_rate, 2)))
     rows.append((_("Description"), transfer.description))
     return rows
 

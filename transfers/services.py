@@ -46,7 +46,7 @@ from .events import TransferEvent
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
-from .quotes import Quote, quote_build
+from .quotes import REGULATORY_THRESHOLD_USD, Quote, quote_build
 
 
 @dataclass(frozen=True)
@@ -313,8 +313,9 @@ def _regulatory_check(*, quote: Quote, funds_origin: str, funds_destination: str
         raise TransferError(
             _(
                 "Origin and destination of funds are required: your accumulated amount in the "
-                "last 5 days exceeds USD 1000.00."
-            ),
+                "last 5 days exceeds %(threshold)s."
+            )
+            % {"threshold": format_money(REGULATORY_THRESHOLD_USD, "USD")},
             field="funds_origin",
         )
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import AccountEvent
@@ -58,6 +58,7 @@ def signing_restriction_start(
             context={
                 "user": row,
                 "change": change,
-                "until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT"),
+                # A datetime: the template prints it as the guide does (dd/mm/yyyy hh:mm).
+                "until": timezone.localtime(until),
             },
         )

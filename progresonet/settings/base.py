@@ -162,6 +162,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es"
+# Dates and numbers formatted by default the guide's way (dd/mm/yyyy, "1.000,00") rather than
+# Django's Spanish long dates ("29 de julio de 2022"): progresonet/formats/es/formats.py.
+FORMAT_MODULE_PATH = ["progresonet.formats"]
 LANGUAGES = [("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/La_Paz"

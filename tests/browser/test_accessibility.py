@@ -50,6 +50,7 @@ NOT_WALKED = {
     "ledger:account_statement_csv": "a CSV download",
     "ledger:account_statement_pdf": "a PDF download",
     "loans:statement_csv": "a CSV download",
+    "loans:receipt_pdf": "a PDF download",
     "loans:statement_pdf": "a PDF download",
     "transfers:receipt_pdf": "a PDF download",
 }
@@ -185,7 +186,7 @@ def walk_member(page: Page, walk: Walk) -> None:
     page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
     _next(page)
     walk.check(page, "transfer-own-2")
-    page.get_by_label(re.compile("X000X-393")).check()
+    page.get_by_label(re.compile("2011000393")).check()
     _next(page)
     walk.check(page, "transfer-own-3")
     _next(page)  # nothing typed: the errors

@@ -79,7 +79,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
     # Entre mis cuentas, BOB to USD, signed with the PIN, to the receipt.
     page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
     _next(page)
-    page.get_by_label(re.compile("X000X-393")).check()
+    page.get_by_label(re.compile("2011000393")).check()
     _next(page)
     page.get_by_label("Monto").fill("100")
     page.get_by_label("Descripción").fill("Ahorro en dólares")

@@ -52,6 +52,7 @@ FORMLESS = {
     "loans:statement_csv": "a download",
     "loans:statement_pdf": "a download",
     "loans:receipt": "a receipt",
+    "loans:receipt_pdf": "a download",
     "loans:list": "a list of links",
     "loans:debts": "a table",
     "beneficiaries:lookup": "POST-only endpoint of the 'Buscar' script: fuzzed as a POST",

@@ -86,35 +86,33 @@ def test_dashboard_shows_each_account_formatted(logged_client, member):
     assert "Mis cuentas" in body
     assert "Saldo disponible" in body
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
-    by_number = {
-        acc.masked_number: row
-        for acc in (bob, usd, joint)
-        for row in rows
-        if acc.masked_number in row
-    }
+    by_number = {acc.number: row for acc in (bob, usd, joint) for row in rows if acc.number in row}
     assert len(by_number) == 3
-    assert "Caja de Ahorros" in by_number[bob.masked_number]
-    assert "Individual" in by_number[bob.masked_number]
-    assert "BOB" in by_number[bob.masked_number]
-    assert "Bs 1.000,00" in by_number[bob.masked_number]
-    assert "Cuenta corriente" in by_number[usd.masked_number]
-    assert "Alterna" in by_number[usd.masked_number]
-    assert "$us 1.234,50" in by_number[usd.masked_number]
-    assert "Conjunta" in by_number[joint.masked_number]
-    assert "Bs 0,00" in by_number[joint.masked_number]
+    assert "Caja de Ahorros" in by_number[bob.number]
+    assert "Individual" in by_number[bob.number]
+    assert "BOB" in by_number[bob.number]
+    assert "Bs 1.000,00" in by_number[bob.number]
+    assert "Cuenta corriente" in by_number[usd.number]
+    assert "Alterna" in by_number[usd.number]
+    assert "$us 1.234,50" in by_number[usd.number]
+    assert "Conjunta" in by_number[joint.number]
+    assert "Bs 0,00" in by_number[joint.number]
     for acc in (bob, usd, joint):
         assert f'href="{reverse("ledger:account_detail", args=[acc.pk])}"' in body
     # Someone else's account is not shown, not even its number or balance.
+    assert foreign.number not in body
     assert foreign.masked_number not in body
     assert "777,00" not in body
 
 
-def test_dashboard_masks_the_full_account_number(logged_client, member):
+def test_dashboard_shows_the_members_own_number_in_full(logged_client, member):
+    """Issue 14: the guide's rule is that a member sees their own numbers in full (the
+    dashboard masked them before); the "Copiar" button copies exactly that number."""
     account = make_account(member=member, balance="5")
     body = text(logged_client.get(reverse("ledger:dashboard")))
-    assert account.masked_number == f"X000X-{account.number[-3:]}"
-    assert account.masked_number in body
-    assert account.number not in body
+    assert account.number in body
+    assert f'data-copy="{account.number}"' in body
+    assert account.masked_number not in body
 
 
 def test_dashboard_without_accounts(logged_client):
@@ -130,9 +128,10 @@ def test_dashboard_query_count_does_not_grow_with_accounts(
 ):
     for _ in range(accounts):
         make_account(member=member, balance="10", co_holders=(make_member(),))
-    # session, user, accounts, holders+members (prefetch), session save (savepoint, update,
-    # release): the same for one account or many.
-    with django_assert_num_queries(7):
+    # session, user, accounts, holders+members (prefetch), the "Pendientes de firma" box's
+    # transfers (one query, issue 14), session save (savepoint, update, release): the same for
+    # one account or many.
+    with django_assert_num_queries(8):
         response = logged_client.get(reverse("ledger:dashboard"))
     assert response.status_code == 200
 
@@ -218,7 +217,14 @@ def test_statement_shows_debits_credits_and_running_balance(logged_client, bob_a
     body = text(response)
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)[1:]  # skip the header row
     assert len(rows) == 2
-    newest, oldest = (re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", r, flags=re.S) for r in rows)
+    # Cell text without markup (amounts sit in <span class="money">, issue 14).
+    newest, oldest = (
+        [
+            re.sub(r"<[^>]+>", "", cell)
+            for cell in re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", r, flags=re.S)
+        ]
+        for r in rows
+    )
     assert newest == ["02/03/2026 10:00", "Retiro en ventanilla", "Bs 250,25", "", "Bs 1.249,75"]
     assert oldest == ["01/03/2026 10:00", "Abono de sueldo", "", "Bs 1.500,00", "Bs 1.500,00"]
     assert "Saldo disponible" in body

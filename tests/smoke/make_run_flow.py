@@ -37,7 +37,7 @@ def main() -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     response = client.post("/ingresar/", {"username": "mperez", "password": "Progreso2026"})
     check("login", response.status_code == 302)
-    check("dashboard", "X000X-136" in client.get("/cuentas/").content.decode())
+    check("dashboard", "1011000136" in client.get("/cuentas/").content.decode())
     source = Account.objects.get(number="1011000136")
     destination = Account.objects.get(number="2011000393")
     before = source.balance, destination.balance

@@ -87,7 +87,7 @@ def test_own_accounts_wizard(page: Page, maria):
     log_in(page)
     open_from_menu(page, "Entre mis cuentas")
     choose_source(page, source)
-    page.get_by_label(re.compile(re.escape(destination.masked_number))).check()
+    page.get_by_label(re.compile(re.escape(destination.number))).check()
     page.get_by_role("button", name="Siguiente").click()
     fill_data_and_sign(page, "250,50", "Ahorro mensual")
     expect(page.get_by_text("Bs 250,50").first).to_be_visible()
