@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
+from ledger.typography import amounts_unbroken
 
 from . import selectors
 from .exceptions import LoanError
@@ -48,20 +49,24 @@ class PaymentForm(forms.Form):
         self.fields["instalments"].choices = [
             (
                 line.instalment.pk,
-                _("Instalment %(number)s — due %(date)s — %(amount)s")
-                % {
-                    "number": line.instalment.number,
-                    "date": line.instalment.due_date.strftime("%d/%m/%Y"),
-                    "amount": format_money(line.due, currency),
-                },
+                amounts_unbroken(
+                    _("Instalment %(number)s — due %(date)s — %(amount)s")
+                    % {
+                        "number": line.instalment.number,
+                        "date": line.instalment.due_date.strftime("%d/%m/%Y"),
+                        "amount": format_money(line.due, currency),
+                    }
+                ),
             )
             for line in summary.unpaid
         ]
         self.fields["source_account"].choices = [
             (
                 account.pk,
-                f"{account.masked_number} {account.get_product_type_display()} "
-                f"{format_money(account.balance, account.currency)}",
+                amounts_unbroken(
+                    f"{account.masked_number} {account.get_product_type_display()} "
+                    f"{format_money(account.balance, account.currency)}"
+                ),
             )
             for account in accounts
         ]

@@ -9,6 +9,7 @@ from beneficiaries.selectors import products_list
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
+from ledger.typography import amounts_unbroken
 from progresonet.forms import DeclarationField, TextEmailField, TextField
 
 from .models import TransferType
@@ -19,7 +20,7 @@ class AccountChoiceField(forms.ModelChoiceField):
     """Accounts shown the way the guide lists them: product, masked number, balance."""
 
     def label_from_instance(self, account: Account) -> str:
-        return (
+        return amounts_unbroken(
             f"{account.get_product_type_display()} {account.masked_number} — "
             f"{format_money(account.balance, account.currency)}"
         )

@@ -79,9 +79,9 @@ def record_documents(page) -> None:
     """Remember the page's main-frame document responses (the HTML the checker reads)."""
 
     def keep(response) -> None:
-        if response.request.resource_type == "document" and response.status < 300:
-            if response.frame == page.main_frame:
-                page._last_document = response
+        document = response.request.resource_type == "document"
+        if document and response.status < 300 and response.frame == page.main_frame:
+            page._last_document = response
 
     page.on("response", keep)
 

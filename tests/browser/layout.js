@@ -39,6 +39,9 @@
   }
 
   function isHidden(el) {
+    // Not rendered: display none, visibility hidden, opacity 0, or inside a closed <details>
+    // (its content is skipped with content-visibility, which the styles below do not show).
+    if (!el.checkVisibility({ contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true })) return true;
     for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
       const style = getComputedStyle(node);
       if (style.visibility === "hidden" || style.display === "none" || style.opacity === "0") return true;

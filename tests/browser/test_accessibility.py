@@ -400,6 +400,6 @@ def test_every_page_reads_right_and_has_no_serious_accessibility_violation(
         f"{sorted(walk.axe_at)} px; minor axe findings: {walk.minor}"
     )
     assert not walk.failures, "serious or critical axe violations:\n" + "\n".join(walk.failures)
-    assert not walk.layout, (
-        f"{len(walk.layout)} layout problems a person would see:\n" + "\n".join(walk.layout)
+    assert not walk.layout, f"{len(walk.layout)} layout problems a person would see:\n" + "\n".join(
+        walk.layout
     )
