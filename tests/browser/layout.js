@@ -69,7 +69,8 @@
 
   // Every visible text node, with its line boxes.
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SELECT", "OPTION", "TEXTAREA", "TITLE"]);
-  const texts = [];
+  const texts = []; // text as drawn: line boxes cut to what their clipping boxes show
+  const rendered = []; // every rendered text, shown or scrolled away (money is checked on these)
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
     acceptNode(node) {
       if (!node.data.trim()) return NodeFilter.FILTER_REJECT;
@@ -112,7 +113,9 @@
     const range = document.createRange();
     range.selectNodeContents(node);
     const clip = clipOf(parent);
-    const rects = [...range.getClientRects()]
+    const drawn = [...range.getClientRects()].filter((r) => r.width > 0.5 && r.height > 0.5);
+    if (drawn.length) rendered.push({ node, parent });
+    const rects = drawn
       .map((r) => ({
         left: Math.max(r.left, clip.left),
         top: Math.max(r.top, clip.top),
@@ -127,13 +130,14 @@
   const MONEY = /(?:Bs|\$us|USD)[\s\u00a0]*-?\d(?:[\d.,]*\d)?/g;
   const clippers = (el) => {
     const list = [];
-    for (let node = el.parentElement; node && node !== doc; node = node.parentElement) {
+    // From the text's own element: a box that truncates its own text (text-overflow) counts.
+    for (let node = el; node && node !== doc; node = node.parentElement) {
       const style = getComputedStyle(node);
       if (style.overflowX !== "visible" || style.overflowY !== "visible") list.push(node);
     }
     return list;
   };
-  for (const { node, parent } of texts) {
+  for (const { node, parent } of rendered) {
     for (const match of node.data.matchAll(MONEY)) {
       const amount = match[0].trim();
       const range = document.createRange();
