@@ -19,5 +19,7 @@ _AMOUNT = re.compile(r"(Bs|\$us|USD) (?=-?\d)")
 def amounts_unbroken(text: str) -> str:
     """``"Saldo Bs 1.000,00"`` → ``"Saldo Bs\\u00a01.000,00"``; safe text stays safe."""
     result = _AMOUNT.sub("\\1\u00a0", str(text))
-    # Only a space became another space: markup is untouched.
-    return mark_safe(result) if isinstance(text, SafeString) else result  # noqa: S308
+    if isinstance(text, SafeString):
+        # Only a space became another space in text that was already safe: markup untouched.
+        return mark_safe(result)  # noqa: S308  # nosec B308 B703
+    return result

@@ -26,21 +26,24 @@ GAP = 12
 
 
 def sheet_make(width: int, shots: list[tuple[str, Path]]) -> Path:
+    column = min(COLUMN, width)  # a phone page is not enlarged
     columns = min(len(shots), 10 if width <= 768 else 6)
-    scale = COLUMN / width
+    scale = column / width
     thumbs = []
     for slug, path in shots:
         with Image.open(path) as image:
             image = image.convert("RGB")
             height = min(round(image.height * scale), MAX_HEIGHT)
-            thumb = image.resize((COLUMN, round(image.height * scale)), Image.LANCZOS)
-            thumbs.append((slug, thumb.crop((0, 0, COLUMN, height)), image.height * scale > height))
+            # Only the part that goes on the sheet is scaled (fast on very long pages).
+            part = image.crop((0, 0, image.width, min(image.height, round(height / scale))))
+            thumb = part.resize((column, height), Image.BILINEAR, reducing_gap=2.0)
+            thumbs.append((slug, thumb, image.height * scale > height))
     rows = math.ceil(len(thumbs) / columns)
     row_heights = [
         max(t.height for _, t, _ in thumbs[r * columns : (r + 1) * columns]) + LABEL + GAP
         for r in range(rows)
     ]
-    sheet = Image.new("RGB", (columns * (COLUMN + GAP) + GAP, sum(row_heights) + GAP), "#9aa5ae")
+    sheet = Image.new("RGB", (columns * (column + GAP) + GAP, sum(row_heights) + GAP), "#9aa5ae")
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=16)
     y = GAP
@@ -49,10 +52,10 @@ def sheet_make(width: int, shots: list[tuple[str, Path]]) -> Path:
         for slug, thumb, cut in thumbs[r * columns : (r + 1) * columns]:
             draw.text((x, y + 2), slug + (" (top part)" if cut else ""), fill="#000", font=font)
             sheet.paste(thumb, (x, y + LABEL))
-            x += COLUMN + GAP
+            x += column + GAP
         y += row_heights[r]
     out = SCREENS / f"sheet-{width}.png"
-    sheet.save(out, optimize=True)
+    sheet.save(out, compress_level=6)
     return out
 
 

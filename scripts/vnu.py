@@ -32,8 +32,16 @@ def vnu_install() -> Path:
             sys.exit("missing npm (the Nu HTML Checker comes from npm): apt-get install -y npm")
         PREFIX.mkdir(parents=True, exist_ok=True)
         subprocess.run(  # nosec B603
-            [npm, "install", "--prefix", str(PREFIX), "--ignore-scripts", "--no-audit",
-             "--no-fund", f"vnu-jar@{VNU_VERSION}"],
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(PREFIX),
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                f"vnu-jar@{VNU_VERSION}",
+            ],
             check=True,
         )
     return JAR
