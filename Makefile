@@ -62,12 +62,17 @@ reliability: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
 	DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m tests.reliability $(RELIABILITY_ARGS)
 
-## screens: the accessibility walk (axe-core on every member page and the main admin pages)
-## at 375 and 1280 px, writing full-page screenshots to bench/out/screens/ (make test walks
-## 375 px only, without screenshots). See bench/README.md.
+## screens: the accessibility and layout walk (tests/browser/test_accessibility.py): the layout
+## check at 320, 375, 768, 1280 and 1920 px, axe-core at 375 and 1280 px, a full-page screenshot
+## per page and width in bench/out/screens/, one contact sheet per width
+## (bench/out/screens/sheet-<width>.png), then the Nu HTML Checker over every page's HTML
+## (scripts/vnu.py: vnu-jar from npm, run by Debian's java; zero errors). make test checks the
+## layout at 375 and 1280 px, axe at 375, without screenshots. See bench/README.md.
 screens: $(VENV)/.dev-installed
 	@sh scripts/check_system.sh
-	A11Y_SCREENS=1 DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m pytest tests/browser/test_accessibility.py -s $(PYTEST_ARGS)
+	rm -rf bench/out/screens
+	A11Y_SCREENS=1 DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m pytest tests/browser/test_accessibility.py -s $(PYTEST_ARGS) || status=$$?; \
+	  $(PY) scripts/contact_sheets.py && $(PY) scripts/vnu.py && exit $${status:-0}
 
 APPS := accounts ledger beneficiaries transfers loans outbox audit
 

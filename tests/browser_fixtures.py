@@ -97,3 +97,11 @@ def admin_browser_login(page, base_url: str, username: str, password: str) -> No
 @pytest.fixture
 def admin_login():
     return admin_browser_login
+
+
+def menu_open(page) -> None:
+    """On a phone the header's menus sit behind the guide's three-bar button "Menú" (a
+    <details>); press it first, as the guide tells members. On a desktop it is not shown."""
+    button = page.locator(".site-nav > summary")
+    if button.is_visible() and page.locator(".site-nav[open]").count() == 0:
+        button.click()

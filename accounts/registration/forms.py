@@ -104,7 +104,9 @@ class PersonForm(_IdentityMixin, forms.Form):
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     phone = _text(_("Mobile phone"), max_length=20, inputmode="tel", autocomplete="tel")
-    address = _text(_("Address"), max_length=255, autocomplete="street-address")
+    address = _text(
+        _("Address"), max_length=255, autocomplete="address-line1"
+    )  # street-address is for a <textarea>
     username = _text(_("Username"), max_length=20, autocomplete="username", autocapitalize="none")
 
     def __init__(self, *args, **kwargs) -> None:

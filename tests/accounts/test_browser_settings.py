@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.services.pin import pin_check
 from outbox.models import OutboxMessage
+from tests.browser_fixtures import menu_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +20,7 @@ def test_member_sets_a_pin_from_personal_settings(browser_page, member_user):
     page.get_by_role("button", name="Confirmar").click()
     page.wait_for_url(re.compile(r"/cuentas/"))
 
+    menu_open(page)
     page.locator("summary", has_text="Hola").click()  # the user menu
     page.get_by_role("link", name="Cambiar PIN").click()
     page.get_by_label("Contraseña actual").fill("Cancionero45")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.models import ThirdPartyProduct
 from tests.beneficiaries.conftest import SIGN_PIN
+from tests.browser_fixtures import menu_open
 from tests.factories import signed_beneficiary_register_other_bank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,7 @@ def _login(page, live_server):
 
 
 def _open_list(page):
+    menu_open(page)
     page.get_by_text("Administración").click()
     page.get_by_role("link", name="Producto de terceros").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Producto de terceros")

@@ -11,8 +11,11 @@ impact serious or critical. With screenshots on, each page is saved as
 The member pages come from the URL resolver: a named URL that is neither walked nor listed
 in ``NOT_WALKED`` with its reason fails the test, so a new page cannot be forgotten.
 
-``make test`` walks 375 px without screenshots; ``make screens`` (A11Y_SCREENS=1) walks 375 and
-1280 px and writes the screenshots.
+Every page is also checked for what axe does not see (``layout.js``): wider than the screen,
+money cut off or broken over two lines, text over text. ``make test`` checks the layout at 375
+and 1280 px and runs axe at 375 px, without screenshots; ``make screens`` (A11Y_SCREENS=1)
+checks the layout at 320, 375, 768, 1280 and 1920 px, runs axe at 375 and 1280 px, and writes
+the screenshots and each page's HTML (for the Nu HTML Checker, ``bench/vnu.py``).
 """
 
 import re
@@ -32,7 +35,7 @@ from ledger.models import Account
 from loans.models import Loan
 from outbox.models import OutboxMessage
 from tests.accounts.registration_helpers import PERSON, link_in, person_step_fill
-from tests.browser.a11y import Walk, url_names, widths
+from tests.browser.a11y import HEIGHT, Walk, record_documents, url_names
 from tests.browser_fixtures import admin_browser_login
 from tests.factories import signed_transfer_execute
 from transfers.models import TransferType
@@ -363,19 +366,22 @@ def walk_admin(page: Page, walk: Walk, base_url: str) -> None:
     walk.check(page, "admin-cash-errors")
 
 
-@pytest.mark.parametrize("width", widths())
-def test_every_page_has_no_serious_accessibility_violation(browser, live_server, demo, width):
-    walk = Walk(width=width)
+def test_every_page_reads_right_and_has_no_serious_accessibility_violation(
+    browser, live_server, demo
+):
+    walk = Walk()
     base = live_server.url
     contexts = []
 
     def new_page() -> Page:
         context = browser.new_context(
-            base_url=base, locale="es-BO", viewport={"width": width, "height": 800}
+            base_url=base, locale="es-BO", viewport={"width": walk.widths[0], "height": HEIGHT}
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        record_documents(page)
+        return page
 
     try:
         anonymous = new_page()
@@ -391,5 +397,11 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server,
     forgotten = member_urls - walk.visited - set(NOT_WALKED)
     assert not forgotten, f"member pages neither walked nor excluded: {sorted(forgotten)}"
     assert not set(NOT_WALKED) - member_urls, "NOT_WALKED names a URL that no longer exists"
-    print(f"\n{len(walk.slugs)} pages walked at {width} px; minor findings: {walk.minor}")
+    print(
+        f"\n{len(walk.slugs)} pages walked; layout at {walk.widths} px, axe at "
+        f"{sorted(walk.axe_at)} px; minor axe findings: {walk.minor}"
+    )
     assert not walk.failures, "serious or critical axe violations:\n" + "\n".join(walk.failures)
+    assert not walk.layout, f"{len(walk.layout)} layout problems a person would see:\n" + "\n".join(
+        walk.layout
+    )

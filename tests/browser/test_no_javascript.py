@@ -20,6 +20,7 @@ from ledger.invariants import ledger_breaches
 from ledger.models import Account
 from loans.models import InstalmentStatus, Loan, LoanPayment
 from tests.accounts.registration_helpers import PERSON, person_step_fill
+from tests.browser_fixtures import menu_open
 from tests.factories import make_member
 from transfers.models import Transfer, TransferType
 
@@ -72,6 +73,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
     expect(page.get_by_role("heading", name="Mis cuentas", level=1)).to_be_visible()
 
     # The menu is <details>: it opens without a script.
+    menu_open(page)
     menu = page.get_by_role("navigation", name="Menú principal")
     menu.get_by_text("Transferencias", exact=True).click()
     menu.get_by_role("link", name="Entre mis cuentas").click()

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from accounts.services.pin import pin_set
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.invariants import ledger_breaches
+from tests.browser_fixtures import menu_open
 from tests.factories import (
     make_account,
     make_member,
@@ -50,6 +51,7 @@ def log_in(page: Page) -> None:
 
 
 def open_from_menu(page: Page, entry: str) -> None:
+    menu_open(page)
     menu = page.get_by_role("navigation", name="Menú principal")
     menu.get_by_text("Transferencias", exact=True).click()
     menu.get_by_role("link", name=entry).click()
