@@ -41,7 +41,7 @@ from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
 from progresonet.forms import declaration_is_words, text_clean
 
-from .exceptions import StaleQuote, TransferError
+from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
 from .quotes import Quote, quote_build
@@ -308,7 +308,7 @@ def _regulatory_check(*, quote: Quote, funds_origin: str, funds_destination: str
     if quote.exceeds_threshold and not (
         declaration_is_words(funds_origin) and declaration_is_words(funds_destination)
     ):
-        raise TransferError(
+        raise DeclarationsRequired(
             _(
                 "Origin and destination of funds are required: your accumulated amount in the "
                 "last 5 days exceeds USD 1000.00."
@@ -449,6 +449,86 @@ def _register_destination(
     return replace(order, beneficiary_id=product.pk, destination_account_id=None, register_alias="")
 
 
+def _transfer_record(
+    *,
+    user,
+    order: TransferOrder,
+    checked: "_Checked",
+    idempotency_key: str,
+    signed_fingerprint: str,
+    ip_address: str | None = None,
+    event: str = "transfer.created",
+) -> Transfer:
+    """Write the transfer priced in ``checked`` and post it (or park it for the co-holders of
+    a joint account). The inner part of :func:`transfer_execute`, shared with the scheduled
+    orders' runner (``transfers.scheduled``): the caller holds the member lock, has checked
+    its authority (a consumed receipt, or the order's stored signature) and priced the order
+    under that lock with :func:`_checked`."""
+    executed = order
+    quote, source, destination = checked.quote, checked.source, checked.destination
+    expected_fingerprint = signed_fingerprint
+    joint = source.holder_mode == Account.HolderMode.CONJUNTA
+    transfer = Transfer.objects.create(
+        transfer_type=executed.transfer_type,
+        status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
+        created_by=user,
+        member_id=user.member_id,
+        source_account=source,
+        destination_account=destination.account,
+        beneficiary=destination.product,
+        destination_bank=destination.bank,
+        destination_number=destination.number if destination.bank else "",
+        destination_name=destination.name,
+        destination_currency=quote.destination_currency,
+        currency=quote.currency,
+        amount=quote.amount,
+        debit_amount=quote.debit_amount,
+        credit_amount=quote.credit_amount,
+        fee_amount=quote.fee_amount,
+        exchange_rate=quote.exchange_rate,
+        description=text_clean(executed.description),
+        notify_email=executed.notify_email,
+        funds_origin=text_clean(executed.funds_origin),
+        funds_destination=text_clean(executed.funds_destination),
+        usd_equivalent=quote.usd_equivalent,
+        bob_equivalent=quote.bob_equivalent,
+        rolling_usd_total=quote.rolling_usd_total,
+        exceeds_threshold=quote.exceeds_threshold,
+        idempotency_key=idempotency_key,
+        signed_fingerprint=expected_fingerprint,
+        verification_code=secrets.token_hex(6).upper(),
+    )
+    audit_record(
+        actor=user,
+        event=event,
+        subject=transfer,
+        new={
+            "type": transfer.transfer_type,
+            "amount": str(transfer.amount),
+            "currency": transfer.currency,
+            "source": source.number,
+        },
+        ip_address=ip_address,
+    )
+    if joint:
+        others = source.holder_links.exclude(member_id=user.member_id)
+        CoSignature.objects.bulk_create(
+            [CoSignature(transfer=transfer, member_id=h.member_id) for h in others]
+            + [
+                CoSignature(
+                    transfer=transfer,
+                    member_id=user.member_id,
+                    decision=CoSignature.Decision.SIGNED,
+                    decided_at=timezone.now(),
+                )
+            ]
+        )
+        _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
+        return transfer
+    _post(transfer=transfer, actor=user)
+    return transfer
+
+
 def transfer_execute(
     *,
     user,
@@ -491,69 +571,16 @@ def transfer_execute(
             )
         # Priced again under the member lock: this is the quote that posts.
         checked = _checked(user=user, order=executed)
-        quote, source, destination = checked.quote, checked.source, checked.destination
-        if quote.fingerprint() != expected_fingerprint:
+        if checked.quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
-        joint = source.holder_mode == Account.HolderMode.CONJUNTA
-        transfer = Transfer.objects.create(
-            transfer_type=executed.transfer_type,
-            status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
-            created_by=user,
-            member_id=user.member_id,
-            source_account=source,
-            destination_account=destination.account,
-            beneficiary=destination.product,
-            destination_bank=destination.bank,
-            destination_number=destination.number if destination.bank else "",
-            destination_name=destination.name,
-            destination_currency=quote.destination_currency,
-            currency=quote.currency,
-            amount=quote.amount,
-            debit_amount=quote.debit_amount,
-            credit_amount=quote.credit_amount,
-            fee_amount=quote.fee_amount,
-            exchange_rate=quote.exchange_rate,
-            description=text_clean(executed.description),
-            notify_email=executed.notify_email,
-            funds_origin=text_clean(executed.funds_origin),
-            funds_destination=text_clean(executed.funds_destination),
-            usd_equivalent=quote.usd_equivalent,
-            bob_equivalent=quote.bob_equivalent,
-            rolling_usd_total=quote.rolling_usd_total,
-            exceeds_threshold=quote.exceeds_threshold,
+        return _transfer_record(
+            user=user,
+            order=executed,
+            checked=checked,
             idempotency_key=idempotency_key,
             signed_fingerprint=expected_fingerprint,
-            verification_code=secrets.token_hex(6).upper(),
-        )
-        audit_record(
-            actor=user,
-            event="transfer.created",
-            subject=transfer,
-            new={
-                "type": transfer.transfer_type,
-                "amount": str(transfer.amount),
-                "currency": transfer.currency,
-                "source": source.number,
-            },
             ip_address=ip_address,
         )
-        if joint:
-            others = source.holder_links.exclude(member_id=user.member_id)
-            CoSignature.objects.bulk_create(
-                [CoSignature(transfer=transfer, member_id=h.member_id) for h in others]
-                + [
-                    CoSignature(
-                        transfer=transfer,
-                        member_id=user.member_id,
-                        decision=CoSignature.Decision.SIGNED,
-                        decided_at=timezone.now(),
-                    )
-                ]
-            )
-            _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
-            return transfer
-        _post(transfer=transfer, actor=user)
-        return transfer
 
     try:
         return atomic_with_retries(work)

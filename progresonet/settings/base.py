@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "beneficiaries",
     "transfers",
     "loans",
+    "notices",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "progresonet.navigation.menu",
+                "notices.context_processors.unread_notices",
             ],
         },
     },
@@ -226,6 +228,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     # Daily at 00:15 La Paz time; idempotent per date, so a re-run or a late run is harmless.
+    # Scheduled transfers ("Transferencias programadas"): every 5 minutes; each due
+    # occurrence is claimed in its own transaction (SKIP LOCKED), so overlapping runs or two
+    # beat processes post it once. Dates are La Paz dates (CELERY_TIMEZONE).
+    "transfers-run-scheduled": {
+        "task": "transfers.tasks.scheduled_run_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "loans-accrue-penalties": {
         "task": "loans.tasks.accrue_penalties_task",
         "schedule": crontab(hour=0, minute=15),
@@ -339,6 +348,12 @@ INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))
 # wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
 # message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
 TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))
+# Scheduled transfers missed while the job did not run (beat down): an occurrence at most this
+# many days late still runs once (with that day's fee and rate); an older one is skipped and
+# the member told (transfers.scheduled).
+SCHEDULED_TRANSFER_CATCH_UP_DAYS = int(env("SCHEDULED_TRANSFER_CATCH_UP_DAYS", "3"))
+# Consecutive failed occurrences after which an order is paused.
+SCHEDULED_TRANSFER_MAX_FAILURES = int(env("SCHEDULED_TRANSFER_MAX_FAILURES", "3"))
 BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1000.00"), "USD": Decimal("150.00")}
 
 # Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
