@@ -44,6 +44,9 @@ class Notice(models.Model):
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set for notices that must be written once only (an instalment's reminder): a second
+    # attempt with the same key for the same user writes nothing.
+    once_key = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -56,6 +59,13 @@ class Notice(models.Model):
             models.Index(
                 fields=["user"], condition=models.Q(read_at__isnull=True), name="notice_unread"
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "once_key"],
+                condition=models.Q(once_key__isnull=False),
+                name="notice_once",
+            )
         ]
 
     def __str__(self) -> str:
@@ -86,3 +96,27 @@ class NoticePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}"
+
+
+class KnownBrowser(models.Model):
+    """A browser a user signed in from (by the hash of a long-lived cookie that
+    ``notices.middleware.BrowserCookieMiddleware`` gives every browser): a sign-in from a
+    browser not in this table tells the member (``notices.browsers``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_browsers"
+    )
+    token_hash = models.CharField(max_length=64)
+    device = models.CharField(_("device"), max_length=120)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("known browser")
+        verbose_name_plural = _("known browsers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token_hash"], name="known_browser_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.device}"

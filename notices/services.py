@@ -54,10 +54,8 @@ TEXTS = {
         ),
     ),
     NoticeKind.CREDENTIALS_CHANGED: (
-        _("Security data changed: %(what)s"),
-        _(
-            "%(what)s changed on %(date)s. If it was not you, contact the cooperative at once."
-        ),
+        _("Security data changed"),
+        _("%(what)s (%(date)s) If it was not you, contact the cooperative at once."),
     ),
     NoticeKind.LOCKOUT: (
         _("User locked"),
@@ -84,8 +82,21 @@ def channels_for(*, user_id: int, kind: str) -> tuple[bool, bool]:
     return email, sms
 
 
-def notice_create(*, user_id: int, kind: str, context: dict, link: str = "") -> Notice:
-    """Write a notice for ``user_id`` (and queue its email/SMS) in the caller's transaction."""
+def notice_create(
+    *,
+    user_id: int,
+    kind: str,
+    context: dict,
+    link: str = "",
+    once_key: str | None = None,
+    channels: bool = True,
+) -> Notice | None:
+    """Write a notice for ``user_id`` (and queue its email/SMS) in the caller's transaction.
+
+    ``once_key``: write it only if this user has no notice with that key (returns None when
+    one exists). ``channels=False`` when the caller already sends its own email for the same
+    event (a credential change's confirmation, the lockout email): the notice is then only
+    shown in the portal."""
     from accounts.outbox import email_enqueue, sms_enqueue
 
     title_text, body_text = TEXTS[NoticeKind(kind)]
@@ -94,9 +105,32 @@ def notice_create(*, user_id: int, kind: str, context: dict, link: str = "") -> 
         title = (str(title_text) % safe)[:200]
         body = str(body_text) % safe
     with transaction.atomic():
-        notice = Notice.objects.create(
-            user_id=user_id, kind=kind, title=title, body=body, link=link
-        )
+        if once_key is not None:
+            # The partial unique index settles a race; ON CONFLICT DO NOTHING keeps the
+            # caller's transaction usable.
+            created = Notice.objects.bulk_create(
+                [
+                    Notice(
+                        user_id=user_id,
+                        kind=kind,
+                        title=title,
+                        body=body,
+                        link=link,
+                        once_key=once_key,
+                        created_at=timezone.now(),
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+            notice = Notice.objects.filter(user_id=user_id, once_key=once_key).first()
+            if notice is None or notice.created_at != created[0].created_at:
+                return None
+        else:
+            notice = Notice.objects.create(
+                user_id=user_id, kind=kind, title=title, body=body, link=link
+            )
+        if not channels:
+            return notice
         email, sms = channels_for(user_id=user_id, kind=kind)
         user = get_user_model().objects.filter(pk=user_id).only("email").first()
         if email and user is not None and user.email:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Member
+from accounts.models import Member, User
 from accounts.outbox import email_enqueue
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
@@ -39,6 +39,8 @@ from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from notices.models import NoticeKind
+from notices.services import notice_create
 from progresonet.forms import declaration_is_words, text_clean
 
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
@@ -391,6 +393,28 @@ def _post(*, transfer: Transfer, actor) -> None:
     if transfer.transfer_type == TransferType.OTHER_BANK:
         interbank_order_create(transfer=transfer)
     _notify(transfer=transfer)
+    if transfer.transfer_type == TransferType.THIRD_PARTY:
+        _notice_received(transfer=transfer)
+
+
+def _notice_received(*, transfer: Transfer) -> None:
+    """ "Money received" for the holders of the credited account: the sender's name masked,
+    no text the sender wrote (the description stays on the sender's side)."""
+    account = transfer.destination_account
+    user_ids = User.objects.filter(member__holder_links__account=account, is_active=True).values_list(
+        "pk", flat=True
+    )
+    for user_id in user_ids:
+        notice_create(
+            user_id=user_id,
+            kind=NoticeKind.MONEY_RECEIVED,
+            context={
+                "sender": mask_name(transfer.member.display_name),
+                "amount": format_money(transfer.credit_amount, transfer.destination_currency),
+                "account": account.number,
+            },
+            link="/cuentas/",
+        )
 
 
 def _notify(*, transfer: Transfer) -> None:
@@ -609,6 +633,18 @@ def _notify_cosigners(*, transfer: Transfer, member_ids: list[int]) -> None:
     hours = int(cosign_ttl().total_seconds() // 3600)
     for member in Member.objects.filter(pk__in=member_ids).select_related("user"):
         user = getattr(member, "user", None)
+        if user is not None:
+            # The email below is this notice's channel already.
+            notice_create(
+                user_id=user.pk,
+                kind=NoticeKind.COSIGN_WAITING,
+                context={
+                    "amount": format_money(transfer.total_debit, transfer.source_account.currency),
+                    "account": transfer.source_account.number,
+                },
+                link=f"/transferencias/firma-conjunta/{transfer.pk}/",
+                channels=False,
+            )
         address = (user.email if user is not None else "") or member.email
         if address:
             email_enqueue(
@@ -713,10 +749,12 @@ def transfer_cosign(
         if not approve:
             transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
             transfer.save(update_fields=["status"])
+            _notice_cosign_outcome(transfer=transfer, outcome=_("declined by a co-holder"))
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
             _destination_still_valid(transfer=transfer)
             _limits_still_hold(transfer=transfer)
             _post(transfer=transfer, actor=user)
+            _notice_cosign_outcome(transfer=transfer, outcome=_("signed by all and made"))
         return transfer
 
     try:
@@ -725,6 +763,19 @@ def transfer_cosign(
         raise TransferError(exc.message) from exc
     except LedgerError as exc:
         raise TransferError(exc.message) from exc
+
+
+def _notice_cosign_outcome(*, transfer: Transfer, outcome: str) -> None:
+    notice_create(
+        user_id=transfer.created_by_id,
+        kind=NoticeKind.COSIGN_OUTCOME,
+        context={
+            "amount": format_money(transfer.total_debit, transfer.source_account.currency),
+            "account": transfer.source_account.number,
+            "outcome": outcome,
+        },
+        link=f"/transferencias/comprobante/{transfer.pk}/",
+    )
 
 
 def cosign_ttl() -> timedelta:

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets the browser-identifier cookie a sign-in asked for (notices.browsers).
+    "notices.middleware.BrowserCookieMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "progresonet.navigation.menu",
-                "notices.context_processors.unread_notices",
+                "notices.context_processors.notice_bell",
             ],
         },
     },
@@ -234,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "transfers-run-scheduled": {
         "task": "transfers.tasks.scheduled_run_due_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # Daily at 07:00 La Paz: instalment reminders, once per instalment and kind.
+    "loans-instalment-reminders": {
+        "task": "loans.tasks.instalment_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
     },
     "loans-accrue-penalties": {
         "task": "loans.tasks.accrue_penalties_task",
