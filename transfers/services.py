@@ -401,9 +401,9 @@ def _notice_received(*, transfer: Transfer) -> None:
     """ "Money received" for the holders of the credited account: the sender's name masked,
     no text the sender wrote (the description stays on the sender's side)."""
     account = transfer.destination_account
-    user_ids = User.objects.filter(member__holder_links__account=account, is_active=True).values_list(
-        "pk", flat=True
-    )
+    user_ids = User.objects.filter(
+        member__holder_links__account=account, is_active=True
+    ).values_list("pk", flat=True)
     for user_id in user_ids:
         notice_create(
             user_id=user_id,
