@@ -97,7 +97,7 @@ def test_cosignature_waiting_and_its_outcome_are_told():
     assert Notice.objects.get(user=juan).kind == NoticeKind.COSIGN_WAITING
     signed_transfer_cosign(user=juan, transfer_id=transfer.pk, approve=True)
     outcome = Notice.objects.get(user=maria, kind=NoticeKind.COSIGN_OUTCOME)
-    assert "firmada por todos" in outcome.title.lower() or "firmada" in outcome.body.lower()
+    assert outcome.title == "Transferencia de cuenta conjunta: firmada por todos y realizada"
 
 
 def test_loan_disbursement_is_told():
