@@ -411,6 +411,25 @@ def scheduled_cancel(
     return scheduled
 
 
+def scheduled_staff_pause(*, clerk, order_ids: list[int], ip_address: str | None = None) -> int:
+    """Staff pause active orders from the admin (the member resumes them with the PIN)."""
+    paused = 0
+    with transaction.atomic():
+        for scheduled in ScheduledTransfer.objects.select_for_update().filter(
+            pk__in=order_ids, status=ScheduledTransfer.Status.ACTIVE
+        ):
+            scheduled.status = ScheduledTransfer.Status.PAUSED
+            scheduled.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=clerk,
+                event="transfer.schedule_paused_by_staff",
+                subject=scheduled,
+                ip_address=ip_address,
+            )
+            paused += 1
+    return paused
+
+
 def scheduled_resume(
     *,
     user,

@@ -511,3 +511,46 @@ def test_two_runners_at_once_post_each_date_once():
         a.refresh_from_db()
         assert a.balance == Decimal("900.00")
     assert ledger_breaches() == []
+
+
+def test_the_regulatory_export_marks_scheduled_dates_and_staff_can_pause(
+    owner, staff_client, staff_user
+):
+    from django.contrib.auth.models import Permission
+
+    staff_user.user_permissions.add(
+        Permission.objects.get(codename="view_transfer"),
+        Permission.objects.get(codename="view_scheduledtransfer"),
+    )
+    a = make_account(member=owner.member, balance="20000")
+    b = make_account(member=owner.member)
+    order, _a, _b = _monthly(
+        owner,
+        day=10,
+        start=date(2027, 3, 1),
+        amount="8000.00",
+        source=a,
+        destination=b,
+        funds_origin="Ahorros",
+        funds_destination="Alquiler",
+    )
+    with time_machine.travel(at(date(2027, 3, 10)), tick=False):
+        sched.scheduled_run_due()
+    transfer = Transfer.objects.get()
+    response = staff_client.post(
+        "/admin/transfers/transfer/",
+        {"action": "export_regulatory_csv", "_selected_action": [transfer.pk]},
+    )
+    lines = response.content.decode().splitlines()
+    assert lines[0].endswith(",programada")
+    assert lines[1].endswith(f",{order.pk}")
+    assert (
+        staff_client.get(f"/admin/transfers/scheduledtransfer/{order.pk}/change/").status_code
+        == 200
+    )
+    staff_client.post(
+        "/admin/transfers/scheduledtransfer/",
+        {"action": "pause_orders", "_selected_action": [order.pk]},
+    )
+    order.refresh_from_db()
+    assert order.status == ScheduledTransfer.Status.PAUSED
