@@ -131,8 +131,8 @@ def test_dashboard_query_count_does_not_grow_with_accounts(
     for _ in range(accounts):
         make_account(member=member, balance="10", co_holders=(make_member(),))
     # session, user, accounts, holders+members (prefetch), session save (savepoint, update,
-    # release): the same for one account or many.
-    with django_assert_num_queries(7):
+    # release), the header bell's unread count: the same for one account or many.
+    with django_assert_num_queries(8):
         response = logged_client.get(reverse("ledger:dashboard"))
     assert response.status_code == 200
 
@@ -377,8 +377,8 @@ def test_statement_query_count_is_pinned(
 ):
     ids = movements(bob_account, 80, start=local(2026, 1, 1))
     url = detail_url(bob_account, before=ids[40]) if before else detail_url(bob_account)
-    # session, user, account, holders+members, one page of lines, session save (3).
-    with django_assert_num_queries(8):
+    # session, user, account, holders+members, one page of lines, session save (3), the bell.
+    with django_assert_num_queries(9):
         response = logged_client.get(url)
     assert response.status_code == 200
     assert len(response.context["page"].lines) == (40 if before else STATEMENT_PAGE_SIZE)
