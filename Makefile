@@ -74,7 +74,7 @@ screens: $(VENV)/.dev-installed
 	A11Y_SCREENS=1 DJANGO_SETTINGS_MODULE=progresonet.settings.test $(PY) scripts/services.py -- $(PY) -m pytest tests/browser/test_accessibility.py -s $(PYTEST_ARGS) || status=$$?; \
 	  $(PY) scripts/contact_sheets.py && $(PY) scripts/vnu.py && exit $${status:-0}
 
-APPS := accounts ledger beneficiaries transfers loans outbox audit
+APPS := accounts ledger beneficiaries transfers loans outbox audit notices
 
 ## messages: refresh the Spanish catalogues (one per app, plus locale/ for templates/ and
 ## progresonet/), then compile them. Translate new entries in the .po files and run it again.

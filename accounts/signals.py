@@ -22,6 +22,15 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
+    if getattr(user, "member_id", None) is not None:
+        from notices.browsers import browser_sign_in
+        from notices.middleware import browser_token
+
+        browser_sign_in(
+            user=user,
+            token=browser_token(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
 
 
 def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

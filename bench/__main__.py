@@ -8,7 +8,7 @@ import time
 
 from . import common
 
-BENCHMARKS = ("ledger", "statement", "transfer_http", "mix")
+BENCHMARKS = ("ledger", "statement", "transfer_http", "mix", "scheduled")
 
 
 def main(argv: list[str]) -> int:
@@ -20,13 +20,14 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     common.bench_database_prepare()
     # Imported after Django is set up on the bench database.
-    from . import ledger, mix, statement, transfer_http
+    from . import ledger, mix, scheduled, statement, transfer_http
 
     modules = {
         "ledger": ledger,
         "statement": statement,
         "transfer_http": transfer_http,
         "mix": mix,
+        "scheduled": scheduled,
     }
     for name in names:
         print(f"== {name}")

@@ -196,6 +196,9 @@ def loan_create_and_disburse(
             },
             ip_address=ip_address,
         )
+        from .reminders import loan_disbursed_notify
+
+        loan_disbursed_notify(loan=loan)
     return loan
 
 

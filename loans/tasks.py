@@ -14,3 +14,11 @@ def accrue_penalties_task() -> int:
     date (see :func:`loans.services.loan_accrue_penalties`).
     """
     return services.loan_accrue_penalties(as_of=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def instalment_reminders_task() -> int:
+    """Daily (celery beat): "due in 3 days" and "overdue" notices, once per instalment."""
+    from .reminders import instalment_reminders_send
+
+    return instalment_reminders_send(as_of=timezone.localdate())

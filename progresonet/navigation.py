@@ -50,6 +50,7 @@ MAIN_MENU = (
             MenuItem(_("To a third-party account"), "transfers:third_party"),
             MenuItem(_("To other banks"), "transfers:other_bank"),
             MenuItem(_("My transfers"), "transfers:list"),
+            MenuItem(_("Scheduled transfers"), "transfers:scheduled_list"),
         ),
     ),
     Menu(
@@ -71,6 +72,7 @@ USER_MENU = Menu(
         MenuItem(_("Change security device"), "accounts:device_change"),
         MenuItem(_("Change personal data"), "accounts:profile_change"),
         MenuItem(_("Set up SMS token"), "accounts:sms_token"),
+        MenuItem(_("Notices"), "notices:preferences"),
     ),
 )
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("transferencias/", include("transfers.urls")),
     path("administracion/productos-de-terceros/", include("beneficiaries.urls")),
     path("prestamos/", include("loans.urls")),
+    path("avisos/", include("notices.urls")),
     path("admin/", admin.site.urls),
 ]
 

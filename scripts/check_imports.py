@@ -9,6 +9,8 @@ level or inside a function, counts. The rules:
 - ``accounts`` (who you are) imports no money app and not ``demo``.
 - ``beneficiaries`` imports no ``transfers``.
 - ``outbox`` and ``audit`` (plumbing) import no product app and not ``accounts``.
+- ``notices`` (what the member is told; issue 16) imports no product app and not ``accounts``:
+  accounts and the money apps call it, so it may depend only on the plumbing.
 - nothing but ``demo`` itself imports ``demo`` (tests and benchmarks may).
 - no loop between apps (``progresonet``, the project package that wires every app into URLs,
   settings and Celery, is left out of the loop check: it is the room everything hangs from).
@@ -30,6 +32,7 @@ APPS = (
     "demo",
     "ledger",
     "loans",
+    "notices",
     "outbox",
     "progresonet",
     "transfers",
@@ -42,6 +45,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "beneficiaries": {"transfers", "demo"},
     "outbox": PRODUCT_APPS | {"demo"},
     "audit": PRODUCT_APPS | {"demo"},
+    "notices": PRODUCT_APPS | {"demo"},
     "transfers": {"demo"},
     "loans": {"demo"},
     "progresonet": {"demo"},

@@ -17,6 +17,8 @@ from .models import (
     InterbankOrder,
     InterbankOrderEvent,
     MemberDailyLimit,
+    ScheduledOccurrence,
+    ScheduledTransfer,
     Transfer,
 )
 
@@ -56,7 +58,7 @@ class TransferAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Export regulatory declarations (CSV)"), permissions=["view"])
     def export_regulatory_csv(self, request: HttpRequest, queryset) -> HttpResponse:
         rows = queryset.filter(exceeds_threshold=True).select_related(
-            "member", "source_account", "destination_bank"
+            "member", "source_account", "destination_bank", "scheduled_occurrence"
         )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="declaraciones-regulatorias.csv"'
@@ -75,6 +77,9 @@ class TransferAdmin(ReadOnlyAdmin):
                 "tipo_de_cambio",
                 "origen_de_fondos",
                 "destino_de_fondos",
+                # A date of a scheduled order ("Transferencias programadas"): the order's id;
+                # empty for a transfer the member confirmed that moment.
+                "programada",
             ]
         )
         for t in rows:
@@ -92,9 +97,17 @@ class TransferAdmin(ReadOnlyAdmin):
                     t.exchange_rate or "",
                     _safe(t.funds_origin),
                     _safe(t.funds_destination),
+                    _scheduled_order_id(t),
                 ]
             )
         return response
+
+
+def _scheduled_order_id(transfer: Transfer) -> str:
+    try:
+        return str(transfer.scheduled_occurrence.order_id)
+    except ScheduledOccurrence.DoesNotExist:
+        return ""
 
 
 def _safe(text: str) -> str:
@@ -302,3 +315,59 @@ class InterbankOrderAdmin(ReadOnlyAdmin):
     readonly_fields = ("last_error",)
     search_fields = ("reference", "transfer__verification_code")
     inlines = [InterbankOrderEventInline]
+
+
+class ScheduledOccurrenceInline(admin.TabularInline):
+    model = ScheduledOccurrence
+    extra = 0
+    can_delete = False
+    fields = ("due_date", "status", "transfer", "reason", "claimed_at")
+    readonly_fields = fields
+    ordering = ("-due_date",)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScheduledTransfer)
+class ScheduledTransferAdmin(ReadOnlyAdmin):
+    """Standing orders, read-only; staff may pause one ("pausar"), e.g. on a fraud report."""
+
+    list_display = (
+        "pk",
+        "member",
+        "transfer_type",
+        "amount",
+        "currency",
+        "kind",
+        "next_due_date",
+        "status",
+        "consecutive_failures",
+    )
+    list_filter = ("status", "kind", "transfer_type", "currency")
+    search_fields = ("member__document_number", "source_account__number", "destination_label")
+    list_select_related = ("member",)
+    inlines = [ScheduledOccurrenceInline]
+    actions = ["pause_orders"]
+
+    @admin.action(description=_("Pause the selected scheduled transfers"), permissions=["view"])
+    def pause_orders(self, request: HttpRequest, queryset) -> None:
+        from .scheduled import scheduled_staff_pause
+
+        paused = scheduled_staff_pause(
+            clerk=request.user,
+            order_ids=list(queryset.values_list("pk", flat=True)),
+            ip_address=client_ip(request),
+        )
+        messages.success(request, _("%(count)s scheduled transfers paused.") % {"count": paused})
+
+
+@admin.register(ScheduledOccurrence)
+class ScheduledOccurrenceAdmin(ReadOnlyAdmin):
+    list_display = ("order", "due_date", "status", "transfer", "reason", "claimed_at")
+    list_filter = ("status",)
+    date_hierarchy = "due_date"
+    list_select_related = ("order", "transfer")

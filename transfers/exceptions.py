@@ -16,3 +16,8 @@ class StaleQuote(TransferError):
     default_message = _(
         "The transfer details changed after you reviewed them. Please review them again."
     )
+
+
+class DeclarationsRequired(TransferError):
+    """Over the 5-day regulatory amount without both declarations: a scheduled occurrence is
+    held (not failed) on it, and the member is asked for them."""

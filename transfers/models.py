@@ -373,3 +373,135 @@ class InterbankOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.status}"
+
+
+class ScheduledTransfer(models.Model):
+    """A signed standing order ("Transferencia programada"): the order as the member signed it
+    once with the PIN (``signed_fingerprint``, see ``transfers.scheduled``) and its schedule.
+    Each date becomes a :class:`ScheduledOccurrence`, run by the periodic job."""
+
+    class Kind(models.TextChoices):
+        ONCE = "once", _("Once")
+        WEEKLY = "weekly", _("Every week")
+        MONTHLY = "monthly", _("Every month")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+        FINISHED = "finished", _("Finished")
+
+    # The monthly day meaning "the last day of the month".
+    LAST_DAY = 0
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scheduled_transfers"
+    )
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="scheduled_transfers"
+    )
+    transfer_type = models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices
+    )
+    source_account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    destination_account = models.ForeignKey(
+        "ledger.Account", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    beneficiary = models.ForeignKey(
+        "beneficiaries.ThirdPartyProduct",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What the member was shown as the destination (masked), for the list and the notices.
+    destination_label = models.CharField(_("destination"), max_length=200)
+    currency = models.CharField(_("transfer currency"), max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    description = models.CharField(_("description"), max_length=140)
+    notify_email = models.EmailField(_("notification email"), blank=True)
+    funds_origin = models.CharField(_("origin of funds"), max_length=200, blank=True)
+    funds_destination = models.CharField(_("destination of funds"), max_length=200, blank=True)
+    kind = models.CharField(_("frequency"), max_length=8, choices=Kind.choices)
+    start_date = models.DateField(_("first date"))
+    # Monthly: 1-31 (a shorter month uses its last day), or LAST_DAY.
+    day_of_month = models.PositiveSmallIntegerField(_("day of the month"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    max_occurrences = models.PositiveSmallIntegerField(_("times"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    next_due_date = models.DateField(_("next date"), null=True, blank=True)
+    occurrences_made = models.PositiveSmallIntegerField(_("dates run"), default=0)
+    consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    signed_fingerprint = models.CharField(_("signed fingerprint"), max_length=64)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scheduled transfer")
+        verbose_name_plural = _("scheduled transfers")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The job's claim: active orders by next date.
+            models.Index(
+                fields=["next_due_date", "id"],
+                condition=models.Q(status="active"),
+                name="scheduled_due",
+            ),
+            models.Index(fields=["member", "-created_at"], name="scheduled_member"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="scheduled_amount_pos"),
+            models.CheckConstraint(
+                condition=models.Q(day_of_month__isnull=True)
+                | models.Q(day_of_month__gte=0, day_of_month__lte=31),
+                name="scheduled_day_of_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_occurrences__isnull=True) | models.Q(max_occurrences__gt=0),
+                name="scheduled_max_occurrences_pos",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.amount} {self.currency} {self.kind} ({self.status})"
+
+
+class ScheduledOccurrence(models.Model):
+    """One date of a scheduled order and how it ended. Unique per (order, date): a date runs
+    at most once whatever the job does."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        POSTED = "posted", _("Done")
+        FAILED = "failed", _("Failed")
+        HELD = "held", _("Held: declarations needed")
+        SKIPPED = "skipped", _("Skipped")
+
+    order = models.ForeignKey(
+        ScheduledTransfer, on_delete=models.PROTECT, related_name="occurrences"
+    )
+    due_date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    transfer = models.OneToOneField(
+        Transfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scheduled_occurrence",
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    claimed_at = models.DateTimeField(_("run at"))
+
+    class Meta:
+        verbose_name = _("scheduled occurrence")
+        verbose_name_plural = _("scheduled occurrences")
+        ordering = ["-due_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "due_date"], name="scheduled_occurrence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.due_date} {self.status}"

@@ -26,7 +26,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Member
+from accounts.models import Member, User
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from audit.services import audit_record
@@ -39,11 +39,13 @@ from ledger.models import Account, Posting
 from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
+from notices.models import NoticeKind
+from notices.services import notice_create
 from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
 
 from .events import TransferEvent
-from .exceptions import StaleQuote, TransferError
+from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, quote_build
@@ -310,7 +312,7 @@ def _regulatory_check(*, quote: Quote, funds_origin: str, funds_destination: str
     if quote.exceeds_threshold and not (
         declaration_is_words(funds_origin) and declaration_is_words(funds_destination)
     ):
-        raise TransferError(
+        raise DeclarationsRequired(
             _(
                 "Origin and destination of funds are required: your accumulated amount in the "
                 "last 5 days exceeds %(threshold)s."
@@ -396,6 +398,28 @@ def _post(*, transfer: Transfer, actor) -> None:
     if transfer.transfer_type == TransferType.OTHER_BANK:
         interbank_order_create(transfer=transfer)
     _notify(transfer=transfer)
+    if transfer.transfer_type == TransferType.THIRD_PARTY:
+        _notice_received(transfer=transfer)
+
+
+def _notice_received(*, transfer: Transfer) -> None:
+    """ "Money received" for the holders of the credited account: the sender's name masked,
+    no text the sender wrote (the description stays on the sender's side)."""
+    account = transfer.destination_account
+    user_ids = User.objects.filter(
+        member__holder_links__account=account, is_active=True
+    ).values_list("pk", flat=True)
+    for user_id in user_ids:
+        notice_create(
+            user_id=user_id,
+            kind=NoticeKind.MONEY_RECEIVED,
+            context={
+                "sender": mask_name(transfer.member.display_name),
+                "amount": format_money(transfer.credit_amount, transfer.destination_currency),
+                "account": account.number,
+            },
+            link="/cuentas/",
+        )
 
 
 def _notify(*, transfer: Transfer) -> None:
@@ -463,7 +487,7 @@ def _replayed(*, user, idempotency_key: str) -> Transfer | None:
     return existing
 
 
-def _transfer_record(
+def _transfer_row(
     *,
     user,
     executed: TransferOrder,
@@ -472,6 +496,7 @@ def _transfer_record(
     idempotency_key: str,
     expected_fingerprint: str,
     ip_address: str | None,
+    event: str = TransferEvent.CREATED,
 ) -> Transfer:
     """Write the transfer row exactly as priced under the member lock, and its audit row."""
     quote, source, destination = checked.quote, checked.source, checked.destination
@@ -507,7 +532,7 @@ def _transfer_record(
     )
     audit_record(
         actor=user,
-        event=TransferEvent.CREATED,
+        event=event,
         subject=transfer,
         new={
             "type": transfer.transfer_type,
@@ -536,6 +561,41 @@ def _cosignatures_open(*, transfer: Transfer, source: Account, user) -> None:
         ]
     )
     _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
+
+
+def _transfer_record(
+    *,
+    user,
+    order: TransferOrder,
+    checked: "_Checked",
+    idempotency_key: str,
+    signed_fingerprint: str,
+    ip_address: str | None = None,
+    event: str = TransferEvent.CREATED,
+) -> Transfer:
+    """Write the transfer priced in ``checked`` and post it (or open the co-signatures of a
+    joint account). The inner part of :func:`transfer_execute`, shared with the scheduled
+    orders' runner (``transfers.scheduled``): the caller holds the member lock, has checked
+    its authority (a consumed receipt, or the order's stored signature) and priced the order
+    under that lock with :func:`_checked`."""
+    source = checked.source
+    joint = source.holder_mode == Account.HolderMode.CONJUNTA
+    transfer = _transfer_row(
+        user=user,
+        executed=order,
+        checked=checked,
+        joint=joint,
+        idempotency_key=idempotency_key,
+        expected_fingerprint=signed_fingerprint,
+        ip_address=ip_address,
+        event=event,
+    )
+    if joint:
+        # Nothing moves yet: the co-holders sign first (transfer_cosign posts it).
+        _cosignatures_open(transfer=transfer, source=source, user=user)
+        return transfer
+    _post(transfer=transfer, actor=user)
+    return transfer
 
 
 def transfer_execute(
@@ -578,25 +638,16 @@ def transfer_execute(
             )
         # Priced again under the member lock: this is the quote that posts.
         checked = _checked(user=user, order=executed)
-        quote, source = checked.quote, checked.source
-        if quote.fingerprint() != expected_fingerprint:
+        if checked.quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
-        joint = source.holder_mode == Account.HolderMode.CONJUNTA
-        transfer = _transfer_record(
+        return _transfer_record(
             user=user,
-            executed=executed,
+            order=executed,
             checked=checked,
-            joint=joint,
             idempotency_key=idempotency_key,
-            expected_fingerprint=expected_fingerprint,
+            signed_fingerprint=expected_fingerprint,
             ip_address=ip_address,
         )
-        if joint:
-            # Nothing moves yet: the co-holders sign first (transfer_cosign posts it).
-            _cosignatures_open(transfer=transfer, source=source, user=user)
-            return transfer
-        _post(transfer=transfer, actor=user)
-        return transfer
 
     try:
         return atomic_with_retries(work)
@@ -625,6 +676,18 @@ def _notify_cosigners(*, transfer: Transfer, member_ids: list[int]) -> None:
     hours = int(cosign_ttl().total_seconds() // 3600)
     for member in Member.objects.filter(pk__in=member_ids).select_related("user"):
         user = getattr(member, "user", None)
+        if user is not None:
+            # The email below is this notice's channel already.
+            notice_create(
+                user_id=user.pk,
+                kind=NoticeKind.COSIGN_WAITING,
+                context={
+                    "amount": format_money(transfer.total_debit, transfer.source_account.currency),
+                    "account": transfer.source_account.number,
+                },
+                link=f"/transferencias/firma-conjunta/{transfer.pk}/",
+                channels=False,
+            )
         address = (user.email if user is not None else "") or member.email
         if address:
             email_enqueue(
@@ -729,10 +792,12 @@ def transfer_cosign(
         if not approve:
             transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
             transfer.save(update_fields=["status"])
+            _notice_cosign_outcome(transfer=transfer, outcome=_("declined by a co-holder"))
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
             _destination_still_valid(transfer=transfer)
             _limits_still_hold(transfer=transfer)
             _post(transfer=transfer, actor=user)
+            _notice_cosign_outcome(transfer=transfer, outcome=_("signed by all and made"))
         return transfer
 
     try:
@@ -741,6 +806,19 @@ def transfer_cosign(
         raise TransferError(exc.message) from exc
     except LedgerError as exc:
         raise TransferError(exc.message) from exc
+
+
+def _notice_cosign_outcome(*, transfer: Transfer, outcome: str) -> None:
+    notice_create(
+        user_id=transfer.created_by_id,
+        kind=NoticeKind.COSIGN_OUTCOME,
+        context={
+            "amount": format_money(transfer.total_debit, transfer.source_account.currency),
+            "account": transfer.source_account.number,
+            "outcome": outcome,
+        },
+        link=f"/transferencias/comprobante/{transfer.pk}/",
+    )
 
 
 def cosign_ttl() -> timedelta:

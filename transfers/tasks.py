@@ -18,3 +18,10 @@ def interbank_process_due_task() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def transfers_expire_pending_task() -> int:
     return transfers_expire_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def scheduled_run_due_task() -> int:
+    from .scheduled import scheduled_run_due
+
+    return scheduled_run_due()

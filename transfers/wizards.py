@@ -31,6 +31,7 @@ from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, OwnDestinationForm, ProductDestinationForm, SourceForm
 from .models import TransferStatus, TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
+from .scheduled_views import ScheduleStepMixin
 from .services import (
     TRANSFER_EXECUTE_PURPOSE,
     TransferOrder,
@@ -50,7 +51,7 @@ COMPLETED_SESSION_KEY = "completed_transfers"
 SECRET_FIELDS = ("pin", "pin_confirmation", "otp_code")
 
 
-class TransferWizard(LoginRequiredMixin, SessionWizardView):
+class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
     """Base wizard; subclasses set ``transfer_type`` and the destination step's form."""
 
     transfer_type: str = TransferType.OWN
@@ -180,6 +181,8 @@ class TransferWizard(LoginRequiredMixin, SessionWizardView):
             # A double click or a replay of the signed step: show the first transfer.
             return redirect("transfers:receipt", pk=done[key])
         goto = request.POST.get("wizard_goto_step")
+        if posted_step == self.steps.last and self.schedule_requested():
+            return self.schedule_post()  # "Programar" (transfers.scheduled_views)
         if posted_step == self.steps.last and goto not in self.get_form_list():
             return self.sign_and_execute()
         try:

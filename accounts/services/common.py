@@ -20,6 +20,17 @@ def changed_notify(*, user: User, change: str) -> None:
     ``change`` is a short, already translated description of what changed; it never holds a
     secret. Call inside the transaction of the change.
     """
+    from notices.models import NoticeKind
+    from notices.services import notice_create, notice_date
+
+    # The portal's notice; the email below is this change's own (so the notice sends none).
+    notice_create(
+        user_id=user.pk,
+        kind=NoticeKind.CREDENTIALS_CHANGED,
+        context={"what": change, "date": notice_date()},
+        link="/configuracion/",
+        channels=False,
+    )
     to = user_email(user)
     if not to:
         return

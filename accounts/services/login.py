@@ -174,6 +174,16 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
     )
     # A thief who already holds a session must not keep it once the owner is locked.
     sessions_end(user=user)
+    from notices.models import NoticeKind
+    from notices.services import notice_create, notice_date
+
+    # Shown in "Avisos" once unlocked; the lockout email below is sent either way.
+    notice_create(
+        user_id=user.pk,
+        kind=NoticeKind.LOCKOUT,
+        context={"date": notice_date()},
+        channels=False,
+    )
     to = user_email(user)
     if to:
         email_enqueue(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "audit",
     # The demo data command (manage.py demo_load); nothing at runtime imports it.
     "demo",
+    "notices",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets the browser-identifier cookie a sign-in asked for (notices.browsers).
+    "notices.middleware.BrowserCookieMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -105,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "progresonet.navigation.menu",
+                "notices.context_processors.notice_bell",
             ],
         },
     },
@@ -251,6 +255,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     # Daily at 00:15 La Paz time; idempotent per date, so a re-run or a late run is harmless.
+    # Scheduled transfers ("Transferencias programadas"): every 5 minutes; each due
+    # occurrence is claimed in its own transaction (SKIP LOCKED), so overlapping runs or two
+    # beat processes post it once. Dates are La Paz dates (CELERY_TIMEZONE).
+    "transfers-run-scheduled": {
+        "task": "transfers.tasks.scheduled_run_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Daily at 07:00 La Paz: instalment reminders, once per instalment and kind.
+    "loans-instalment-reminders": {
+        "task": "loans.tasks.instalment_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "loans-accrue-penalties": {
         "task": "loans.tasks.accrue_penalties_task",
         "schedule": crontab(hour=0, minute=15),
@@ -394,6 +410,12 @@ INTERBANK_MAX_ATTEMPTS = int(env("INTERBANK_MAX_ATTEMPTS", "20"))
 # wizard) per member per calendar day in La Paz; another address is refused at step 3 with a
 # message, so the cooperative's mail cannot be turned into a bulk mailer (issue 12).
 TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY", "5"))
+# Scheduled transfers missed while the job did not run (beat down): an occurrence at most this
+# many days late still runs once (with that day's fee and rate); an older one is skipped and
+# the member told (transfers.scheduled).
+SCHEDULED_TRANSFER_CATCH_UP_DAYS = int(env("SCHEDULED_TRANSFER_CATCH_UP_DAYS", "3"))
+# Consecutive failed occurrences after which an order is paused.
+SCHEDULED_TRANSFER_MAX_FAILURES = int(env("SCHEDULED_TRANSFER_MAX_FAILURES", "3"))
 
 # Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
 # rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a

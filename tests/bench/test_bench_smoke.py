@@ -98,3 +98,11 @@ def test_mix_runs_every_page_kind_over_gunicorn_and_a_worker(tmp_path, monkeypat
     assert memory["workers_replaced"] == []
     common.results_merge("mix", figures)
     assert json.loads((tmp_path / "results.json").read_text())["mix"]["overall"]["requests"]
+
+
+def test_scheduled_bench_setup_runs_every_order_once():
+    from bench import scheduled
+
+    figures = scheduled.run(members=3, per_member=2)
+    assert figures["orders"] == figures["handled"] == figures["posted"] == 6
+    assert figures["ledger_breaches"] == 0

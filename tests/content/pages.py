@@ -287,7 +287,7 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
 
 def emails() -> dict[str, str]:
     """Every outbox row written so far: subject and text (and HTML, read as text)."""
-    from accounts.models import OutboxMessage
+    from outbox.models import OutboxMessage
 
     out = {}
     for message in OutboxMessage.objects.order_by("pk"):

@@ -68,8 +68,9 @@ def test_loan_list_shows_next_due_date_and_amount_due(
     logged_client, loan, usd_loan, django_assert_num_queries
 ):
     # session, user, loans, instalments (however many loans the member has), then the
-    # session save every request makes (savepoint, update, release).
-    with on(date(2026, 2, 25)), django_assert_num_queries(7):
+    # session save every request makes (savepoint, update, release), and the header bell's
+    # unread count (notices: one query on a partial index).
+    with on(date(2026, 2, 25)), django_assert_num_queries(8):
         response = logged_client.get(reverse("loans:list"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -95,8 +96,8 @@ def test_debts_page_totals_per_currency(logged_client, loan, usd_loan, member):
 
 
 def test_loan_detail_schedule_and_statement(logged_client, loan, django_assert_num_queries):
-    # session, user, loan+account, instalments, payments, session save (3).
-    with on(date(2026, 2, 25)), django_assert_num_queries(8):
+    # session, user, loan+account, instalments, payments, session save (3), the bell (1).
+    with on(date(2026, 2, 25)), django_assert_num_queries(9):
         response = logged_client.get(reverse("loans:detail", args=[loan.pk]))
     html = response.content.decode()
     for label in ("Plan de pagos", "Extracto", "Fecha de vencimiento", "Cuota", "Desembolso"):

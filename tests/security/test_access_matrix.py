@@ -83,18 +83,52 @@ def owner():
         user=user, loan=loan, source_account=account, idempotency_key="p1", amount=Decimal("50")
     )
     session = UserSession.objects.create(user=user, session_key="k" * 32)
+    scheduled = _scheduled(user, account, other)
     return {
         "user": user,
         "values": {
             "ledger:": {"account_id": account.pk},
             "transfers:": {"pk": transfer.pk},
             "transfers:cosign": {"pk": pending.pk},
+            **{
+                f"transfers:scheduled_{name}": {"pk": scheduled.pk}
+                for name in ("detail", "pause", "cancel", "resume", "amend")
+            },
             "beneficiaries:": {"pk": product.pk},
             "loans:": {"loan_id": loan.pk, "payment_id": payment.pk},
             "accounts:": {"pk": session.pk},
         },
-        "objects": (account, transfer, product, loan, payment, session),
+        "objects": (account, transfer, product, loan, payment, session, scheduled),
     }
+
+
+def _scheduled(user, source, destination):
+    from datetime import timedelta
+
+    from tests.factories import signed
+    from transfers import scheduled as sched
+
+    order = TransferOrder(
+        transfer_type="own",
+        source_account_id=source.pk,
+        currency="BOB",
+        amount=Decimal("10.00"),
+        description="Programada",
+        destination_account_id=destination.pk,
+    )
+    schedule = sched.Schedule(kind="once", start_date=timezone.localdate() + timedelta(days=5))
+    return sched.scheduled_create(
+        user=user,
+        order=order,
+        schedule=schedule,
+        destination_label="Propia",
+        idempotency_key="s1",
+        signature=signed(
+            user,
+            purpose=sched.SCHEDULE_PURPOSE,
+            fingerprint=sched.schedule_fingerprint(user=user, order=order, schedule=schedule),
+        ),
+    )
 
 
 def _own_transfer(user, source, destination, *, key: str) -> Transfer:
@@ -122,7 +156,8 @@ def _url(route, owner) -> str:
 
 
 def _state(owner) -> tuple:
-    account, transfer, product, loan, payment, session = owner["objects"]
+    account, transfer, product, loan, payment, session, scheduled = owner["objects"]
+    scheduled.refresh_from_db()
     account.refresh_from_db()
     product.refresh_from_db()
     return (
@@ -133,6 +168,7 @@ def _state(owner) -> tuple:
         LoanPayment.objects.count(),
         Loan.objects.get(pk=loan.pk).status,
         UserSession.objects.filter(pk=session.pk).exists(),
+        (scheduled.status, scheduled.amount, scheduled.next_due_date),
     )
 
 
@@ -153,6 +189,10 @@ def test_the_owner_reaches_them(owner):
     assert {n: s for n, s in reached.items() if s != 200} == {
         "accounts:session_close": 405,
         "loans:pay_confirm": 302,
+        # Pausing and cancelling are POST-only.
+        "transfers:scheduled_pause": 405,
+        "transfers:scheduled_cancel": 405,
+        # Resuming an active order: the page shows the signature; nothing is resumed by a GET.
     }
 
 

@@ -71,6 +71,7 @@ SERVICE_MODULES = [
     "transfers.services",
     "transfers.limits",
     "transfers.interbank",
+    "transfers.scheduled",
     "loans.services",
     "beneficiaries.services",
 ]
@@ -87,6 +88,11 @@ NOT_MEMBER_FACING = {
     "loans.services.loan_create_and_disburse": "staff: disbursement from the admin",
     "transfers.interbank.interbank_order_process": "system: settlement/rejection reversal",
     "transfers.interbank.interbank_process_due": "system: the due-orders job",
+    # The member signed the whole standing order once (transfers.scheduled.scheduled_create
+    # consumes a "transfer.schedule" receipt over the order and its schedule); each date then
+    # runs on that stored signature, through the same checks as a one-off transfer.
+    "transfers.scheduled.scheduled_run_next": "system: a signed standing order's due date",
+    "transfers.scheduled.scheduled_run_due": "system: the scheduled-transfers job",
 }
 
 

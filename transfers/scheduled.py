@@ -1,0 +1,669 @@
+"""Scheduled and recurring transfers ("Transferencias programadas").
+
+Signing once
+------------
+The member signs the WHOLE order once with the PIN: a receipt for
+:data:`SCHEDULE_PURPOSE` over :func:`schedule_fingerprint` (type, source, destination,
+currency, amount, description, declarations, notification address and the schedule itself).
+:func:`scheduled_create` consumes it and stores the order with that fingerprint; the stored
+signed order is the authority for every occurrence after that. Resuming a paused order and
+changing its amount change what will move, so they take a new receipt each
+(:data:`SCHEDULE_RESUME_PURPOSE`, :data:`SCHEDULE_AMEND_PURPOSE`); pausing and cancelling only
+stop money and take none.
+
+Running the dates
+-----------------
+:func:`scheduled_run_due` (Celery beat, every few minutes, ``transfers.tasks``) takes the
+active orders whose next date (a La Paz date) has come, ONE transaction per occurrence: the
+order row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (two beat or worker processes
+never take the same order), the occurrence row is unique per (order, date) and the transfer's
+idempotency key is the occurrence's, so a date posts at most once whatever runs twice. Each
+occurrence goes through the very same code as a signed one-off transfer
+(``transfers.services._checked`` and ``_transfer_record``, under the member lock): source and
+destination still valid, balance, daily limits, the new-beneficiary cap, the fee and the
+exchange rate of that day, and the 5-day regulatory rule. The one difference is the
+authority: the order's stored signature instead of a fresh receipt (a system path, listed in
+``tests/security/test_signature_receipts.py``).
+
+Outcomes: ``posted``; ``failed`` with the Spanish reason (funds, limit, a deleted
+beneficiary, a closed account…) — the member gets a notice and an email, the order goes on
+with its next date, and after ``SCHEDULED_TRANSFER_MAX_FAILURES`` failures in a row it is
+paused; ``held`` when the 5-day rule needs declarations the order does not carry — nothing
+moves, the member is asked to make that transfer from the wizard with the declarations (a
+hold is not counted as a failure).
+
+Missed runs (the job did not run for a while)
+---------------------------------------------
+Rule chosen: an occurrence at most ``SCHEDULED_TRANSFER_CATCH_UP_DAYS`` (3) days late still
+runs, once, at the first run after the outage, with that day's fee, rate and limits (a
+beat down for two days catches up: rent due on the 5th is paid on the 7th, not lost); an
+older one is marked ``skipped`` with the reason and the member is told, so a long outage
+never releases a burst of old payments at once. Either way each date is handled exactly once.
+
+Dates
+-----
+Weekly: every 7 days from the first date. Monthly: on a day 1–31 — a month without that day
+uses its last day (the 31st in April is the 30th; the 29th in February 2027 is the 28th, in
+2028 the 29th) — or on "the last day of the month". La Paz has no daylight-saving time; the
+job compares La Paz dates (``timezone.localdate``).
+"""
+
+import calendar
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Member
+from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
+from audit.services import audit_record
+from ledger.exceptions import LedgerError
+from ledger.models import Account
+from ledger.money import format_money
+from ledger.retry import atomic_with_retries
+from notices.models import NoticeKind
+from notices.services import notice_create
+
+from .events import TransferEvent
+from .exceptions import DeclarationsRequired, TransferError
+from .models import ScheduledOccurrence, ScheduledTransfer, TransferType
+from .quotes import validate_amount
+from .services import TransferOrder, _checked, _destination, _own_ends, _source, _transfer_record
+
+SCHEDULE_PURPOSE = "transfer.schedule"
+SCHEDULE_RESUME_PURPOSE = "transfer.schedule.resume"
+SCHEDULE_AMEND_PURPOSE = "transfer.schedule.amend"
+MAX_TIMES = 120
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str
+    start_date: date
+    day_of_month: int | None = None  # monthly: 1-31, or ScheduledTransfer.LAST_DAY
+    end_date: date | None = None
+    times: int | None = None
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def _month_day(year: int, month: int, day: int) -> date:
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, last if day == ScheduledTransfer.LAST_DAY else min(day, last))
+
+
+def first_date(schedule: Schedule) -> date:
+    """The first date on or after ``start_date`` that fits the schedule."""
+    if schedule.kind != ScheduledTransfer.Kind.MONTHLY:
+        return schedule.start_date
+    start = schedule.start_date
+    candidate = _month_day(start.year, start.month, schedule.day_of_month)
+    if candidate < start:
+        year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+        candidate = _month_day(year, month, schedule.day_of_month)
+    return candidate
+
+
+def date_after(*, kind: str, current: date, day_of_month: int | None) -> date | None:
+    """The date after ``current`` (None for a one-off order)."""
+    if kind == ScheduledTransfer.Kind.ONCE:
+        return None
+    if kind == ScheduledTransfer.Kind.WEEKLY:
+        return current + timedelta(days=7)
+    year, month = (
+        (current.year + 1, 1) if current.month == 12 else (current.year, current.month + 1)
+    )
+    return _month_day(year, month, day_of_month)
+
+
+def schedule_dates(schedule: Schedule, *, limit: int = 12) -> list[date]:
+    """The first ``limit`` dates of a schedule (for the summary the member signs)."""
+    found: list[date] = []
+    current: date | None = first_date(schedule)
+    while current is not None and len(found) < limit:
+        if schedule.end_date and current > schedule.end_date:
+            break
+        if schedule.times and len(found) >= schedule.times:
+            break
+        found.append(current)
+        current = date_after(
+            kind=schedule.kind, current=current, day_of_month=schedule.day_of_month
+        )
+    return found
+
+
+def schedule_describe(schedule: Schedule) -> str:
+    """The schedule in words, as the signed summary states it."""
+    start = schedule.start_date.strftime("%d/%m/%Y")
+    if schedule.kind == ScheduledTransfer.Kind.ONCE:
+        return _("Once, on %(date)s") % {"date": start}
+    if schedule.kind == ScheduledTransfer.Kind.WEEKLY:
+        text = _("Every week from %(date)s") % {"date": start}
+    elif schedule.day_of_month == ScheduledTransfer.LAST_DAY:
+        text = _("Every month on the last day, from %(date)s") % {"date": start}
+    else:
+        text = _("Every month on day %(day)s, from %(date)s") % {
+            "day": schedule.day_of_month,
+            "date": start,
+        }
+    if schedule.end_date:
+        text += ", " + _("until %(date)s") % {"date": schedule.end_date.strftime("%d/%m/%Y")}
+    if schedule.times:
+        text += ", " + _("%(times)s times") % {"times": schedule.times}
+    return text
+
+
+def schedule_check(schedule: Schedule, *, today: date | None = None) -> None:
+    """Refuse a schedule that cannot run, with a Spanish message."""
+    today = today or timezone.localdate()
+    if schedule.kind not in ScheduledTransfer.Kind.values:
+        raise TransferError(_("Choose how often the transfer is made."), field="kind")
+    if schedule.start_date <= today:
+        raise TransferError(
+            _("The first date must be after today (to transfer today, use Confirm)."),
+            field="start_date",
+        )
+    if schedule.start_date > today + timedelta(days=366):
+        raise TransferError(_("The first date must be within a year."), field="start_date")
+    if schedule.kind == ScheduledTransfer.Kind.MONTHLY and not (
+        schedule.day_of_month is not None and 0 <= schedule.day_of_month <= 31
+    ):
+        raise TransferError(_("Choose the day of the month."), field="day_of_month")
+    if schedule.kind != ScheduledTransfer.Kind.ONCE:
+        if not schedule.end_date and not schedule.times:
+            raise TransferError(
+                _("Say until when or how many times the transfer is made."), field="end_date"
+            )
+        if schedule.times is not None and not 1 <= schedule.times <= MAX_TIMES:
+            raise TransferError(
+                _("The number of times must be between 1 and %(max)s.") % {"max": MAX_TIMES},
+                field="times",
+            )
+        if schedule.end_date and schedule.end_date < first_date(schedule):
+            raise TransferError(
+                _("The end date must be on or after the first date."), field="end_date"
+            )
+        if schedule.end_date and schedule.end_date > today + timedelta(days=366 * 10):
+            raise TransferError(_("The end date must be within ten years."), field="end_date")
+
+
+# -- signing ----------------------------------------------------------------------------------
+
+
+def _destination_part(order: TransferOrder) -> str:
+    return "|".join(
+        str(part)
+        for part in (
+            order.destination_account_id,
+            order.beneficiary_id,
+            order.bank_id,
+            order.destination_number,
+            order.destination_currency,
+        )
+    )
+
+
+def schedule_fingerprint(*, user, order: TransferOrder, schedule: Schedule) -> str:
+    """What the member's PIN signs for :func:`scheduled_create`: the whole order and its
+    schedule (no quote: each date is priced on the day, at that day's fee and rate)."""
+    return fingerprint_of(
+        SCHEDULE_PURPOSE,
+        user.pk,
+        order.transfer_type,
+        order.source_account_id,
+        _destination_part(order),
+        order.currency,
+        validate_amount(order.amount),
+        order.description.strip(),
+        order.notify_email.strip(),
+        order.funds_origin.strip(),
+        order.funds_destination.strip(),
+        schedule.kind,
+        schedule.start_date.isoformat(),
+        schedule.day_of_month,
+        schedule.end_date.isoformat() if schedule.end_date else "",
+        schedule.times,
+    )
+
+
+def schedule_resume_fingerprint(*, scheduled: ScheduledTransfer) -> str:
+    return fingerprint_of(
+        SCHEDULE_RESUME_PURPOSE, scheduled.pk, scheduled.signed_fingerprint, scheduled.amount
+    )
+
+
+def schedule_amend_fingerprint(*, scheduled: ScheduledTransfer, amount: Decimal) -> str:
+    return fingerprint_of(
+        SCHEDULE_AMEND_PURPOSE, scheduled.pk, scheduled.signed_fingerprint, validate_amount(amount)
+    )
+
+
+# -- member services ---------------------------------------------------------------------------
+
+
+def _order_of(scheduled: ScheduledTransfer) -> TransferOrder:
+    return TransferOrder(
+        transfer_type=scheduled.transfer_type,
+        source_account_id=scheduled.source_account_id,
+        destination_account_id=scheduled.destination_account_id,
+        beneficiary_id=scheduled.beneficiary_id,
+        currency=scheduled.currency,
+        amount=scheduled.amount,
+        description=scheduled.description,
+        notify_email=scheduled.notify_email,
+        funds_origin=scheduled.funds_origin,
+        funds_destination=scheduled.funds_destination,
+    )
+
+
+def _refuse(exc: SignatureRefused) -> TransferError:
+    return TransferError(exc.message)
+
+
+def scheduled_create(
+    *,
+    user,
+    order: TransferOrder,
+    schedule: Schedule,
+    destination_label: str,
+    idempotency_key: str,
+    signature: SignatureReceipt,
+    ip_address: str | None = None,
+) -> ScheduledTransfer:
+    """Store a signed scheduled order (once per ``idempotency_key``). The order's shape is
+    checked now (source, destination, amount, schedule); balance, limits and the regulatory
+    rule are checked on each date, with that day's figures."""
+    if user.member_id is None:
+        raise TransferError(_("Only members can make transfers."))
+    if order.register_alias.strip():
+        raise TransferError(
+            _("To schedule a transfer to a new account, register the account first."),
+            field="destination",
+        )
+    if order.transfer_type == TransferType.OTHER_BANK and order.beneficiary_id is None:
+        raise TransferError(
+            _("To schedule a transfer to another bank, choose a registered product."),
+            field="destination",
+        )
+    schedule_check(schedule)
+    amount = validate_amount(order.amount)
+
+    def work() -> ScheduledTransfer:
+        signature_consume(
+            signature=signature,
+            user=user,
+            purpose=SCHEDULE_PURPOSE,
+            fingerprint=schedule_fingerprint(user=user, order=order, schedule=schedule),
+        )
+        Member.objects.select_for_update().filter(pk=user.member_id).exists()
+        existing = ScheduledTransfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.created_by_id != user.pk:
+                raise TransferError()
+            return existing
+        if order.transfer_type == TransferType.OWN:
+            source, destination = _own_ends(member_id=user.member_id, order=order)
+        else:
+            source = _source(member_id=user.member_id, account_id=order.source_account_id)
+            destination = _destination(member_id=user.member_id, order=order)
+        if source.holder_mode == Account.HolderMode.CONJUNTA:
+            raise TransferError(
+                _("Transfers from a joint account cannot be scheduled."), field="source_account"
+            )
+        first = first_date(schedule)
+        scheduled = ScheduledTransfer.objects.create(
+            created_by=user,
+            member_id=user.member_id,
+            transfer_type=order.transfer_type,
+            source_account=source,
+            destination_account=destination.account,
+            beneficiary=destination.product,
+            destination_label=destination_label[:200],
+            currency=order.currency,
+            amount=amount,
+            description=order.description.strip(),
+            notify_email=order.notify_email.strip(),
+            funds_origin=order.funds_origin.strip(),
+            funds_destination=order.funds_destination.strip(),
+            kind=schedule.kind,
+            start_date=schedule.start_date,
+            day_of_month=schedule.day_of_month,
+            end_date=schedule.end_date,
+            max_occurrences=1 if schedule.kind == ScheduledTransfer.Kind.ONCE else schedule.times,
+            next_due_date=first,
+            signed_fingerprint=schedule_fingerprint(user=user, order=order, schedule=schedule),
+            idempotency_key=idempotency_key,
+        )
+        audit_record(
+            actor=user,
+            event="transfer.scheduled",
+            subject=scheduled,
+            new={
+                "type": scheduled.transfer_type,
+                "amount": str(amount),
+                "currency": scheduled.currency,
+                "schedule": schedule_describe(schedule),
+            },
+            ip_address=ip_address,
+        )
+        return scheduled
+
+    try:
+        with transaction.atomic():
+            return work()
+    except SignatureRefused as exc:
+        raise _refuse(exc) from exc
+
+
+def _own(*, user, scheduled_id: int) -> ScheduledTransfer:
+    scheduled = (
+        ScheduledTransfer.objects.select_for_update()
+        .filter(pk=scheduled_id, created_by=user)
+        .first()
+    )
+    if scheduled is None:
+        raise TransferError(_("Scheduled transfer not found."))
+    return scheduled
+
+
+def schedule_of(scheduled: ScheduledTransfer) -> Schedule:
+    return Schedule(
+        kind=scheduled.kind,
+        start_date=scheduled.start_date,
+        day_of_month=scheduled.day_of_month,
+        end_date=scheduled.end_date,
+        times=scheduled.max_occurrences,
+    )
+
+
+@transaction.atomic
+def scheduled_pause(*, user, scheduled_id: int, ip_address: str | None = None) -> ScheduledTransfer:
+    """Pause an active order (no PIN: pausing only stops money)."""
+    scheduled = _own(user=user, scheduled_id=scheduled_id)
+    if scheduled.status != ScheduledTransfer.Status.ACTIVE:
+        raise TransferError(_("Only an active scheduled transfer can be paused."))
+    scheduled.status = ScheduledTransfer.Status.PAUSED
+    scheduled.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=user, event="transfer.schedule_paused", subject=scheduled, ip_address=ip_address
+    )
+    return scheduled
+
+
+@transaction.atomic
+def scheduled_cancel(
+    *, user, scheduled_id: int, ip_address: str | None = None
+) -> ScheduledTransfer:
+    """Cancel an order for good (no PIN: cancelling only stops money)."""
+    scheduled = _own(user=user, scheduled_id=scheduled_id)
+    if scheduled.status not in (ScheduledTransfer.Status.ACTIVE, ScheduledTransfer.Status.PAUSED):
+        raise TransferError(_("This scheduled transfer can no longer be cancelled."))
+    scheduled.status = ScheduledTransfer.Status.CANCELLED
+    scheduled.next_due_date = None
+    scheduled.save(update_fields=["status", "next_due_date", "updated_at"])
+    audit_record(
+        actor=user, event="transfer.schedule_cancelled", subject=scheduled, ip_address=ip_address
+    )
+    return scheduled
+
+
+def scheduled_staff_pause(*, clerk, order_ids: list[int], ip_address: str | None = None) -> int:
+    """Staff pause active orders from the admin (the member resumes them with the PIN)."""
+    paused = 0
+    with transaction.atomic():
+        for scheduled in ScheduledTransfer.objects.select_for_update().filter(
+            pk__in=order_ids, status=ScheduledTransfer.Status.ACTIVE
+        ):
+            scheduled.status = ScheduledTransfer.Status.PAUSED
+            scheduled.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=clerk,
+                event="transfer.schedule_paused_by_staff",
+                subject=scheduled,
+                ip_address=ip_address,
+            )
+            paused += 1
+    return paused
+
+
+def scheduled_resume(
+    *,
+    user,
+    scheduled_id: int,
+    signature: SignatureReceipt,
+    ip_address: str | None = None,
+) -> ScheduledTransfer:
+    """Resume a paused order (with the PIN: money will move again). Dates that passed while
+    it was paused are not made up: the next date is the first one after today."""
+    try:
+        with transaction.atomic():
+            scheduled = _own(user=user, scheduled_id=scheduled_id)
+            signature_consume(
+                signature=signature,
+                user=user,
+                purpose=SCHEDULE_RESUME_PURPOSE,
+                fingerprint=schedule_resume_fingerprint(scheduled=scheduled),
+            )
+            if scheduled.status != ScheduledTransfer.Status.PAUSED:
+                raise TransferError(_("Only a paused scheduled transfer can be resumed."))
+            today = timezone.localdate()
+            current = scheduled.next_due_date or first_date(schedule_of(scheduled))
+            while current is not None and current <= today:
+                current = date_after(
+                    kind=scheduled.kind, current=current, day_of_month=scheduled.day_of_month
+                )
+            scheduled.next_due_date = current
+            scheduled.consecutive_failures = 0
+            scheduled.status = ScheduledTransfer.Status.ACTIVE
+            if current is None or _beyond_end(scheduled, current):
+                scheduled.status = ScheduledTransfer.Status.FINISHED
+                scheduled.next_due_date = None
+            scheduled.save(
+                update_fields=["status", "next_due_date", "consecutive_failures", "updated_at"]
+            )
+            audit_record(
+                actor=user,
+                event="transfer.schedule_resumed",
+                subject=scheduled,
+                ip_address=ip_address,
+            )
+            return scheduled
+    except SignatureRefused as exc:
+        raise _refuse(exc) from exc
+
+
+def scheduled_amend(
+    *,
+    user,
+    scheduled_id: int,
+    amount: Decimal,
+    signature: SignatureReceipt,
+    ip_address: str | None = None,
+) -> ScheduledTransfer:
+    """Change the amount of an active or paused order (with the PIN)."""
+    try:
+        with transaction.atomic():
+            scheduled = _own(user=user, scheduled_id=scheduled_id)
+            amount = validate_amount(amount)
+            signature_consume(
+                signature=signature,
+                user=user,
+                purpose=SCHEDULE_AMEND_PURPOSE,
+                fingerprint=schedule_amend_fingerprint(scheduled=scheduled, amount=amount),
+            )
+            if scheduled.status not in (
+                ScheduledTransfer.Status.ACTIVE,
+                ScheduledTransfer.Status.PAUSED,
+            ):
+                raise TransferError(_("This scheduled transfer can no longer be changed."))
+            old = scheduled.amount
+            scheduled.amount = amount
+            # The stored authority now covers the new amount (and chains the old one).
+            scheduled.signed_fingerprint = schedule_amend_fingerprint(
+                scheduled=scheduled, amount=amount
+            )
+            scheduled.save(update_fields=["amount", "signed_fingerprint", "updated_at"])
+            audit_record(
+                actor=user,
+                event="transfer.schedule_amended",
+                subject=scheduled,
+                old={"amount": str(old)},
+                new={"amount": str(amount)},
+                ip_address=ip_address,
+            )
+            return scheduled
+    except SignatureRefused as exc:
+        raise _refuse(exc) from exc
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+
+def _beyond_end(scheduled: ScheduledTransfer, current: date) -> bool:
+    if scheduled.end_date and current > scheduled.end_date:
+        return True
+    return bool(
+        scheduled.max_occurrences and scheduled.occurrences_made >= scheduled.max_occurrences
+    )
+
+
+def _advance(scheduled: ScheduledTransfer) -> None:
+    scheduled.occurrences_made += 1
+    following = date_after(
+        kind=scheduled.kind, current=scheduled.next_due_date, day_of_month=scheduled.day_of_month
+    )
+    if following is None or _beyond_end(scheduled, following):
+        scheduled.next_due_date = None
+        if scheduled.status == ScheduledTransfer.Status.ACTIVE:
+            scheduled.status = ScheduledTransfer.Status.FINISHED
+    else:
+        scheduled.next_due_date = following
+
+
+def _tell(*, scheduled: ScheduledTransfer, due: date, outcome: str, reason: str) -> None:
+    notice_create(
+        user_id=scheduled.created_by_id,
+        kind=NoticeKind.SCHEDULED,
+        context={
+            "amount": format_money(scheduled.amount, scheduled.currency),
+            "destination": scheduled.destination_label,
+            "date": due.strftime("%d/%m/%Y"),
+            "outcome": outcome,
+            "reason": reason,
+        },
+        link=f"/transferencias/programadas/{scheduled.pk}/",
+    )
+
+
+def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurrence:
+    """Handle ``scheduled.next_due_date``: inside the caller's transaction, order row locked."""
+    today = timezone.localdate(now)
+    due = scheduled.next_due_date
+    occurrence = ScheduledOccurrence(order=scheduled, due_date=due, claimed_at=now)
+    user = scheduled.created_by
+    if (today - due).days > settings.SCHEDULED_TRANSFER_CATCH_UP_DAYS:
+        occurrence.status = ScheduledOccurrence.Status.SKIPPED
+        occurrence.reason = _(
+            "Not made: the date passed %(days)s days ago while the service was unavailable."
+        ) % {"days": (today - due).days}
+        occurrence.save()
+        _tell(scheduled=scheduled, due=due, outcome=_("not made"), reason=occurrence.reason)
+        _advance(scheduled)
+        return occurrence
+    # The same lock as a signed one-off transfer: limits and totals hold until commit.
+    Member.objects.select_for_update().filter(pk=scheduled.member_id).exists()
+    order = _order_of(scheduled)
+    try:
+        with transaction.atomic():  # a refusal undoes only this attempt's writes
+            if not user.is_active:
+                raise TransferError(_("Your user is not active."))
+            checked = _checked(user=user, order=order, now=now)
+            occurrence.transfer = _transfer_record(
+                user=user,
+                order=replace(order),
+                checked=checked,
+                idempotency_key=f"scheduled:{scheduled.pk}:{due.isoformat()}",
+                signed_fingerprint=scheduled.signed_fingerprint,
+                event=TransferEvent.SCHEDULED_POSTED,
+            )
+    except DeclarationsRequired:
+        occurrence.status = ScheduledOccurrence.Status.HELD
+        occurrence.reason = _(
+            "Held: your accumulated amount in the last 5 days exceeds USD 1000.00 and this "
+            "order has no origin and destination of funds. Make this transfer from the wizard "
+            "with them."
+        )
+        occurrence.save()
+        _tell(scheduled=scheduled, due=due, outcome=_("held"), reason=occurrence.reason)
+    except (TransferError, LedgerError) as exc:
+        occurrence.status = ScheduledOccurrence.Status.FAILED
+        occurrence.reason = str(exc.message)[:300]
+        occurrence.save()
+        scheduled.consecutive_failures += 1
+        _tell(scheduled=scheduled, due=due, outcome=_("failed"), reason=occurrence.reason)
+        if scheduled.consecutive_failures >= settings.SCHEDULED_TRANSFER_MAX_FAILURES:
+            scheduled.status = ScheduledTransfer.Status.PAUSED
+            _tell(
+                scheduled=scheduled,
+                due=due,
+                outcome=_("order paused"),
+                reason=_(
+                    "It failed %(times)s times in a row, so it was paused. Resume it from "
+                    "Scheduled transfers once the cause is solved."
+                )
+                % {"times": scheduled.consecutive_failures},
+            )
+    else:
+        occurrence.status = ScheduledOccurrence.Status.POSTED
+        occurrence.save()
+        scheduled.consecutive_failures = 0
+    _advance(scheduled)
+    return occurrence
+
+
+def scheduled_run_next(*, now: datetime | None = None) -> ScheduledOccurrence | None:
+    """Claim one due order (SKIP LOCKED) and handle its next date, in one transaction.
+    Returns None when nothing is due (or everything due is being handled elsewhere)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+
+    def work() -> ScheduledOccurrence | None:
+        scheduled = (
+            ScheduledTransfer.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("created_by")
+            .filter(status=ScheduledTransfer.Status.ACTIVE, next_due_date__lte=today)
+            .order_by("next_due_date", "pk")
+            .first()
+        )
+        if scheduled is None:
+            return None
+        occurrence = _run_one(scheduled=scheduled, now=now)
+        scheduled.save(
+            update_fields=[
+                "status",
+                "next_due_date",
+                "occurrences_made",
+                "consecutive_failures",
+                "updated_at",
+            ]
+        )
+        return occurrence
+
+    # A deadlock or serialization failure retries the whole claim (ledger.retry).
+    return atomic_with_retries(work)
+
+
+def scheduled_run_due(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """The periodic job: handle every due date, one transaction each; returns how many."""
+    handled = 0
+    while limit is None or handled < limit:
+        occurrence = scheduled_run_next(now=now)
+        if occurrence is None:
+            break
+        handled += 1
+    return handled
