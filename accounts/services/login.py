@@ -16,7 +16,8 @@ takes comparable time.
 
 The per-IP throttle counts failed attempts from one address in a sliding window; above the
 limit nothing is checked at all (no hashing, no strike on anybody's count), so one client
-cannot lock every member.
+cannot lock every member. It counts the ``SignInAttempt`` rows rather than using the cache
+rate limiter (:mod:`audit.ratelimit` says why).
 """
 
 from dataclasses import dataclass
