@@ -7,13 +7,13 @@ penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import client_ip
 from ledger.forms import AmountField
 from ledger.models import Account
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableAddMixin
 from progresonet.forms import TextField
 
 from . import services
@@ -82,7 +82,7 @@ class LoanAddForm(forms.ModelForm):
         return data
 
 
-class InstalmentInline(admin.TabularInline):
+class InstalmentInline(ReadOnlyMixin, admin.TabularInline):
     template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = Instalment
     extra = 0
@@ -103,15 +103,9 @@ class InstalmentInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(RefusableAddMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "member",
@@ -207,17 +201,8 @@ class LoanAdmin(admin.ModelAdmin):
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def log_addition(self, request, obj, message):
-        if not getattr(obj, "_refused", False):
-            super().log_addition(request, obj, message)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(obj, "_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
-
-
-class PaymentAllocationInline(admin.TabularInline):
+class PaymentAllocationInline(ReadOnlyMixin, admin.TabularInline):
     template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = PaymentAllocation
     extra = 0
@@ -225,25 +210,10 @@ class PaymentAllocationInline(admin.TabularInline):
     fields = ["instalment", "penalty", "interest", "principal", "interest_waived"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LoanPayment)
-class LoanPaymentAdmin(admin.ModelAdmin):
+class LoanPaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["receipt_number", "loan", "paid_on", "kind", "total", "source_account"]
     list_filter = ["kind", "paid_on"]
     list_select_related = ["loan", "source_account"]
     inlines = [PaymentAllocationInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
