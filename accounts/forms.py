@@ -99,7 +99,23 @@ class PasswordChangeForm(forms.Form):
         return cleaned
 
 
-class PinChangeForm(forms.Form):
+class _NewPinMixin:
+    """For a form with ``new_pin1`` and ``new_pin2``: the PIN rules under the first, and the
+    two must be the same."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_pin1"].help_text = pin_rules_text()
+
+    def clean(self):
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_pin2", _("The two PINs are not the same."))
+        return cleaned
+
+
+class PinChangeForm(_NewPinMixin, forms.Form):
     # Only the current PIN (the password is a different secret); a member with no PIN yet
     # creates the first one with the password.
     current = forms.CharField(
@@ -114,19 +130,11 @@ class PinChangeForm(forms.Form):
 
     def __init__(self, *args, has_pin: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_pin1"].help_text = pin_rules_text()
         if not has_pin:
             self.fields["current"].label = _("Current password")
             self.fields["current"].widget = forms.PasswordInput(
                 attrs={"autocomplete": "current-password"}
             )
-
-    def clean(self):
-        cleaned = super().clean()
-        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
-        if new1 and new2 and new1 != new2:
-            self.add_error("new_pin2", _("The two PINs are not the same."))
-        return cleaned
 
 
 class ProfileForm(forms.Form):
@@ -191,7 +199,7 @@ def _code_field(label) -> forms.RegexField:
     )
 
 
-class PinResetForm(forms.Form):
+class PinResetForm(_NewPinMixin, forms.Form):
     """ "¿Olvidó su PIN?": the password, a one-time code and the new PIN twice."""
 
     password = forms.CharField(
@@ -202,17 +210,6 @@ class PinResetForm(forms.Form):
     code = _code_field(_("One-time code"))
     new_pin1 = _pin_field(_("New PIN"))
     new_pin2 = _pin_field(_("Confirm your PIN"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_pin1"].help_text = pin_rules_text()
-
-    def clean(self):
-        cleaned = super().clean()
-        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
-        if new1 and new2 and new1 != new2:
-            self.add_error("new_pin2", _("The two PINs are not the same."))
-        return cleaned
 
 
 class SmsNumberForm(forms.Form):

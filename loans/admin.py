@@ -20,6 +20,20 @@ from . import services
 from .exceptions import LoanError
 from .models import Instalment, Loan, LoanPayment, PaymentAllocation
 
+# What staff enter when granting a loan and can never change after (the schedule and the
+# disbursement posting depend on them); the penalty rate is entered too but stays editable.
+_GRANTED = [
+    "member",
+    "account",
+    "product_name",
+    "currency",
+    "principal",
+    "annual_rate",
+    "term",
+    "frequency",
+    "disbursement_date",
+]
+
 
 class LoanAddForm(forms.ModelForm):
     # The portal's one amount reader (ledger.money.parse_money), as in every amount field.
@@ -27,18 +41,7 @@ class LoanAddForm(forms.ModelForm):
 
     class Meta:
         model = Loan
-        fields = [
-            "member",
-            "account",
-            "product_name",
-            "currency",
-            "principal",
-            "annual_rate",
-            "term",
-            "frequency",
-            "disbursement_date",
-            "penalty_rate",
-        ]
+        fields = [*_GRANTED, "penalty_rate"]
         field_classes = {"product_name": TextField}
 
     def __init__(self, *args, **kwargs):
@@ -121,15 +124,7 @@ class LoanAdmin(RefusableAddMixin, admin.ModelAdmin):
     autocomplete_fields = ["member"]
     list_select_related = ["member"]
     readonly_fields_after_creation = [
-        "member",
-        "account",
-        "product_name",
-        "currency",
-        "principal",
-        "annual_rate",
-        "term",
-        "frequency",
-        "disbursement_date",
+        *_GRANTED,
         "status",
         "disbursement_posting",
         "created_by",
