@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.signing import StaffAuthorisation
 from audit.services import client_ip
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableAddMixin
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
 from progresonet.forms import TextField
 
 from . import rates, services
@@ -183,7 +183,7 @@ class ExchangeRateForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(RefusableAddMixin, admin.ModelAdmin):
+class ExchangeRateAdmin(RefusableSaveMixin, admin.ModelAdmin):
     """Append-only: staff add rates (through :mod:`ledger.rates`) and approve or reject other
     staff members' proposals; nobody edits or deletes one (the database refuses it too)."""
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import client_ip
 from ledger.forms import AmountField
 from ledger.models import Account
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableAddMixin
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
 from progresonet.forms import TextField
 
 from . import services
@@ -108,7 +108,7 @@ class InstalmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(RefusableAddMixin, admin.ModelAdmin):
+class LoanAdmin(RefusableSaveMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "member",

@@ -19,19 +19,28 @@ class ReadOnlyMixin:
         return False
 
 
-class RefusableAddMixin:
-    """An add form whose ``save_model`` calls a service that may refuse.
+class RefusableSaveMixin:
+    """An admin whose ``save_model`` calls a service that may refuse.
 
     On a refusal ``save_model`` shows the reason (``messages.error``), sets ``obj._refused``
-    and returns with nothing written; then no "added" log entry is made and staff go back to
-    the form instead of to an object that does not exist.
+    and returns with nothing written; then no "added"/"changed" log entry is made and staff go
+    back to the form instead of to an object that was not saved.
     """
 
     def log_addition(self, request, obj, message):
         if not getattr(obj, "_refused", False):
             super().log_addition(request, obj, message)
 
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_change(request, obj, message)
+
     def response_add(self, request, obj, post_url_continue=None):
         if getattr(obj, "_refused", False):
             return HttpResponseRedirect(request.get_full_path())
         return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
