@@ -14,17 +14,22 @@ def user_email(user: User) -> str:
     return member.email if member is not None else ""
 
 
+def user_email_enqueue(*, user: User, subject: str, template: str, context: dict) -> None:
+    """Queue an email to :func:`user_email`; nothing when the member has no address (the
+    branch reaches them another way)."""
+    to = user_email(user)
+    if to:
+        email_enqueue(to=to, subject=subject, template=template, context=context)
+
+
 def changed_notify(*, user: User, change: str) -> None:
     """Queue the guide's confirmation email ("¡Listo! Sus datos han sido modificados…").
 
     ``change`` is a short, already translated description of what changed; it never holds a
     secret. Call inside the transaction of the change.
     """
-    to = user_email(user)
-    if not to:
-        return
-    email_enqueue(
-        to=to,
+    user_email_enqueue(
+        user=user,
         subject=_("ProgresoNet: your data was changed"),
         template="accounts/email/changed",
         context={"user": user, "change": change},

@@ -32,9 +32,8 @@ from django.utils.translation import gettext as _
 from accounts.events import AccountEvent
 from accounts.models import SignInAttempt, User
 from audit.services import audit_record
-from outbox.services import email_enqueue
 
-from .common import user_email
+from .common import user_email_enqueue
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
 __all__ = [
@@ -175,14 +174,12 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
     )
     # A thief who already holds a session must not keep it once the owner is locked.
     sessions_end(user=user)
-    to = user_email(user)
-    if to:
-        email_enqueue(
-            to=to,
-            subject=_("ProgresoNet: your user was locked"),
-            template="accounts/email/locked",
-            context={"user": user},
-        )
+    user_email_enqueue(
+        user=user,
+        subject=_("ProgresoNet: your user was locked"),
+        template="accounts/email/locked",
+        context={"user": user},
+    )
 
 
 def sign_in_record(*, user: User, ip_address: str | None, user_agent: str) -> None:
