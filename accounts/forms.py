@@ -17,17 +17,25 @@ INVALID_LOGIN = _(
 )
 
 
+def password_field(label, *, new: bool = False, **kwargs) -> forms.CharField:
+    """A password box: never stripped (spaces are part of a password), and marked for the
+    browser's password manager as the current password or, with ``new``, a new one."""
+    autocomplete = "new-password" if new else "current-password"
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        **kwargs,
+    )
+
+
 class LoginForm(AuthenticationForm):
     username = TextField(
         label=_("Username"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Password"))
 
     error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INVALID_LOGIN}
 
@@ -54,22 +62,13 @@ def _pin_field(label) -> forms.CharField:
 
 
 class PasswordChangeForm(forms.Form):
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password1 = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    current_password = password_field(_("Current password"))
+    new_password1 = password_field(
+        _("New password"),
+        new=True,
         help_text=password_validation.password_validators_help_text_html,
     )
-    new_password2 = forms.CharField(
-        label=_("Confirm the new password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password2 = password_field(_("Confirm the new password"), new=True)
     end_other_sessions = forms.BooleanField(
         label=_("Close my other open sessions"), required=False, initial=True
     )
@@ -99,7 +98,23 @@ class PasswordChangeForm(forms.Form):
         return cleaned
 
 
-class PinChangeForm(forms.Form):
+class _NewPinMixin:
+    """For a form with ``new_pin1`` and ``new_pin2``: the PIN rules under the first, and the
+    two must be the same."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_pin1"].help_text = pin_rules_text()
+
+    def clean(self):
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_pin2", _("The two PINs are not the same."))
+        return cleaned
+
+
+class PinChangeForm(_NewPinMixin, forms.Form):
     # Only the current PIN (the password is a different secret); a member with no PIN yet
     # creates the first one with the password.
     current = forms.CharField(
@@ -114,19 +129,11 @@ class PinChangeForm(forms.Form):
 
     def __init__(self, *args, has_pin: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_pin1"].help_text = pin_rules_text()
         if not has_pin:
             self.fields["current"].label = _("Current password")
             self.fields["current"].widget = forms.PasswordInput(
                 attrs={"autocomplete": "current-password"}
             )
-
-    def clean(self):
-        cleaned = super().clean()
-        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
-        if new1 and new2 and new1 != new2:
-            self.add_error("new_pin2", _("The two PINs are not the same."))
-        return cleaned
 
 
 class ProfileForm(forms.Form):
@@ -160,11 +167,7 @@ class SecondFactorProofForm(forms.Form):
         if needs.pin:
             self.fields["pin"] = _pin_field(_("Current PIN"))
         if needs.password:
-            self.fields["password"] = forms.CharField(
-                label=_("Current password"),
-                strip=False,
-                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-            )
+            self.fields["password"] = password_field(_("Current password"))
         if needs.device is not None:
             self.fields["device_code"] = _code_field(_("Code from your current security device"))
         if needs.email_code:
@@ -191,28 +194,13 @@ def _code_field(label) -> forms.RegexField:
     )
 
 
-class PinResetForm(forms.Form):
+class PinResetForm(_NewPinMixin, forms.Form):
     """ "¿Olvidó su PIN?": the password, a one-time code and the new PIN twice."""
 
-    password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Current password"))
     code = _code_field(_("One-time code"))
     new_pin1 = _pin_field(_("New PIN"))
     new_pin2 = _pin_field(_("Confirm your PIN"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_pin1"].help_text = pin_rules_text()
-
-    def clean(self):
-        cleaned = super().clean()
-        new1, new2 = cleaned.get("new_pin1"), cleaned.get("new_pin2")
-        if new1 and new2 and new1 != new2:
-            self.add_error("new_pin2", _("The two PINs are not the same."))
-        return cleaned
 
 
 class SmsNumberForm(forms.Form):

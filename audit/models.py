@@ -8,6 +8,11 @@ class AuditEvent(models.Model):
 
     ``subject`` names what changed as ``"<app_label>.<model>:<pk>"`` so one table serves every
     app; ``old``/``new`` hold only the fields that changed, never secrets (passwords, PINs).
+
+    ``event`` is any name: each app names its own events, as ``TextChoices`` in its
+    ``events.py`` (``AccountEvent``, ``LedgerEvent``, ``TransferEvent``...), because an event
+    is a fact of the app that owns it and this app stays plumbing that imports none of them.
+    The values are what this table holds, so they never change; tests and staff filter on them.
     """
 
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from progresonet.admin_mixins import ReadOnlyMixin
+
 from .models import Bank, ThirdPartyProduct
 
 
@@ -11,7 +13,7 @@ class BankAdmin(admin.ModelAdmin):
 
 
 @admin.register(ThirdPartyProduct)
-class ThirdPartyProductAdmin(admin.ModelAdmin):
+class ThirdPartyProductAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only for staff: members register, change and delete their own products (with their
     PIN, audited and notified); the branch only looks, e.g. when a member calls about one."""
 
@@ -31,12 +33,3 @@ class ThirdPartyProductAdmin(admin.ModelAdmin):
     list_select_related = ("owner", "bank")
     exclude = ("idempotency_key",)
     raw_id_fields = ("owner", "account")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -503,6 +503,7 @@ def beneficiary_delete(
 
 
 # -- "Buscar": the rate-limited, audited account lookup (it writes: its counter and audit row)
+# An exact sliding window in PostgreSQL, not the cache rate limiter (audit.ratelimit says why).
 
 LOOKUP_LIMIT = 10  # per member and per IP, per minute
 LOOKUP_WINDOW = timedelta(minutes=1)

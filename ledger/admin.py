@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,23 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.signing import StaffAuthorisation
 from audit.services import client_ip
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
 from progresonet.forms import TextField
 
 from . import rates, services
 from .exceptions import ExchangeRateRefused, LedgerError
 from .forms import AmountField
 from .models import Account, ExchangeRate, Holder, Posting, PostingLine
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class HolderInline(ReadOnlyMixin, admin.TabularInline):
@@ -193,7 +183,7 @@ class ExchangeRateForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(RefusableSaveMixin, admin.ModelAdmin):
     """Append-only: staff add rates (through :mod:`ledger.rates`) and approve or reject other
     staff members' proposals; nobody edits or deletes one (the database refuses it too)."""
 
@@ -267,15 +257,6 @@ class ExchangeRateAdmin(admin.ModelAdmin):
                 )
                 % {"percent": (settings.EXCHANGE_RATE_APPROVAL_THRESHOLD * 100).normalize()},
             )
-
-    def log_addition(self, request, obj, message):
-        if not getattr(obj, "_refused", False):
-            super().log_addition(request, obj, message)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(obj, "_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
 
     def _review(self, request, queryset, review, done_message) -> None:
         done = 0

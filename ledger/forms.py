@@ -35,21 +35,20 @@ class DateInput(forms.DateInput):
         )
 
 
+def _range_date_field(label) -> forms.DateField:
+    """One end of a date range: optional, the native picker, dd/mm/yyyy typed by hand."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a valid date, for example 31/01/2026.")},
+    )
+
+
 class StatementFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"),
-        required=False,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=DateInput(),
-        error_messages={"invalid": _("Enter a valid date, for example 31/01/2026.")},
-    )
-    date_to = forms.DateField(
-        label=pgettext_lazy("date range", "To"),
-        required=False,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=DateInput(),
-        error_messages={"invalid": _("Enter a valid date, for example 31/01/2026.")},
-    )
+    date_from = _range_date_field(pgettext_lazy("date range", "From"))
+    date_to = _range_date_field(pgettext_lazy("date range", "To"))
     before = forms.IntegerField(
         required=False,
         min_value=1,

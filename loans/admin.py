@@ -7,18 +7,32 @@ penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import client_ip
 from ledger.forms import AmountField
 from ledger.models import Account
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
 from progresonet.forms import TextField
 
 from . import services
 from .exceptions import LoanError
 from .models import Instalment, Loan, LoanPayment, PaymentAllocation
+
+# What staff enter when granting a loan and can never change after (the schedule and the
+# disbursement posting depend on them); the penalty rate is entered too but stays editable.
+_GRANTED = [
+    "member",
+    "account",
+    "product_name",
+    "currency",
+    "principal",
+    "annual_rate",
+    "term",
+    "frequency",
+    "disbursement_date",
+]
 
 
 class LoanAddForm(forms.ModelForm):
@@ -27,18 +41,7 @@ class LoanAddForm(forms.ModelForm):
 
     class Meta:
         model = Loan
-        fields = [
-            "member",
-            "account",
-            "product_name",
-            "currency",
-            "principal",
-            "annual_rate",
-            "term",
-            "frequency",
-            "disbursement_date",
-            "penalty_rate",
-        ]
+        fields = [*_GRANTED, "penalty_rate"]
         field_classes = {"product_name": TextField}
 
     def __init__(self, *args, **kwargs):
@@ -82,7 +85,7 @@ class LoanAddForm(forms.ModelForm):
         return data
 
 
-class InstalmentInline(admin.TabularInline):
+class InstalmentInline(ReadOnlyMixin, admin.TabularInline):
     template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = Instalment
     extra = 0
@@ -103,15 +106,9 @@ class InstalmentInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(RefusableSaveMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "member",
@@ -127,15 +124,7 @@ class LoanAdmin(admin.ModelAdmin):
     autocomplete_fields = ["member"]
     list_select_related = ["member"]
     readonly_fields_after_creation = [
-        "member",
-        "account",
-        "product_name",
-        "currency",
-        "principal",
-        "annual_rate",
-        "term",
-        "frequency",
-        "disbursement_date",
+        *_GRANTED,
         "status",
         "disbursement_posting",
         "created_by",
@@ -207,17 +196,8 @@ class LoanAdmin(admin.ModelAdmin):
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def log_addition(self, request, obj, message):
-        if not getattr(obj, "_refused", False):
-            super().log_addition(request, obj, message)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(obj, "_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
-
-
-class PaymentAllocationInline(admin.TabularInline):
+class PaymentAllocationInline(ReadOnlyMixin, admin.TabularInline):
     template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
     model = PaymentAllocation
     extra = 0
@@ -225,25 +205,10 @@ class PaymentAllocationInline(admin.TabularInline):
     fields = ["instalment", "penalty", "interest", "principal", "interest_waived"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LoanPayment)
-class LoanPaymentAdmin(admin.ModelAdmin):
+class LoanPaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["receipt_number", "loan", "paid_on", "kind", "total", "source_account"]
     list_filter = ["kind", "paid_on"]
     list_select_related = ["loan", "source_account"]
     inlines = [PaymentAllocationInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

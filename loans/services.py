@@ -127,16 +127,7 @@ def loan_create_and_disburse(
         frequency=frequency,
     )
     loan_disbursement_date_validate(disbursement_date=disbursement_date)
-    if currency != account.currency:
-        raise CurrencyMismatch()
-    if (
-        account.kind != Account.Kind.MEMBER
-        or account.status != Account.Status.OPEN
-        or not account.holder_links.filter(member=member).exists()
-    ):
-        raise SourceAccountNotAllowed(
-            _("The disbursement account must be an open account of the member.")
-        )
+    _disbursement_account_check(member=member, account=account, currency=currency)
     rows = calc.french_schedule(
         principal=principal,
         annual_rate=annual_rate,
@@ -146,15 +137,13 @@ def loan_create_and_disburse(
     )
     portfolio = internal_account_get(code=InternalAccount.LOAN_PORTFOLIO, currency=currency)
     with transaction.atomic():
-        try:
-            posting = posting_create(
-                kind=Posting.Kind.LOAN,
-                description=_("Loan disbursement: %(product)s") % {"product": product_name},
-                lines=[Line(account.pk, principal), Line(portfolio.pk, -principal)],
-                actor=actor,
-            )
-        except LedgerError as exc:
-            raise LoanError(exc.message) from exc
+        posting = _disbursement_post(
+            actor=actor,
+            account=account,
+            portfolio=portfolio,
+            principal=principal,
+            product_name=product_name,
+        )
         loan = Loan.objects.create(
             member=member,
             product_name=product_name,
@@ -169,17 +158,7 @@ def loan_create_and_disburse(
             disbursement_posting=posting,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        Instalment.objects.bulk_create(
-            Instalment(
-                loan=loan,
-                number=row.number,
-                due_date=row.due_date,
-                principal=row.principal,
-                interest=row.interest,
-                balance_after=row.balance_after,
-            )
-            for row in rows
-        )
+        _schedule_create(loan=loan, rows=rows)
         audit_record(
             actor=actor,
             event=LoanEvent.DISBURSED,
@@ -200,6 +179,51 @@ def loan_create_and_disburse(
 
         loan_disbursed_notify(loan=loan)
     return loan
+
+
+def _disbursement_account_check(*, member, account: Account, currency: str) -> None:
+    """The disbursement goes only to an open member account of ``member`` in the loan's
+    currency."""
+    if currency != account.currency:
+        raise CurrencyMismatch()
+    if (
+        account.kind != Account.Kind.MEMBER
+        or account.status != Account.Status.OPEN
+        or not account.holder_links.filter(member=member).exists()
+    ):
+        raise SourceAccountNotAllowed(
+            _("The disbursement account must be an open account of the member.")
+        )
+
+
+def _disbursement_post(
+    *, actor, account: Account, portfolio: Account, principal: Decimal, product_name: str
+) -> Posting:
+    """The disbursement posting: ``portfolio`` → the member's ``account``."""
+    try:
+        return posting_create(
+            kind=Posting.Kind.LOAN,
+            description=_("Loan disbursement: %(product)s") % {"product": product_name},
+            lines=[Line(account.pk, principal), Line(portfolio.pk, -principal)],
+            actor=actor,
+        )
+    except LedgerError as exc:
+        raise LoanError(exc.message) from exc
+
+
+def _schedule_create(*, loan: Loan, rows: Sequence[calc.ScheduleRow]) -> None:
+    """The loan's instalments, one per row of its French-system schedule."""
+    Instalment.objects.bulk_create(
+        Instalment(
+            loan=loan,
+            number=row.number,
+            due_date=row.due_date,
+            principal=row.principal,
+            interest=row.interest,
+            balance_after=row.balance_after,
+        )
+        for row in rows
+    )
 
 
 def loan_penalty_rate_update(
@@ -443,24 +467,14 @@ def _post_payment(
     outstanding_before: Decimal,
     ip_address: str | None,
 ) -> LoanPayment:
-    currency = loan.currency
-    credits = [
-        (InternalAccount.LOAN_PORTFOLIO, breakdown.principal, _("Loan principal")),
-        (InternalAccount.INTEREST_INCOME, breakdown.interest, _("Loan interest")),
-        (InternalAccount.PENALTY_INCOME, breakdown.penalty, _("Loan penalty interest")),
-    ]
-    description = _("Loan payment %(number)s") % {"number": loan.number}
-    lines = [Line(source_account.pk, -breakdown.total, description)]
-    for code, part, label in credits:
-        if part:
-            account = internal_account_get(code=code, currency=currency)
-            lines.append(Line(account.pk, part, f"{label} {loan.number}"))
-    posting = posting_create(
-        kind=Posting.Kind.LOAN,
-        description=description,
-        lines=lines,
-        actor=user,
-        idempotency_key=f"loan-pay:{idempotency_key}",
+    """Book a payment whose ``breakdown`` was computed under the loan's lock: the posting, the
+    payment row, each instalment's share, the loan's closing, the audit row and the receipt."""
+    posting = _payment_post(
+        user=user,
+        loan=loan,
+        breakdown=breakdown,
+        source_account=source_account,
+        idempotency_key=idempotency_key,
     )
     payment = LoanPayment.objects.create(
         loan=loan,
@@ -476,6 +490,82 @@ def _post_payment(
         balance_after=outstanding_before - breakdown.principal,
         idempotency_key=idempotency_key,
     )
+    allocations = _allocations_apply(
+        payment=payment, instalments=instalments, breakdown=breakdown, today=today
+    )
+    if all(instalment.status == InstalmentStatus.PAID for instalment in instalments):
+        loan.status = Loan.Status.PAID_OFF
+        loan.save(update_fields=["status"])
+    audit_record(
+        actor=user,
+        event=LoanEvent.PAID,
+        subject=loan,
+        new={
+            "payment": payment.pk,
+            "kind": kind,
+            "source_account": source_account.number,
+            "principal": str(payment.principal),
+            "interest": str(payment.interest),
+            "penalty": str(payment.penalty),
+            "total": str(payment.total),
+            "instalments": [a.number for a in breakdown.allocations],
+        },
+        ip_address=ip_address,
+    )
+    _receipt_email(user=user, loan=loan, payment=payment, allocations=allocations)
+    return payment
+
+
+def _payment_post(
+    *,
+    user,
+    loan: Loan,
+    breakdown: calc.Breakdown,
+    source_account: Account,
+    idempotency_key: str,
+) -> Posting:
+    """One posting: ``source_account`` → principal, interest and penalty income (non-zero
+    parts only), idempotent on the member's key."""
+    credits = [
+        (InternalAccount.LOAN_PORTFOLIO, breakdown.principal, _("Loan principal")),
+        (InternalAccount.INTEREST_INCOME, breakdown.interest, _("Loan interest")),
+        (InternalAccount.PENALTY_INCOME, breakdown.penalty, _("Loan penalty interest")),
+    ]
+    description = _("Loan payment %(number)s") % {"number": loan.number}
+    lines = [Line(source_account.pk, -breakdown.total, description)]
+    for code, part, label in credits:
+        if part:
+            account = internal_account_get(code=code, currency=loan.currency)
+            lines.append(Line(account.pk, part, f"{label} {loan.number}"))
+    return posting_create(
+        kind=Posting.Kind.LOAN,
+        description=description,
+        lines=lines,
+        actor=user,
+        idempotency_key=f"loan-pay:{idempotency_key}",
+    )
+
+
+_INSTALMENT_PAID_FIELDS = [
+    "penalty_accrued",
+    "penalty_paid",
+    "interest_paid",
+    "interest_waived",
+    "principal_paid",
+    "status",
+    "paid_on",
+]
+
+
+def _allocations_apply(
+    *,
+    payment: LoanPayment,
+    instalments: list[Instalment],
+    breakdown: calc.Breakdown,
+    today: date,
+) -> list[PaymentAllocation]:
+    """Add each allocation to its instalment (moving it to paid or partially paid) and record
+    it as a ``PaymentAllocation`` of ``payment``."""
     by_id = {instalment.pk: instalment for instalment in instalments}
     allocations = []
     for allocation in breakdown.allocations:
@@ -496,17 +586,7 @@ def _post_payment(
             instalment.paid_on = today
         elif instalment.status == InstalmentStatus.PENDING:
             instalment.move_to(InstalmentStatus.PARTIALLY_PAID)
-        instalment.save(
-            update_fields=[
-                "penalty_accrued",
-                "penalty_paid",
-                "interest_paid",
-                "interest_waived",
-                "principal_paid",
-                "status",
-                "paid_on",
-            ]
-        )
+        instalment.save(update_fields=_INSTALMENT_PAID_FIELDS)
         allocations.append(
             PaymentAllocation(
                 payment=payment,
@@ -518,41 +598,30 @@ def _post_payment(
             )
         )
     PaymentAllocation.objects.bulk_create(allocations)
-    if all(instalment.status == InstalmentStatus.PAID for instalment in instalments):
-        loan.status = Loan.Status.PAID_OFF
-        loan.save(update_fields=["status"])
-    audit_record(
-        actor=user,
-        event=LoanEvent.PAID,
-        subject=loan,
-        new={
-            "payment": payment.pk,
-            "kind": kind,
-            "source_account": source_account.number,
-            "principal": str(payment.principal),
-            "interest": str(payment.interest),
-            "penalty": str(payment.penalty),
-            "total": str(payment.total),
-            "instalments": [a.number for a in breakdown.allocations],
-        },
-        ip_address=ip_address,
-    )
+    return allocations
+
+
+def _receipt_email(
+    *, user, loan: Loan, payment: LoanPayment, allocations: list[PaymentAllocation]
+) -> None:
+    """Queue the receipt to the member's email (the paying user's when the member has none)."""
     recipient = loan.member.email or getattr(user, "email", "")
-    if recipient:
-        email_enqueue(
-            to=recipient,
-            subject=_("ProgresoNet: loan payment receipt %(number)s")
-            % {"number": payment.receipt_number},
-            template="loans/email/payment_receipt",
-            context={
-                "payment": payment,
-                "loan": loan,
-                "allocations": allocations,
-                "total": format_money(payment.total, currency),
-                "principal": format_money(payment.principal, currency),
-                "interest": format_money(payment.interest, currency),
-                "penalty": format_money(payment.penalty, currency),
-                "balance": format_money(payment.balance_after, currency),
-            },
-        )
-    return payment
+    if not recipient:
+        return
+    currency = loan.currency
+    email_enqueue(
+        to=recipient,
+        subject=_("ProgresoNet: loan payment receipt %(number)s")
+        % {"number": payment.receipt_number},
+        template="loans/email/payment_receipt",
+        context={
+            "payment": payment,
+            "loan": loan,
+            "allocations": allocations,
+            "total": format_money(payment.total, currency),
+            "principal": format_money(payment.principal, currency),
+            "interest": format_money(payment.interest, currency),
+            "penalty": format_money(payment.penalty, currency),
+            "balance": format_money(payment.balance_after, currency),
+        },
+    )

@@ -2,13 +2,14 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import client_ip
 from ledger.forms import AmountField
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
 
 from . import fees
 from .models import (
@@ -23,17 +24,8 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Money records are evidence: staff read them, services write them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Transfer)
@@ -171,7 +163,7 @@ class FeeBandChangeForm(forms.ModelForm):
 
 
 @admin.register(FeeBand)
-class FeeBandAdmin(admin.ModelAdmin):
+class FeeBandAdmin(RefusableSaveMixin, admin.ModelAdmin):
     """Every change goes through :mod:`transfers.fees`, which keeps each schedule covering every
     amount exactly once (the database refuses anything else)."""
 
@@ -221,24 +213,6 @@ class FeeBandAdmin(admin.ModelAdmin):
             obj._refused = True
             return
         obj.pk, obj.max_amount = band.pk, band.max_amount
-
-    def log_addition(self, request, obj, message):
-        if not getattr(obj, "_refused", False):
-            super().log_addition(request, obj, message)
-
-    def log_change(self, request, obj, message):
-        if not getattr(obj, "_refused", False):
-            super().log_change(request, obj, message)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(obj, "_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        if getattr(obj, "_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_change(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         band = self.get_object(request, object_id)

@@ -1,8 +1,6 @@
 """The audit events this app writes (transfers, co-signatures, limits and fee bands).
 
-Each app names its own events: an event is a fact of the app that owns it, and the audit app
-stays plumbing that stores any name (:func:`audit.services.audit_record` takes ``str``). The
-values are what the audit table holds, so they never change; tests and staff filter on them.
+Never renamed: see ``event`` in :class:`audit.models.AuditEvent`.
 """
 
 from django.db import models

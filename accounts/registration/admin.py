@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RegistrationRequest
 from audit.services import client_ip
+from progresonet.admin_mixins import ReadOnlyMixin
 
 from .forms import ApproveForm, RejectForm
 from .kyc import registration_compare
@@ -47,7 +48,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(RegistrationRequest)
-class RegistrationRequestAdmin(admin.ModelAdmin):
+class RegistrationRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "document",
@@ -68,15 +69,6 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
     )
     readonly_fields = [f.name for f in RegistrationRequest._meta.fields]
     change_form_template = "admin/accounts/registrationrequest/change_form.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("document"), ordering="document_number")
     def document(self, obj: RegistrationRequest) -> str:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import password_field
 from accounts.models import Member
 from progresonet.forms import TextEmailField, TextField
 
@@ -216,16 +217,8 @@ class ReviewForm(forms.Form):
 
 
 class PasswordSetForm(forms.Form):
-    password1 = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("Repeat the password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = password_field(_("New password"), new=True)
+    password2 = password_field(_("Repeat the password"), new=True)
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -106,6 +106,29 @@ def _email(*, registration: RegistrationRequest, subject: Any, template: str, **
         )
 
 
+def _confirm_link_send(registration: RegistrationRequest) -> None:
+    """Email the link that confirms the address (on submit, and when staff send it again)."""
+    _email(
+        registration=registration,
+        subject=_("Confirm your email address"),
+        template="registration_confirm_email",
+        link=_link(
+            "accounts:registration_confirm", registration, email_confirm_token.make(registration)
+        ),
+    )
+
+
+def _password_set_link_send(registration: RegistrationRequest) -> None:
+    """Email the approval with its set-password link (on approval, and when staff send it
+    again)."""
+    _email(
+        registration=registration,
+        subject=_("Registration confirmation"),
+        template="registration_approved",
+        link=_link("accounts:password_set", registration, password_set_token.make(registration)),
+    )
+
+
 def _locked(registration_id: int) -> RegistrationRequest | None:
     return (
         RegistrationRequest.objects.select_for_update(of=("self",))
@@ -258,16 +281,7 @@ def registration_submit(
                 new={"status": registration.status, "username": registration.username},
                 ip_address=ip_address,
             )
-            _email(
-                registration=registration,
-                subject=_("Confirm your email address"),
-                template="registration_confirm_email",
-                link=_link(
-                    "accounts:registration_confirm",
-                    registration,
-                    email_confirm_token.make(registration),
-                ),
-            )
+            _confirm_link_send(registration)
             _owner_notices_on_request(registration)
     except IntegrityError as exc:  # a concurrent request claimed the same identity
         raise RegistrationError(
@@ -476,12 +490,7 @@ def _approve(
         },
         ip_address=ip_address,
     )
-    _email(
-        registration=registration,
-        subject=_("Registration confirmation"),
-        template="registration_approved",
-        link=_link("accounts:password_set", registration, password_set_token.make(registration)),
-    )
+    _password_set_link_send(registration)
     _owner_notices_on_approval(
         registration=registration,
         recorded_email=member.email if recorded_email is None else recorded_email,
@@ -501,25 +510,9 @@ def registration_link_resend(
     if registration is None or registration.status not in (Status.SUBMITTED, Status.APPROVED):
         raise RegistrationError(_("There is no link to send again for this request."))
     if registration.status == Status.SUBMITTED:
-        _email(
-            registration=registration,
-            subject=_("Confirm your email address"),
-            template="registration_confirm_email",
-            link=_link(
-                "accounts:registration_confirm",
-                registration,
-                email_confirm_token.make(registration),
-            ),
-        )
+        _confirm_link_send(registration)
     else:
-        _email(
-            registration=registration,
-            subject=_("Registration confirmation"),
-            template="registration_approved",
-            link=_link(
-                "accounts:password_set", registration, password_set_token.make(registration)
-            ),
-        )
+        _password_set_link_send(registration)
     audit_record(
         actor=actor,
         event=AccountEvent.REGISTRATION_LINK_RESENT,

@@ -14,6 +14,14 @@ def user_email(user: User) -> str:
     return member.email if member is not None else ""
 
 
+def user_email_enqueue(*, user: User, subject: str, template: str, context: dict) -> None:
+    """Queue an email to :func:`user_email`; nothing when the member has no address (the
+    branch reaches them another way)."""
+    to = user_email(user)
+    if to:
+        email_enqueue(to=to, subject=subject, template=template, context=context)
+
+
 def changed_notify(*, user: User, change: str) -> None:
     """Queue the guide's confirmation email ("¡Listo! Sus datos han sido modificados…").
 
@@ -31,11 +39,8 @@ def changed_notify(*, user: User, change: str) -> None:
         link="/configuracion/",
         channels=False,
     )
-    to = user_email(user)
-    if not to:
-        return
-    email_enqueue(
-        to=to,
+    user_email_enqueue(
+        user=user,
         subject=_("ProgresoNet: your data was changed"),
         template="accounts/email/changed",
         context={"user": user, "change": change},

@@ -16,7 +16,8 @@ takes comparable time.
 
 The per-IP throttle counts failed attempts from one address in a sliding window; above the
 limit nothing is checked at all (no hashing, no strike on anybody's count), so one client
-cannot lock every member.
+cannot lock every member. It counts the ``SignInAttempt`` rows rather than using the cache
+rate limiter (:mod:`audit.ratelimit` says why).
 """
 
 from dataclasses import dataclass
@@ -31,9 +32,8 @@ from django.utils.translation import gettext as _
 from accounts.events import AccountEvent
 from accounts.models import SignInAttempt, User
 from audit.services import audit_record
-from outbox.services import email_enqueue
 
-from .common import user_email
+from .common import user_email_enqueue
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
 __all__ = [
@@ -184,14 +184,12 @@ def _on_locked(*, user: User, ip_address: str | None) -> None:
         context={"date": notice_date()},
         channels=False,
     )
-    to = user_email(user)
-    if to:
-        email_enqueue(
-            to=to,
-            subject=_("ProgresoNet: your user was locked"),
-            template="accounts/email/locked",
-            context={"user": user},
-        )
+    user_email_enqueue(
+        user=user,
+        subject=_("ProgresoNet: your user was locked"),
+        template="accounts/email/locked",
+        context={"user": user},
+    )
 
 
 def sign_in_record(*, user: User, ip_address: str | None, user_agent: str) -> None:

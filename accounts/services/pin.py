@@ -25,9 +25,8 @@ from django.utils.translation import gettext as _
 from accounts.events import AccountEvent
 from accounts.models import TransactionPin, User
 from audit.services import audit_record
-from outbox.services import email_enqueue
 
-from .common import changed_notify, user_email
+from .common import changed_notify, user_email_enqueue
 from .login import password_require
 from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
 
@@ -192,14 +191,12 @@ def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
             new={"locked": True},
             ip_address=ip_address,
         )
-        to = user_email(row.user)
-        if to:
-            email_enqueue(
-                to=to,
-                subject=_("ProgresoNet: transaction signing blocked"),
-                template="accounts/email/pin_locked",
-                context={"user": row.user},
-            )
+        user_email_enqueue(
+            user=row.user,
+            subject=_("ProgresoNet: transaction signing blocked"),
+            template="accounts/email/pin_locked",
+            context={"user": row.user},
+        )
 
 
 @transaction.atomic

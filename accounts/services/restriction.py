@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.events import AccountEvent
 from accounts.models import User
 from audit.services import audit_record
-from outbox.services import email_enqueue
 
-from .common import user_email
+from .common import user_email_enqueue
 
 
 @transaction.atomic
@@ -49,16 +48,14 @@ def signing_restriction_start(
         new={"until": until.isoformat(), "reason": reason},
         ip_address=ip_address,
     )
-    to = user_email(row)
-    if to:
-        email_enqueue(
-            to=to,
-            subject=_("ProgresoNet: security change on your web banking"),
-            template="accounts/email/signing_restricted",
-            context={
-                "user": row,
-                "change": change,
-                # A datetime: the template prints it as the guide does (dd/mm/yyyy hh:mm).
-                "until": timezone.localtime(until),
-            },
-        )
+    user_email_enqueue(
+        user=row,
+        subject=_("ProgresoNet: security change on your web banking"),
+        template="accounts/email/signing_restricted",
+        context={
+            "user": row,
+            "change": change,
+            # A datetime: the template prints it as the guide does (dd/mm/yyyy hh:mm).
+            "until": timezone.localtime(until),
+        },
+    )

@@ -322,9 +322,9 @@ SIGNATURE_RECEIPT_TTL_SECONDS = int(env("SIGNATURE_RECEIPT_TTL_SECONDS", "300"))
 # set-password link stop working after this many seconds (three days, two days).
 REGISTRATION_EMAIL_CONFIRM_MAX_AGE = int(env("REGISTRATION_EMAIL_CONFIRM_MAX_AGE", "259200"))
 REGISTRATION_PASSWORD_SET_MAX_AGE = int(env("REGISTRATION_PASSWORD_SET_MAX_AGE", "172800"))
-# Posts per client address and window (accounts.registration.ratelimit), scope -> (max posts,
-# window in seconds): the personal-data step runs the duplicate checks, "submit" is the final
-# "Confirmar".
+# Posts per client address and window (accounts.registration.ratelimit, counted by
+# audit.ratelimit), scope -> (max posts, window in seconds): the personal-data step runs the
+# duplicate checks, "submit" is the final "Confirmar".
 REGISTRATION_RATE_LIMITS = {
     "data": (int(env("REGISTRATION_RATE_LIMIT_DATA", "30")), 60 * 60),
     "submit": (int(env("REGISTRATION_RATE_LIMIT_SUBMIT", "5")), 60 * 60),
@@ -351,8 +351,8 @@ if RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY:
     # for every page.
     INSTALLED_APPS.append("django_recaptcha")
 
-# Shared cache (registration rate limits): Redis when REDIS_URL is set, so every web process
-# counts together; process-local memory otherwise (development).
+# Shared cache (the rate limiter, audit.ratelimit): Redis when REDIS_URL is set, so every web
+# process counts together; process-local memory otherwise (development).
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": (
