@@ -229,7 +229,7 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
     # approve registrations.
     from django.contrib.auth.models import Group, Permission
 
-    from progresonet.demo import STAFF_GROUP, STAFF_PERMISSIONS
+    from demo.data import STAFF_GROUP, STAFF_PERMISSIONS
 
     group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
     for app_label, codename in STAFF_PERMISSIONS:
