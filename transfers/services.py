@@ -44,6 +44,7 @@ from progresonet.forms import declaration_is_words, text_clean
 from .exceptions import StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
+from .qr.services import qr_code_check, qr_code_claim, qr_paid_notice
 from .quotes import Quote, quote_build
 
 
@@ -70,6 +71,9 @@ class TransferOrder:
     # "Registrar socio": register the typed third-party account under this alias, in the
     # transfer's own transaction and under its signature.
     register_alias: str = ""
+    # "Pagar con QR": the token of the cooperative code being paid. The transfer claims the
+    # code (and consumes a single-use one) in its own transaction (transfers.qr.services).
+    qr_token: str = ""
 
 
 TRANSFER_EXECUTE_PURPOSE = "transfer.execute"
@@ -87,6 +91,9 @@ def transfer_signing_fingerprint(*, order: "TransferOrder", expected_fingerprint
         order.funds_origin.strip(),
         order.funds_destination.strip(),
         order.register_alias.strip(),
+        # The paid QR code is signed too (only when there is one: other fingerprints are
+        # unchanged), so a receipt for one code cannot pay another.
+        *([f"qr:{order.qr_token}"] if order.qr_token else []),
     )
 
 
@@ -299,6 +306,8 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         quote=quote, funds_origin=order.funds_origin, funds_destination=order.funds_destination
     )
     _notify_address_check(member_id=user.member_id, address=order.notify_email, now=now)
+    if order.qr_token:
+        qr_code_check(order=order)
     return _Checked(source=source, destination=destination, quote=quote)
 
 
@@ -494,6 +503,9 @@ def transfer_execute(
         quote, source, destination = checked.quote, checked.source, checked.destination
         if quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
+        # Locked and (single use) consumed here, in the posting's transaction: paying one
+        # code twice (two tabs, two members) posts once; the loser rolls back entirely.
+        qr_code = qr_code_claim(order=executed) if executed.qr_token else None
         joint = source.holder_mode == Account.HolderMode.CONJUNTA
         transfer = Transfer.objects.create(
             transfer_type=executed.transfer_type,
@@ -524,6 +536,7 @@ def transfer_execute(
             idempotency_key=idempotency_key,
             signed_fingerprint=expected_fingerprint,
             verification_code=secrets.token_hex(6).upper(),
+            qr_code=qr_code,
         )
         audit_record(
             actor=user,
@@ -551,8 +564,10 @@ def transfer_execute(
                 ]
             )
             _notify_cosigners(transfer=transfer, member_ids=[h.member_id for h in others])
-            return transfer
-        _post(transfer=transfer, actor=user)
+        else:
+            _post(transfer=transfer, actor=user)
+        if qr_code is not None:
+            qr_paid_notice(transfer=transfer)
         return transfer
 
     try:
