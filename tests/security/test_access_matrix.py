@@ -25,6 +25,7 @@ from tests.factories import (
 )
 from tests.loans.helpers import make_loan
 from transfers.models import Transfer
+from transfers.qr.services import qr_code_create
 from transfers.services import TransferOrder, transfer_prepare
 
 from .urls import routes
@@ -83,17 +84,28 @@ def owner():
         user=user, loan=loan, source_account=account, idempotency_key="p1", amount=Decimal("50")
     )
     session = UserSession.objects.create(user=user, session_key="k" * 32)
+    qr_code = qr_code_create(
+        user=user,
+        account_id=account.pk,
+        amount=Decimal("35.50"),
+        reference="Dato",
+        single_use=True,
+        valid_until=None,
+    )
     return {
         "user": user,
         "values": {
             "ledger:": {"account_id": account.pk},
             "transfers:": {"pk": transfer.pk},
             "transfers:cosign": {"pk": pending.pk},
+            "transfers:qr_detail": {"pk": qr_code.pk},
+            "transfers:qr_png": {"pk": qr_code.pk},
+            "transfers:qr_revoke": {"pk": qr_code.pk},
             "beneficiaries:": {"pk": product.pk},
             "loans:": {"loan_id": loan.pk, "payment_id": payment.pk},
             "accounts:": {"pk": session.pk},
         },
-        "objects": (account, transfer, product, loan, payment, session),
+        "objects": (account, transfer, product, loan, payment, session, qr_code),
     }
 
 
@@ -122,7 +134,8 @@ def _url(route, owner) -> str:
 
 
 def _state(owner) -> tuple:
-    account, transfer, product, loan, payment, session = owner["objects"]
+    account, transfer, product, loan, payment, session, qr_code = owner["objects"]
+    qr_code.refresh_from_db()
     account.refresh_from_db()
     product.refresh_from_db()
     return (
@@ -133,6 +146,7 @@ def _state(owner) -> tuple:
         LoanPayment.objects.count(),
         Loan.objects.get(pk=loan.pk).status,
         UserSession.objects.filter(pk=session.pk).exists(),
+        (qr_code.status, qr_code.revoked_at),
     )
 
 
@@ -149,9 +163,11 @@ def test_the_owner_reaches_them(owner):
     client = Client()
     client.force_login(owner["user"])
     reached = {r.name: client.get(_url(r, owner)).status_code for r in _id_routes()}
-    # session_close is POST-only; pay_confirm sends back to "pay" with nothing pending.
+    # session_close and qr_revoke are POST-only; pay_confirm sends back to "pay" with
+    # nothing pending.
     assert {n: s for n, s in reached.items() if s != 200} == {
         "accounts:session_close": 405,
+        "transfers:qr_revoke": 405,
         "loans:pay_confirm": 302,
     }
 
