@@ -18,7 +18,7 @@ from transfers.models import Transfer, TransferStatus, TransferType
 from transfers.qr import emv
 from transfers.qr.models import QrCode, QrCodeStatus
 from transfers.qr.selectors import qr_codes_list, qr_resolve
-from transfers.qr.services import QrError, qr_code_create, qr_code_revoke
+from transfers.qr.services import QrError, qr_code_revoke
 from transfers.services import (
     TransferOrder,
     transfer_prepare,
@@ -29,15 +29,15 @@ from .helpers import code_for, member_with_account
 
 
 def _order(intent, source, **overrides) -> TransferOrder:
-    fields = dict(
-        transfer_type=intent.transfer_type,
-        source_account_id=source.pk,
-        currency=intent.currency,
-        amount=intent.amount or Decimal("10.00"),
-        description=intent.reference or "Pago",
-        destination_account_id=intent.destination_account_id,
-        qr_token=intent.token,
-    )
+    fields = {
+        "transfer_type": intent.transfer_type,
+        "source_account_id": source.pk,
+        "currency": intent.currency,
+        "amount": intent.amount or Decimal("10.00"),
+        "description": intent.reference or "Pago",
+        "destination_account_id": intent.destination_account_id,
+        "qr_token": intent.token,
+    }
     if intent.bank_id is not None:
         fields.update(
             destination_account_id=None,
