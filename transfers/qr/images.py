@@ -27,7 +27,7 @@ READ_MAX_SIDE = 1600
 def qr_svg(payload: str) -> str:
     """The code as inline SVG (no XML declaration), scalable, with a title for readers."""
     return segno.make(payload, error="m", micro=False).svg_inline(
-        scale=6, border=4, title="QR", svgclass="qr-svg", lineclass=None
+        scale=6, border=4, title="QR", svgclass="qr-svg", lineclass=None, omitsize=True
     )
 
 
