@@ -37,8 +37,10 @@ class QrTransferWizard(TransferWizard):
         if key and key in done:
             # A double click on "Confirmar" after the code was paid: the first receipt.
             return redirect("transfers:receipt", pk=done[key])
+        if not request.session.get(SESSION_KEY):
+            return redirect("transfers:qr_pay")  # no code read yet: start there
         try:
-            self.intent = qr_resolve(user=request.user, text=request.session.get(SESSION_KEY, ""))
+            self.intent = qr_resolve(user=request.user, text=request.session[SESSION_KEY])
         except QrError as exc:
             messages.error(request, exc.message)
             return redirect("transfers:qr_pay")
