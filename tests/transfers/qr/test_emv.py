@@ -135,3 +135,14 @@ def test_dynamic_code_never_carries_the_account():
                 account_number="1011000245",
             )
         )
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=600), payloads().map(encode).map(lambda t: t[:-8])))
+def test_any_text_is_read_or_refused_with_a_message_never_crashes(text):
+    try:
+        payload = decode(text)
+    except EmvError as exc:
+        assert exc.message
+    else:
+        assert encode(payload) == text
