@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('merchant_name', models.CharField(max_length=25, verbose_name='name on the code')),
                 ('payload', models.CharField(max_length=512, verbose_name='payload')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used at')),
+                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qr_codes', to='ledger.account')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -99,7 +99,7 @@ class QrSourceForm(SourceForm):
 class QrDestinationForm(forms.Form):
     """Paso 2 of a QR payment: the payee the code names, shown and never editable."""
 
-    payee = forms.CharField(label=_("Destination account"), required=False, disabled=True)
+    payee = TextField(label=_("Destination account"), required=False, disabled=True)
 
     def __init__(self, *args, payee: str, **kwargs):
         super().__init__(*args, **kwargs)

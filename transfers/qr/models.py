@@ -40,7 +40,7 @@ class QrCode(models.Model):
     merchant_name = models.CharField(_("name on the code"), max_length=25)
     payload = models.CharField(_("payload"), max_length=512)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:

@@ -77,7 +77,7 @@ def test_a_collects_and_b_pays_the_png(transactional_db, new_page, live_server, 
     assert ana_account.balance == Decimal("45.50")
     assert Transfer.objects.get().qr_code is not None
     page_a.reload()
-    expect(page_a.get_by_text("Pagado", exact=True)).to_be_visible()
+    expect(page_a.get_by_text("Ya pagado", exact=True)).to_be_visible()
     assert ledger_breaches() == []
 
 
