@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 
 from accounts.signing import SignatureForm
+from ledger.money import format_money
 
 from ..wizards import COMPLETED_SESSION_KEY, TransferWizard
 from .forms import QrDataForm, QrDestinationForm, QrSourceForm
@@ -67,7 +68,12 @@ class QrTransferWizard(TransferWizard):
         if step == "data":
             return {
                 "currency": self.intent.currency,
-                "amount": str(self.intent.amount) if self.intent.amount is not None else None,
+                # As the cooperative writes amounts ("Bs 35,50"); AmountField reads it back.
+                "amount": (
+                    format_money(self.intent.amount, self.intent.currency)
+                    if self.intent.amount is not None
+                    else None
+                ),
                 "description": self.intent.reference,
             }
         return super().get_form_initial(step)

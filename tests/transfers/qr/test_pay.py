@@ -91,7 +91,7 @@ def test_wizard_shows_locked_fields(ana, beto):
     wizard_step(client, "source", {"transfer_type": "third_party", "source_account": beto[1].pk})
     page = wizard_step(client, "destination", {}).content.decode()
     assert "Fijado por el código QR" in page
-    assert 'value="35.50"' in page and "disabled" in page
+    assert 'value="Bs 35,50"' in page and "disabled" in page
 
 
 def test_revoked_between_steps_is_refused_at_the_end(ana, beto):
