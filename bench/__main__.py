@@ -1,4 +1,4 @@
-"""``python -m bench [ledger|statement|transfer_http|mix ...]`` under ``scripts/services.py``
+"""``python -m bench [ledger|statement|transfer_http|mix|qr ...]`` under ``scripts/services.py``
 (``make bench``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 from . import common
 
-BENCHMARKS = ("ledger", "statement", "transfer_http", "mix", "scheduled")
+BENCHMARKS = ("ledger", "statement", "transfer_http", "mix", "scheduled", "qr")
 
 
 def main(argv: list[str]) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     common.bench_database_prepare()
     # Imported after Django is set up on the bench database.
-    from . import ledger, mix, scheduled, statement, transfer_http
+    from . import ledger, mix, qr, scheduled, statement, transfer_http
 
     modules = {
         "ledger": ledger,
@@ -28,6 +28,7 @@ def main(argv: list[str]) -> int:
         "transfer_http": transfer_http,
         "mix": mix,
         "scheduled": scheduled,
+        "qr": qr,
     }
     for name in names:
         print(f"== {name}")

@@ -49,6 +49,8 @@ MAIN_MENU = (
             MenuItem(_("Between my accounts"), "transfers:own"),
             MenuItem(_("To a third-party account"), "transfers:third_party"),
             MenuItem(_("To other banks"), "transfers:other_bank"),
+            MenuItem(_("Collect with QR"), "transfers:qr_collect"),
+            MenuItem(_("Pay with QR"), "transfers:qr_pay"),
             MenuItem(_("My transfers"), "transfers:list"),
             MenuItem(_("Scheduled transfers"), "transfers:scheduled_list"),
         ),

@@ -121,6 +121,14 @@ class Transfer(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # The QR code this transfer paid ("Pagar con QR"), if any: what a code collected.
+    qr_code = models.ForeignKey(
+        "transfers.QrCode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
 
     class Meta:
         verbose_name = _("transfer")
@@ -505,3 +513,6 @@ class ScheduledOccurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.due_date} {self.status}"
+
+
+from .qr.models import QrCode, QrCodeStatus  # noqa: E402,F401  (registered in this app)

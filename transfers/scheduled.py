@@ -341,7 +341,7 @@ def scheduled_create(
         )
         audit_record(
             actor=user,
-            event="transfer.scheduled",
+            event=TransferEvent.SCHEDULED,
             subject=scheduled,
             new={
                 "type": scheduled.transfer_type,
@@ -390,7 +390,7 @@ def scheduled_pause(*, user, scheduled_id: int, ip_address: str | None = None) -
     scheduled.status = ScheduledTransfer.Status.PAUSED
     scheduled.save(update_fields=["status", "updated_at"])
     audit_record(
-        actor=user, event="transfer.schedule_paused", subject=scheduled, ip_address=ip_address
+        actor=user, event=TransferEvent.SCHEDULE_PAUSED, subject=scheduled, ip_address=ip_address
     )
     return scheduled
 
@@ -407,7 +407,7 @@ def scheduled_cancel(
     scheduled.next_due_date = None
     scheduled.save(update_fields=["status", "next_due_date", "updated_at"])
     audit_record(
-        actor=user, event="transfer.schedule_cancelled", subject=scheduled, ip_address=ip_address
+        actor=user, event=TransferEvent.SCHEDULE_CANCELLED, subject=scheduled, ip_address=ip_address
     )
     return scheduled
 
@@ -423,7 +423,7 @@ def scheduled_staff_pause(*, clerk, order_ids: list[int], ip_address: str | None
             scheduled.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=clerk,
-                event="transfer.schedule_paused_by_staff",
+                event=TransferEvent.SCHEDULE_PAUSED_BY_STAFF,
                 subject=scheduled,
                 ip_address=ip_address,
             )
@@ -468,7 +468,7 @@ def scheduled_resume(
             )
             audit_record(
                 actor=user,
-                event="transfer.schedule_resumed",
+                event=TransferEvent.SCHEDULE_RESUMED,
                 subject=scheduled,
                 ip_address=ip_address,
             )
@@ -510,7 +510,7 @@ def scheduled_amend(
             scheduled.save(update_fields=["amount", "signed_fingerprint", "updated_at"])
             audit_record(
                 actor=user,
-                event="transfer.schedule_amended",
+                event=TransferEvent.SCHEDULE_AMENDED,
                 subject=scheduled,
                 old={"amount": str(old)},
                 new={"amount": str(amount)},

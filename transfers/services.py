@@ -48,6 +48,7 @@ from .events import TransferEvent
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
+from .qr.services import qr_code_check, qr_code_claim, qr_paid_notice
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, quote_build
 
 
@@ -74,6 +75,9 @@ class TransferOrder:
     # "Registrar socio": register the typed third-party account under this alias, in the
     # transfer's own transaction and under its signature.
     register_alias: str = ""
+    # "Pagar con QR": the token of the cooperative code being paid. The transfer claims the
+    # code (and consumes a single-use one) in its own transaction (transfers.qr.services).
+    qr_token: str = ""
 
 
 TRANSFER_EXECUTE_PURPOSE = "transfer.execute"
@@ -91,6 +95,9 @@ def transfer_signing_fingerprint(*, order: "TransferOrder", expected_fingerprint
         order.funds_origin.strip(),
         order.funds_destination.strip(),
         order.register_alias.strip(),
+        # The paid QR code is signed too (only when there is one: other fingerprints are
+        # unchanged), so a receipt for one code cannot pay another.
+        *([f"qr:{order.qr_token}"] if order.qr_token else []),
     )
 
 
@@ -303,6 +310,8 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         quote=quote, funds_origin=order.funds_origin, funds_destination=order.funds_destination
     )
     _notify_address_check(member_id=user.member_id, address=order.notify_email, now=now)
+    if order.qr_token:
+        qr_code_check(order=order)
     return _Checked(source=source, destination=destination, quote=quote)
 
 
@@ -497,6 +506,7 @@ def _transfer_row(
     expected_fingerprint: str,
     ip_address: str | None,
     event: str = TransferEvent.CREATED,
+    qr_code=None,
 ) -> Transfer:
     """Write the transfer row exactly as priced under the member lock, and its audit row."""
     quote, source, destination = checked.quote, checked.source, checked.destination
@@ -529,6 +539,7 @@ def _transfer_row(
         idempotency_key=idempotency_key,
         signed_fingerprint=expected_fingerprint,
         verification_code=secrets.token_hex(6).upper(),
+        qr_code=qr_code,
     )
     audit_record(
         actor=user,
@@ -572,6 +583,7 @@ def _transfer_record(
     signed_fingerprint: str,
     ip_address: str | None = None,
     event: str = TransferEvent.CREATED,
+    qr_code=None,
 ) -> Transfer:
     """Write the transfer priced in ``checked`` and post it (or open the co-signatures of a
     joint account). The inner part of :func:`transfer_execute`, shared with the scheduled
@@ -589,6 +601,7 @@ def _transfer_record(
         expected_fingerprint=signed_fingerprint,
         ip_address=ip_address,
         event=event,
+        qr_code=qr_code,
     )
     if joint:
         # Nothing moves yet: the co-holders sign first (transfer_cosign posts it).
@@ -640,14 +653,21 @@ def transfer_execute(
         checked = _checked(user=user, order=executed)
         if checked.quote.fingerprint() != expected_fingerprint:
             raise StaleQuote()
-        return _transfer_record(
+        # Locked and (single use) consumed here, in the posting's transaction: paying one
+        # code twice (two tabs, two members) posts once; the loser rolls back entirely.
+        qr_code = qr_code_claim(order=executed) if executed.qr_token else None
+        transfer = _transfer_record(
             user=user,
             order=executed,
             checked=checked,
             idempotency_key=idempotency_key,
             signed_fingerprint=expected_fingerprint,
             ip_address=ip_address,
+            qr_code=qr_code,
         )
+        if qr_code is not None:
+            qr_paid_notice(transfer=transfer)
+        return transfer
 
     try:
         return atomic_with_retries(work)

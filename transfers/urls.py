@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import scheduled_views, views, wizards
+from .qr import views as qr_views
+from .qr.wizard import QrTransferWizard
 
 app_name = "transfers"
 
@@ -35,4 +37,10 @@ urlpatterns = [
         scheduled_views.scheduled_amend_view,
         name="scheduled_amend",
     ),
+    path("cobrar-con-qr/", qr_views.qr_collect, name="qr_collect"),
+    path("cobrar-con-qr/<int:pk>/", qr_views.qr_detail, name="qr_detail"),
+    path("cobrar-con-qr/<int:pk>/png/", qr_views.qr_download, name="qr_png"),
+    path("cobrar-con-qr/<int:pk>/revocar/", qr_views.qr_revoke, name="qr_revoke"),
+    path("pagar-con-qr/", qr_views.qr_pay, name="qr_pay"),
+    path("pagar-con-qr/transferencia/", QrTransferWizard.as_view(), name="qr_wizard"),
 ]

@@ -421,3 +421,15 @@ SCHEDULED_TRANSFER_MAX_FAILURES = int(env("SCHEDULED_TRANSFER_MAX_FAILURES", "3"
 # rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a
 # second staff member's approval before it applies. 0.02 = 2 %.
 EXCHANGE_RATE_APPROVAL_THRESHOLD = Decimal(env("EXCHANGE_RATE_APPROVAL_THRESHOLD", "0.02"))
+
+# "Cobrar con QR" / "Pagar con QR" (transfers.qr, issue 17). The city printed in every code
+# the cooperative issues (EMV tag 60, at most 15 ASCII characters).
+QR_MERCHANT_CITY = env("QR_MERCHANT_CITY", "La Paz")
+# A single-use code without a date lapses after this many days; no code lives longer than
+# QR_MAX_VALID_DAYS (a printed code must not outlive the member's intent indefinitely).
+QR_SINGLE_USE_DAYS = int(env("QR_SINGLE_USE_DAYS", "30"))
+QR_MAX_VALID_DAYS = int(env("QR_MAX_VALID_DAYS", "365"))
+# An uploaded QR photo or screenshot: at most this many bytes, and at most this many pixels
+# (checked from the header before decoding, so a decompression bomb is refused unread).
+QR_UPLOAD_MAX_BYTES = int(env("QR_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+QR_IMAGE_MAX_PIXELS = int(env("QR_IMAGE_MAX_PIXELS", str(20_000_000)))

@@ -39,6 +39,7 @@ from tests.browser.a11y import HEIGHT, Walk, record_documents, url_names
 from tests.browser_fixtures import admin_browser_login
 from tests.factories import signed_transfer_execute
 from transfers.models import TransferType
+from transfers.qr.services import qr_code_create
 from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +57,8 @@ NOT_WALKED = {
     "loans:receipt_pdf": "a PDF download",
     "loans:statement_pdf": "a PDF download",
     "transfers:receipt_pdf": "a PDF download",
+    "transfers:qr_png": "a PNG download",
+    "transfers:qr_revoke": "POST only (the code page's button); it redirects to the code page",
 }
 
 
@@ -247,6 +250,48 @@ def walk_member(page: Page, walk: Walk) -> None:
     page.get_by_label(re.compile("Mi límite diario")).fill("999999999")
     page.get_by_role("button", name="Guardar").click()
     walk.check(page, "transfer-limits-error")
+
+    # Cobrar con QR: the form with an error, a code, the list; Pagar con QR to step 4.
+    page.goto(reverse("transfers:qr_collect"))
+    walk.check(page, "qr-collect")
+    page.get_by_label("Reutilizable hasta una fecha").check()
+    page.get_by_role("button", name="Crear código QR").click()
+    walk.check(page, "qr-collect-error")
+    page.get_by_label("Un solo uso").check()
+    page.get_by_label("Monto").fill("35,50")
+    page.get_by_label("Glosa").fill("Almuerzo")
+    page.get_by_role("button", name="Crear código QR").click()
+    walk.check(page, "qr-detail")
+    page.goto(reverse("transfers:qr_pay"))
+    walk.check(page, "qr-pay")
+    page.get_by_label("Texto del QR").fill("hola")
+    page.get_by_role("button", name="Leer código QR").click()
+    walk.check(page, "qr-pay-error")
+    mperez = User.objects.get(username="mperez")
+    payee = (
+        Account.objects.filter(kind=Account.Kind.MEMBER, currency="BOB", status="open")
+        .exclude(holder_links__member_id=mperez.member_id)
+        .filter(holder_links__member__user__isnull=False)
+        .first()
+    )
+    code = qr_code_create(
+        user=User.objects.filter(member__holder_links__account=payee).first(),
+        account_id=payee.pk,
+        amount=Decimal("12.00"),
+        reference="Taxi",
+        single_use=True,
+        valid_until=None,
+    )
+    page.get_by_label("Texto del QR").fill(code.payload)
+    page.get_by_role("button", name="Leer código QR").click()
+    walk.check(page, "qr-pay-1")
+    page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
+    _next(page)
+    walk.check(page, "qr-pay-2")
+    _next(page)
+    walk.check(page, "qr-pay-3")
+    _next(page)
+    walk.check(page, "qr-pay-4")
 
     # Producto de terceros: list, both kinds of add, the signature, edit, delete.
     page.goto(reverse("beneficiaries:list"))

@@ -60,6 +60,9 @@ FORMLESS = {
     "beneficiaries:add": "a choice of two links",
     "ledger:dashboard": "a list of accounts",
     "transfers:list": "a list (its co-signature forms are on their own page)",
+    "transfers:qr_png": "a download",
+    "transfers:qr_revoke": "POST-only; the code page's form posts here",
+    "transfers:qr_wizard": "redirects to transfers:qr_pay without a code read there first",
 }
 # Token links from emails: their fuzzing is of the URL itself.
 TOKEN_ROUTES = ("accounts:email_confirm", "accounts:registration_confirm", "accounts:password_set")

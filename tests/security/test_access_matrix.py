@@ -25,6 +25,7 @@ from tests.factories import (
 )
 from tests.loans.helpers import make_loan
 from transfers.models import Transfer
+from transfers.qr.services import qr_code_create
 from transfers.services import TransferOrder, transfer_prepare
 
 from .urls import routes
@@ -84,6 +85,14 @@ def owner():
     )
     session = UserSession.objects.create(user=user, session_key="k" * 32)
     scheduled = _scheduled(user, account, other)
+    qr_code = qr_code_create(
+        user=user,
+        account_id=account.pk,
+        amount=Decimal("35.50"),
+        reference="Dato",
+        single_use=True,
+        valid_until=None,
+    )
     return {
         "user": user,
         "values": {
@@ -94,11 +103,14 @@ def owner():
                 f"transfers:scheduled_{name}": {"pk": scheduled.pk}
                 for name in ("detail", "pause", "cancel", "resume", "amend")
             },
+            "transfers:qr_detail": {"pk": qr_code.pk},
+            "transfers:qr_png": {"pk": qr_code.pk},
+            "transfers:qr_revoke": {"pk": qr_code.pk},
             "beneficiaries:": {"pk": product.pk},
             "loans:": {"loan_id": loan.pk, "payment_id": payment.pk},
             "accounts:": {"pk": session.pk},
         },
-        "objects": (account, transfer, product, loan, payment, session, scheduled),
+        "objects": (account, transfer, product, loan, payment, session, scheduled, qr_code),
     }
 
 
@@ -156,8 +168,9 @@ def _url(route, owner) -> str:
 
 
 def _state(owner) -> tuple:
-    account, transfer, product, loan, payment, session, scheduled = owner["objects"]
+    account, transfer, product, loan, payment, session, scheduled, qr_code = owner["objects"]
     scheduled.refresh_from_db()
+    qr_code.refresh_from_db()
     account.refresh_from_db()
     product.refresh_from_db()
     return (
@@ -169,6 +182,7 @@ def _state(owner) -> tuple:
         Loan.objects.get(pk=loan.pk).status,
         UserSession.objects.filter(pk=session.pk).exists(),
         (scheduled.status, scheduled.amount, scheduled.next_due_date),
+        (qr_code.status, qr_code.revoked_at),
     )
 
 
@@ -185,9 +199,11 @@ def test_the_owner_reaches_them(owner):
     client = Client()
     client.force_login(owner["user"])
     reached = {r.name: client.get(_url(r, owner)).status_code for r in _id_routes()}
-    # session_close is POST-only; pay_confirm sends back to "pay" with nothing pending.
+    # session_close and qr_revoke are POST-only; pay_confirm sends back to "pay" with
+    # nothing pending.
     assert {n: s for n, s in reached.items() if s != 200} == {
         "accounts:session_close": 405,
+        "transfers:qr_revoke": 405,
         "loans:pay_confirm": 302,
         # Pausing and cancelling are POST-only.
         "transfers:scheduled_pause": 405,

@@ -72,6 +72,9 @@ SERVICE_MODULES = [
     "transfers.limits",
     "transfers.interbank",
     "transfers.scheduled",
+    # Issuing and revoking a QR code move no money; paying one is transfer_execute (which
+    # claims the code): walked so that a QR service that posts would be caught.
+    "transfers.qr.services",
     "loans.services",
     "beneficiaries.services",
 ]

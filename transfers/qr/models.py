@@ -1,0 +1,77 @@
+"""QR codes a member issued to collect money ("Cobrar con QR").
+
+A code names one of the member's accounts through a random ``token`` the server resolves:
+the payee account and a fixed amount come from this row, never from the image. A
+single-use code is consumed (``status`` → used) in the same transaction as the transfer
+that pays it (:func:`transfers.qr.services.qr_consume_for_transfer`); a reusable one stays
+active until ``expires_at`` or until the member revokes it. What a code collected is the sum
+of the transfers that name it (``Transfer.qr_code``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import MONEY, Currency
+
+
+class QrCodeStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    USED = "used", _("Used")
+    REVOKED = "revoked", _("Revoked")
+
+
+class QrCode(models.Model):
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="qr_codes")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="qr_codes")
+    token = models.CharField(_("token"), max_length=32, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    reference = models.CharField(_("reference"), max_length=25, blank=True)
+    single_use = models.BooleanField(_("single use"), default=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=QrCodeStatus.choices, default=QrCodeStatus.ACTIVE
+    )
+    merchant_name = models.CharField(_("name on the code"), max_length=25)
+    payload = models.CharField(_("payload"), max_length=512)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        app_label = "transfers"
+        verbose_name = _("QR code")
+        verbose_name_plural = _("QR codes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gt=0),
+                name="qr_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(single_use=True) | models.Q(expires_at__isnull=False),
+                name="qr_reusable_expires",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="used") | models.Q(single_use=True),
+                name="qr_only_single_use_is_used",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"QR {self.pk} {self.currency} {self.amount or ''}".strip()
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def state(self) -> str:
+        """What the member sees: "expired" is derived from the date, not stored."""
+        if self.status == QrCodeStatus.ACTIVE and self.is_expired():
+            return "expired"
+        return self.status
