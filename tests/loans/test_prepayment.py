@@ -7,13 +7,15 @@ charge only what accrued on the actual outstanding principal in those two days.
 """
 
 import itertools
+import math
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ledger.invariants import ledger_breaches
@@ -58,19 +60,27 @@ def reference_interest_accrued(loan: Loan, as_of: date) -> Decimal:
     """Independent of loans.calc: walk day by day. Each day of period k (previous due date up to
     the next) accrues outstanding × annual rate / 12 / days in the period (30/360: a period is
     a twelfth of a year whatever its calendar length); a period's sum rounds half-up to cents;
-    principal repaid on a day stops accruing that day; nothing accrues after the last due."""
+    principal repaid on a day stops accruing that day; nothing accrues after the last due.
+
+    Summed in exact fractions, not Decimal: each day's share (e.g. 114 × 33 % / 12 / 31) is a
+    repeating decimal, and 31 of them cut to 28 digits add up to 3,134999… instead of the exact
+    3,135, which rounds half-up to 3,14 (the schedule's own figure). The Decimal sum made the
+    reference a cent short whenever a period's exact accrual sat on a half cent, and the
+    property blamed the code for charging 3,14 of 3,14 accrued. Exact arithmetic rounds the
+    same true figure, half-up, once per period: the rule as loans/calc.py states it."""
     repaid = list(loan.payments.values_list("paid_on", "principal"))
     total = Decimal(0)
     for k in range(1, loan.term + 1):
         start, end = _months(loan.disbursement_date, k - 1), _months(loan.disbursement_date, k)
         period_days = (end - start).days
-        acc = Decimal(0)
+        acc = Fraction(0)
         day = start
         while day < min(end, as_of):
             outstanding = loan.principal - sum((p for d, p in repaid if d <= day), Decimal(0))
-            acc += outstanding * loan.annual_rate / Decimal(1200) / period_days
+            acc += Fraction(outstanding) * Fraction(loan.annual_rate) / 1200 / period_days
             day += timedelta(days=1)
-        total += acc.quantize(CENT, rounding=ROUND_HALF_UP)
+        cents = math.floor(acc * 100 + Fraction(1, 2))  # half-up (acc is never negative)
+        total += Decimal(cents).scaleb(-2)
     return total
 
 
@@ -172,6 +182,16 @@ payment_step = st.tuples(
     term=st.integers(min_value=1, max_value=18),
     disbursed=st.sampled_from([date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 15)]),
     steps=st.lists(payment_step, min_size=1, max_size=6),
+)
+# Seen failing once each by two engineers: a period whose exact accrual is a half cent.
+# Bs 114 at 33 % for the 31 days of period 1: 114 × 33 % / 12 = 3,135 → 3,14 charged (the
+# schedule's interest), while the old Decimal reference summed the days to 3,13.
+@example(
+    principal=114_00,
+    annual_rate=Decimal("33"),
+    term=1,
+    disbursed=date(2026, 3, 15),
+    steps=[(31, "instalments", 1, 1)],
 )
 def test_interest_charged_never_exceeds_interest_accrued_for_the_days_run(
     principal, annual_rate, term, disbursed, steps
