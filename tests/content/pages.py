@@ -306,7 +306,7 @@ def rendered_email_templates(owner: dict) -> dict[str, str]:
     from accounts.models import RegistrationRequest
     from transfers.models import MemberDailyLimit, Transfer
 
-    account, transfer, product, loan, payment, _session = owner["objects"]
+    account, transfer, product, loan, payment, _session, *_rest = owner["objects"]
     user = owner["user"]
     registration = RegistrationRequest(
         first_names="María Elena",

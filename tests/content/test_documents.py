@@ -121,7 +121,7 @@ def test_receipt_of_a_transfer_with_a_fee_shows_total_to_debit(client, owner):
 
 
 def test_loan_payment_receipt_html_and_pdf_with_verification_code(client, owner):
-    _account, _transfer, _product, loan, payment, _session = owner["objects"]
+    _account, _transfer, _product, loan, payment, _session, *_rest = owner["objects"]
     payment.refresh_from_db()
     assert re.fullmatch(r"[0-9A-F]{12}", payment.verification_code)
     client.force_login(owner["user"])
