@@ -18,7 +18,9 @@ What changes, the behaviour staying the same (same arguments, same refusals, sam
   (``SET plan_cache_mode``, ``enable_seqscan``, ``enable_hashjoin``: function-local, the
   caller's settings are restored on return). The function only ever touches a handful of
   rows by primary key, so an index probe is right at every table size;
-- each guard trigger asks one query instead of two.
+- each guard trigger asks one query instead of two;
+- the lines' single-column index on the account goes: two composite indexes already start
+  with it, and every line paid for a fifth index write.
 
 Measured: ~0.9 → ~0.45 ms of server CPU per posting (``/proc/<pid>/stat`` of the backend,
 1,500 postings, alternated with the old function in the same database).
@@ -27,7 +29,8 @@ Measured: ~0.9 → ~0.45 ms of server CPU per posting (``/proc/<pid>/stat`` of t
 import importlib
 import re
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 POSTING_CREATE = """
 CREATE OR REPLACE FUNCTION ledger_posting_create(
@@ -210,4 +213,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(POSTING_CREATE + GUARDS, _previous()),
+        # The lines' single-column account index: covered by line_account_id_desc and
+        # line_account_booked, and one index write less per line (models.PostingLine).
+        migrations.AlterField(
+            model_name="postingline",
+            name="account",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="ledger.account",
+            ),
+        ),
     ]

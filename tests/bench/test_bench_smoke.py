@@ -98,3 +98,16 @@ def test_mix_runs_every_page_kind_over_gunicorn_and_a_worker(tmp_path, monkeypat
     assert memory["workers_replaced"] == []
     common.results_merge("mix", figures)
     assert json.loads((tmp_path / "results.json").read_text())["mix"]["overall"]["requests"]
+
+
+def test_statement_ratio_is_taken_round_by_round_in_alternation():
+    calls = []
+    ratios = statement.alternating_ratios(
+        lambda: calls.append("deep") or sum(range(2000)),
+        lambda: calls.append("first") or sum(range(1000)),
+        rounds=5,
+        repeat=4,
+    )
+    assert len(ratios) == 5 and all(r > 0 for r in ratios)
+    # Warm-up, then strictly deep, first, deep, first...: both pages see the same load.
+    assert calls[6:] == ["deep", "first"] * 20
