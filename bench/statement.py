@@ -5,7 +5,11 @@ balanced postings (each a line on the member account and its mirror on the vault
 running balances and stored balances, checked by ``ledger_breaches()``. Then
 ``ledger.selectors.statement_page`` is timed (median of N calls) for the first page and a deep
 page of each account; the deep page in the big account must cost what the first page of the
-small one does (target ratio <= 1.5). The deep page's EXPLAIN shows the index range scan.
+small one does. The headline ratio is the median over ROUNDS rounds; in each round the two
+pages are timed call by call in alternation (deep, first, deep, first, ...) so both see the
+same load on the shared machine, and the round's ratio is the quotient of their medians
+(issue 13: <= 1.2 as the median of at least 5 alternating runs). The deep page's EXPLAIN
+shows the index range scan.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ BIG_DEPTH = 990_000
 # The small account's deep page: deep enough to be near the end, yet a full 50-line page.
 SMALL_DEPTH = 900
 REPEAT = 51
-TARGET = 1.5
+ROUNDS = 7
+TARGET = 1.2  # issue 13
 
 # Movement i of an account: an opening deposit, then three credits and one debit in four, so
 # the running balance never goes negative; never zero (the database forbids zero lines).
@@ -201,7 +206,28 @@ def page_explain(account, before_id: int | None) -> list[str]:
         return [row[0] for row in cur.fetchall()]
 
 
-def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT) -> dict:
+def alternating_ratios(deep, first, *, rounds: int, repeat: int) -> list[float]:
+    """Per round: ``deep()`` and ``first()`` timed in alternation, ratio of their medians."""
+    import statistics
+
+    for _ in range(3):  # warm-up: plans cached, pages in shared buffers
+        deep()
+        first()
+    ratios = []
+    for _ in range(rounds):
+        deep_s, first_s = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            deep()
+            deep_s.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            first()
+            first_s.append(time.perf_counter() - start)
+        ratios.append(round(statistics.median(deep_s) / statistics.median(first_s), 3))
+    return ratios
+
+
+def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT, rounds: int = ROUNDS) -> dict:
     from ledger.invariants import ledger_breaches
     from ledger.selectors import statement_page
 
@@ -241,10 +267,20 @@ def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT) -> dict:
         "big_deep_vs_big_first": round(deep / timings_ms["big_first"], 3),
         "big_first_vs_small_first": round(timings_ms["big_first"] / timings_ms["small_first"], 3),
     }
-    ratio = ratios["big_deep_vs_small_first"]
+    by_round = alternating_ratios(
+        lambda: statement_page(account=big_account, before_id=big_cursor),
+        lambda: statement_page(account=small_account, before_id=None),
+        rounds=rounds,
+        repeat=repeat,
+    )
+    print(f"statement: deep / first page by alternating round: {by_round}")
+    ratio = sorted(by_round)[len(by_round) // 2]
     verdict = "target met" if ratio <= TARGET else "ABOVE TARGET"
     print(f"statement: ratios {ratios}")
-    print(f"statement: deep page in {big:,} / first page in {small:,}: {ratio} ({verdict})")
+    print(
+        f"statement: deep page in {big:,} / first page in {small:,}, median of {rounds} "
+        f"alternating rounds: {ratio} ({verdict}, target <= {TARGET})"
+    )
     plan = page_explain(big_account, big_cursor)
     print(f"statement: EXPLAIN of the page {big_depth:,} deep:")
     for line in plan:
@@ -272,6 +308,8 @@ def run(*, big: int = BIG, small: int = SMALL, repeat: int = REPEAT) -> dict:
         "repeat": repeat,
         "median_ms": timings_ms,
         "ratios": ratios,
+        "rounds": rounds,
+        "ratio_by_round": by_round,
         "ratio": ratio,
         "target": TARGET,
         "deep_page_plan": plan,

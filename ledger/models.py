@@ -168,7 +168,12 @@ class Posting(models.Model):
 
 class PostingLine(models.Model):
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # No index of its own: line_account_id_desc and line_account_booked below both start with
+    # the account, and serve every lookup by account (and the FK's checks). A fifth index
+    # written by every line of every posting was pure cost (issue 13, bench/ledger.py).
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     # Denormalised from the account so the per-currency balance check needs no join.
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)

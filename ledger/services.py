@@ -116,6 +116,23 @@ _REFUSALS = {
 _POSTING_SQL = "SELECT posting_id, refusal FROM ledger_posting_create(%s, %s, %s, %s, %s, %s, %s::bigint[], %s::numeric[], %s::varchar[])"  # noqa: E501
 
 
+def _array_literals(lines: Sequence[Line]) -> tuple[str, str, str]:
+    """The lines' account ids, amounts and descriptions as PostgreSQL array literals.
+
+    Why not Python lists: psycopg's list dumper inspects every element to pick the array's
+    type, ~35 us of client CPU per posting (a fifth of it, bench/ledger.py). Still bound
+    parameters, never SQL text: ids go through int(), amounts are Decimals (str() is a valid
+    numeric literal), and every description is double-quoted with backslash and double quote
+    escaped, which is all the array syntax needs inside quotes (a quoted NULL is a string).
+    """
+    ids = ",".join(str(int(line.account_id)) for line in lines)
+    amounts = ",".join(str(line.amount) for line in lines)
+    descriptions = ",".join(
+        '"' + line.description.replace("\\", "\\\\").replace('"', '\\"') + '"' for line in lines
+    )
+    return "{" + ids + "}", "{" + amounts + "}", "{" + descriptions + "}"
+
+
 def _post_locked(
     *,
     kind: str,
@@ -145,9 +162,7 @@ def _post_locked(
         idempotency_key,
         posting.created_by_id,
         posting.reverses_id,
-        [line.account_id for line in lines],
-        [line.amount for line in lines],
-        [line.description for line in lines],
+        *_array_literals(lines),
     ]
     db = transaction.get_connection()  # the wrapper itself: the proxy costs per access
     with db.cursor() as cursor:

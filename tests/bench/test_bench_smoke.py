@@ -106,3 +106,16 @@ def test_scheduled_bench_setup_runs_every_order_once():
     figures = scheduled.run(members=3, per_member=2)
     assert figures["orders"] == figures["handled"] == figures["posted"] == 6
     assert figures["ledger_breaches"] == 0
+
+
+def test_statement_ratio_is_taken_round_by_round_in_alternation():
+    calls = []
+    ratios = statement.alternating_ratios(
+        lambda: calls.append("deep") or sum(range(2000)),
+        lambda: calls.append("first") or sum(range(1000)),
+        rounds=5,
+        repeat=4,
+    )
+    assert len(ratios) == 5 and all(r > 0 for r in ratios)
+    # Warm-up, then strictly deep, first, deep, first...: both pages see the same load.
+    assert calls[6:] == ["deep", "first"] * 20

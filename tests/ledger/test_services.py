@@ -5,6 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ledger import services
 from ledger.exceptions import (
@@ -228,3 +231,37 @@ def test_retries_are_bounded_and_leave_nothing(failing_inserts, settings):
     a.refresh_from_db()
     assert a.balance == Decimal("100")
     assert _counts() == before
+
+
+# The account ids, amounts and descriptions reach ledger_posting_create as array literals built
+# in Python (services._array_literals): whatever a member types as a description must come
+# back exactly, on its own line, and never shift or split the other lines.
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        max_size=60,
+    ),
+    second=st.sampled_from(['"', "\\", '\\"', "NULL", "{}", "a,b", '","', " ", "", '{"x"}']),
+    cents=st.integers(min_value=1, max_value=10**9),
+)
+def test_line_descriptions_and_amounts_come_back_exactly(first, second, cents):
+    member = make_member()
+    a = make_account(member=member, balance="10000000.00")
+    b = make_account(member=member, balance="0.00")
+    amount = Decimal(cents) / 100
+    posting = services.posting_create(
+        kind=Posting.Kind.TRANSFER,
+        description="Entre mis cuentas",
+        lines=[Line(a.pk, -amount, first[:200]), Line(b.pk, amount, second)],
+    )
+    stored = list(posting.lines.order_by("pk").values_list("account_id", "amount", "description"))
+    assert stored == [
+        (a.pk, -amount, first[:200] or "Entre mis cuentas"),
+        (b.pk, amount, second or "Entre mis cuentas"),
+    ]
