@@ -59,6 +59,9 @@ NOT_WALKED = {
     "transfers:receipt_pdf": "a PDF download",
     "transfers:qr_png": "a PNG download",
     "transfers:qr_revoke": "POST only (the code page's button); it redirects to the code page",
+    "notices:mark_read": "POST only (the Avisos page's button); it redirects to Avisos",
+    "transfers:scheduled_pause": "POST only (the order page's button); it redirects to the order",
+    "transfers:scheduled_cancel": "POST only (the order page's button); it redirects to the order",
 }
 
 
@@ -361,6 +364,30 @@ def walk_member(page: Page, walk: Walk) -> None:
     walk.check(page, "profile-change")
     page.goto(reverse("accounts:sms_token"))
     walk.check(page, "sms-token")
+
+    # Avisos (issue 16): the notice centre and its preferences.
+    page.goto(reverse("notices:list"))
+    walk.check(page, "notices")
+    page.goto(reverse("notices:preferences"))
+    walk.check(page, "notice-preferences")
+
+    # Transferencias programadas (issue 16): the list and one order's pages.
+    from tests.security.test_access_matrix import _scheduled
+
+    mperez = User.objects.get(username="mperez")
+    order = _scheduled(
+        mperez,
+        Account.objects.get(number="1011000136"),
+        Account.objects.get(number="1011000079"),
+    )
+    page.goto(reverse("transfers:scheduled_list"))
+    walk.check(page, "scheduled-list")
+    page.goto(reverse("transfers:scheduled_detail", args=[order.pk]))
+    walk.check(page, "scheduled-detail")
+    page.goto(reverse("transfers:scheduled_amend", args=[order.pk]))
+    walk.check(page, "scheduled-amend")
+    page.goto(reverse("transfers:scheduled_resume", args=[order.pk]))
+    walk.check(page, "scheduled-resume")
 
 
 def _clerk_view_models(clerk: User) -> list:

@@ -33,6 +33,9 @@ pytestmark = pytest.mark.django_db
 # member page missing from here that renders no form fails the test, so none is skipped by
 # accident.
 FORMLESS = {
+    "transfers:scheduled_list": "a table of the member's orders with links to each one",
+    "transfers:scheduled_pause": "POST-only: pauses the order and redirects (no PIN by design)",
+    "transfers:scheduled_cancel": "POST-only: cancels the order and redirects (no PIN by design)",
     "beneficiaries:list": "a table with edit and delete links (their pages are fuzzed)",
     "loans:detail": "the payment plan, with a link to pay",
     "loans:pay_confirm": "redirects to loans:pay without a payment being prepared",

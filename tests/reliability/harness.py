@@ -341,7 +341,12 @@ class TransportError(Exception):
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
-_BALANCE = re.compile(r'<td class="num">(?:Bs|\$us)\s([0-9.]+,[0-9]{2})</td>')
+# The dashboard's balance cell: a table cell (with its card label for phones) holding the
+# amount in a money span (ledger.templatetags.money).
+_BALANCE = re.compile(
+    r'<td class="num"[^>]*>\s*(?:<span class="money">)?(?:Bs|\$us)(?:\s|&nbsp;|\xa0)'
+    r"([0-9.]+,[0-9]{2})(?:</span>)?\s*</td>"
+)
 _RECEIPT = re.compile(r"^/transferencias/comprobante/(\d+)/$")
 
 

@@ -21,7 +21,7 @@ def test_schedule_pause_and_cancel(page: Page, maria):  # noqa: F811
     log_in(page)
     open_from_menu(page, "Entre mis cuentas")
     choose_source(page, source)
-    page.get_by_label(destination.masked_number, exact=False).check()
+    page.get_by_label(destination.number, exact=False).check()
     page.get_by_role("button", name="Siguiente").click()
     page.get_by_label("Monto").fill("120")
     page.get_by_label("Descripción").fill("Alquiler")
