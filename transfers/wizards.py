@@ -39,7 +39,7 @@ from .services import (
     transfer_prepare,
     transfer_signing_fingerprint,
 )
-from .summary import transfer_summary
+from .summary import own_account_label, transfer_summary
 
 STEP_TITLES = {
     "source": gettext_lazy("Step 1 of 4: Select type and source account"),
@@ -134,7 +134,8 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
 
     def destination_label(self) -> str:
         account = self.destination().get("destination_account")
-        return f"{account.get_product_type_display()} {account.masked_number}" if account else ""
+        # The member's own account: in full, as on the receipt (transfers.summary).
+        return own_account_label(account) if account else ""
 
     def process_step(self, form):
         # After a PIN reset or device change: said at step 1, not after the member typed
@@ -272,7 +273,7 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         (:func:`transfers.summary.transfer_summary`) the co-signature page uses too."""
         return transfer_summary(
             transfer_type=self.transfer_type,
-            source_label=self.source().masked_number,
+            source_label=own_account_label(self.source()),
             destination_label=self.destination_label(),
             source_currency=quote.source_currency,
             destination_currency=quote.destination_currency,
