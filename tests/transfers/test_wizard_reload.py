@@ -146,3 +146,12 @@ def test_step_4_and_the_signed_summary_show_own_accounts_in_full(client, maria):
     # The co-signature page rebuilds the very rows the member signed.
     transfer = Transfer.objects.get()
     assert {str(k): v for k, v in stored_summary(transfer).items()} == summary
+
+
+def test_a_resumed_step_offers_a_new_transfer(client, maria):  # noqa: F811
+    source, destination = _accounts(maria)
+    _to_step_3(client, source, destination)
+    body = client.get(URL).content.decode()
+    assert f'href="{URL}?nueva=1">Nueva transferencia</a>' in body
+    # Step 1 has nothing to start over from.
+    assert "Nueva transferencia" not in client.get(URL + "?nueva=1").content.decode()
