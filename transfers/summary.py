@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from beneficiaries.selectors import account_holder_masked_name
+from ledger.models import Account
 from ledger.money import format_money
 
 from .models import Transfer, TransferType
@@ -65,6 +66,12 @@ def transfer_summary(
     return rows
 
 
+def own_account_label(account: Account) -> str:
+    """One of the member's own (or joint) accounts as step 4 and the receipt show it: in full
+    (the guide: a member sees their own account numbers; other people's stay masked)."""
+    return f"{account.get_product_type_display()} {account.number}"
+
+
 def stored_destination_label(transfer: Transfer) -> str:
     """The destination as the wizard labelled it at step 4, from the transfer's snapshot."""
     product = transfer.beneficiary
@@ -72,7 +79,7 @@ def stored_destination_label(transfer: Transfer) -> str:
         return f"{product.alias} — {product.holder_name} {product.masked_number}"
     account = transfer.destination_account
     if transfer.transfer_type == TransferType.OWN and account is not None:
-        return f"{account.get_product_type_display()} {account.masked_number}"
+        return own_account_label(account)
     if account is not None:  # a third party's account typed by number: its masked holder
         name = transfer.destination_name or account_holder_masked_name(account)
         return f"{name} {account.masked_number}".strip()
@@ -84,7 +91,7 @@ def stored_summary(transfer: Transfer) -> dict[str, str]:
     source = transfer.source_account
     return transfer_summary(
         transfer_type=transfer.transfer_type,
-        source_label=source.masked_number,
+        source_label=own_account_label(source),
         destination_label=stored_destination_label(transfer),
         bank_name=transfer.destination_bank.name if transfer.destination_bank_id else "",
         source_currency=source.currency,

@@ -9,12 +9,14 @@ import hashlib
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from formtools.wizard.views import SessionWizardView
@@ -39,7 +41,7 @@ from .services import (
     transfer_prepare,
     transfer_signing_fingerprint,
 )
-from .summary import transfer_summary
+from .summary import own_account_label, transfer_summary
 
 STEP_TITLES = {
     "source": gettext_lazy("Step 1 of 4: Select type and source account"),
@@ -49,6 +51,10 @@ STEP_TITLES = {
 }
 COMPLETED_SESSION_KEY = "completed_transfers"
 SECRET_FIELDS = ("pin", "pin_confirmation", "otp_code")
+# "?nueva=1" on a wizard's URL starts a new transfer; without it a GET resumes the one being
+# entered (TransferWizard.get).
+NEW_TRANSFER_PARAM = "nueva"
+DRAFT_TOUCHED_KEY = "touched"
 
 
 class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
@@ -70,6 +76,40 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         if request.user.is_authenticated and request.user.member_id is None:
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        """A GET of the wizard (a reload, the menu, the back button) resumes the transfer being
+        entered at its current step, with what was typed; formtools' own ``get`` starts over
+        and loses it. It starts over on "?nueva=1" ("Nueva transferencia"), after a transfer
+        is done or cancelled (those reset the storage), and when the draft was last touched
+        more than ``TRANSFER_DRAFT_MINUTES`` ago. The PIN and the device code are never stored
+        (:meth:`get_form_step_data`), so a reload never shows them again."""
+        step = self.storage.current_step
+        fresh = NEW_TRANSFER_PARAM in request.GET or not self.draft_alive()
+        if fresh or step not in self.get_form_list():
+            return super().get(request, *args, **kwargs)
+        if step == self.steps.last or not self.storage.get_step_data(step):
+            return self.render(self.get_form())
+        # Back at a step already submitted ("Anterior" from step 4, then a reload).
+        return self.render(
+            self.get_form(
+                data=self.storage.get_step_data(step), files=self.storage.get_step_files(step)
+            )
+        )
+
+    def draft_alive(self) -> bool:
+        touched = self.storage.extra_data.get(DRAFT_TOUCHED_KEY)
+        if not isinstance(touched, (int, float)):
+            return False
+        age = timezone.now().timestamp() - touched
+        return 0 <= age <= settings.TRANSFER_DRAFT_MINUTES * 60
+
+    def render(self, form=None, **kwargs):
+        # Every page of the wizard shown marks the draft as in use (see get).
+        extra = self.storage.extra_data
+        extra[DRAFT_TOUCHED_KEY] = timezone.now().timestamp()
+        self.storage.extra_data = extra
+        return super().render(form, **kwargs)
 
     def get_prefix(self, request, *args, **kwargs) -> str:
         # One storage per wizard, so two open wizards never mix their data.
@@ -134,7 +174,8 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
 
     def destination_label(self) -> str:
         account = self.destination().get("destination_account")
-        return f"{account.get_product_type_display()} {account.masked_number}" if account else ""
+        # The member's own account: in full, as on the receipt (transfers.summary).
+        return own_account_label(account) if account else ""
 
     def process_step(self, form):
         # After a PIN reset or device change: said at step 1, not after the member typed
@@ -209,8 +250,6 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
             idempotency_key=self.idempotency_key(),
         )
         if step == "data" and self.request.user.member_id:
-            from django.utils import timezone
-
             context["rolling_usd_total"] = rolling_usd_total(
                 member_id=self.request.user.member_id, now=timezone.now()
             )
@@ -272,7 +311,7 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         (:func:`transfers.summary.transfer_summary`) the co-signature page uses too."""
         return transfer_summary(
             transfer_type=self.transfer_type,
-            source_label=self.source().masked_number,
+            source_label=own_account_label(self.source()),
             destination_label=self.destination_label(),
             source_currency=quote.source_currency,
             destination_currency=quote.destination_currency,

@@ -193,6 +193,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # However active the member is, a sign-in lasts at most this long (accounts.middleware).
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# A transfer wizard's GET (a reload, the menu) resumes the transfer being entered, with what
+# was typed, if its last page was shown at most this many minutes ago; older, it starts over
+# (transfers.wizards.TransferWizard.get). "?nueva=1" always starts over.
+TRANSFER_DRAFT_MINUTES = int(env("TRANSFER_DRAFT_MINUTES", "15"))
 CSRF_COOKIE_HTTPONLY = True
 # Reverse proxies in front of the web processes (DJANGO_TRUSTED_PROXIES: comma-separated IPv4/
 # IPv6 addresses or CIDR networks, e.g. "172.28.0.10" or "10.0.0.0/24,fd00::/64"). Only a

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.browser_fixtures import menu_open
 from tests.factories import make_account
 from transfers.models import ScheduledTransfer, Transfer
 
@@ -46,7 +47,8 @@ def test_schedule_pause_and_cancel(page: Page, maria):  # noqa: F811
     expect(page.get_by_text("La transferencia programada fue cancelada.")).to_be_visible()
     order.refresh_from_db()
     assert order.status == ScheduledTransfer.Status.CANCELLED
-    # From the menu, the list shows it.
+    # From the menu (behind the three-bar button on a phone), the list shows it.
+    menu_open(page)
     menu = page.get_by_role("navigation", name="Menú principal")
     menu.get_by_text("Transferencias", exact=True).click()
     menu.get_by_role("link", name="Transferencias programadas").click()

@@ -36,7 +36,9 @@ def _step(client, step, fields, **extra):
 
 
 def _walk_to_confirm(client, source, destination, amount="100,00", currency=None, **data):
-    response = client.get(URL)
+    # "?nueva=1": a new transfer from step 1 (a plain GET resumes the one being entered, which
+    # several tests here walk again with other data; tests/transfers/test_wizard_reload.py).
+    response = client.get(URL + "?nueva=1")
     assert "Paso 1 de 4: Seleccionar tipo y cuenta origen" in response.content.decode()
     response = _step(client, "source", {"transfer_type": "own", "source_account": source.pk})
     assert "Paso 2 de 4: Seleccionar cuenta destino" in response.content.decode()
