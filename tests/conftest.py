@@ -27,6 +27,18 @@ def _uses_transactional_db(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_registration_window(settings):
+    """Every test starts with a fresh registration rate-limit window for the test client's
+    address: the window lives in the shared cache (audit.ratelimit), which no database
+    rollback clears, so without this a full run's earlier registrations answer a later
+    test with 429."""
+    from accounts.registration.ratelimit import rate_limit_reset
+
+    for scope in settings.REGISTRATION_RATE_LIMITS:
+        rate_limit_reset(scope=scope, ip="127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table afterwards, migration data included; put the
     reference rows (internal accounts, rates, banks) back before each such test."""
