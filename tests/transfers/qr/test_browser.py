@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
+from notices.models import Notice, NoticeKind
 from transfers.models import InterbankOrder, Transfer, TransferStatus
 from transfers.qr import emv
 
@@ -78,6 +79,11 @@ def test_a_collects_and_b_pays_the_png(transactional_db, new_page, live_server, 
     assert Transfer.objects.get().qr_code is not None
     page_a.reload()
     expect(page_a.get_by_text("Ya pagado", exact=True)).to_be_visible()
+    # A is told in the notice centre (issue 16): the money-received notice, sender masked.
+    notice = Notice.objects.get(user__username="ana", kind=NoticeKind.MONEY_RECEIVED)
+    assert "35,50" in notice.body
+    page_a.goto(f"{live_server.url}/avisos/")
+    expect(page_a.get_by_text("Bs 35,50", exact=False).first).to_be_visible()
     assert ledger_breaches() == []
 
 
