@@ -2,15 +2,12 @@
 transfers' receipts are (``transfers/receipts.py``): the same lines as the HTML page, and the
 verification code a branch looks the payment up by."""
 
-from io import BytesIO
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
 from ledger.money import format_money
+from ledger.receipt_pdf import ReceiptPdf
 
 from .models import LoanPayment
 
@@ -36,51 +33,20 @@ def payment_receipt_rows(payment: LoanPayment) -> list[tuple[str, str]]:
 
 
 def payment_receipt_pdf(payment: LoanPayment) -> bytes:
-    buffer = BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A5)
-    pdf.setTitle(f"Comprobante {payment.receipt_number}")
-    _width, height = A5
-    y = height - 18 * mm
-    pdf.setFont("Helvetica-Bold", 12)
-    pdf.drawString(12 * mm, y, "Cooperativa de Ahorro y Crédito Abierta Progreso R.L.")
-    y -= 7 * mm
-    pdf.setFont("Helvetica", 10)
-    pdf.drawString(12 * mm, y, _("Loan payment receipt"))
-    y -= 10 * mm
-    for label, value in payment_receipt_rows(payment):
-        pdf.setFont("Helvetica-Bold", 9)
-        pdf.drawString(12 * mm, y, f"{label}:")
-        pdf.setFont("Helvetica", 9)
-        pdf.drawString(58 * mm, y, str(value)[:60])
-        y -= 6 * mm
-    y -= 4 * mm
-    pdf.setFont("Helvetica-Bold", 9)
-    pdf.drawString(12 * mm, y, _("Instalments covered"))
-    y -= 6 * mm
-    pdf.setFont("Helvetica", 9)
+    receipt = ReceiptPdf(
+        title=f"Comprobante {payment.receipt_number}", heading=_("Loan payment receipt")
+    )
+    receipt.rows(payment_receipt_rows(payment))
+    receipt.y -= 4 * mm
+    receipt.pdf.setFont("Helvetica-Bold", 9)
+    receipt.line(_("Instalments covered"), step=6 * mm)
+    receipt.pdf.setFont("Helvetica", 9)
     for allocation in payment.allocations.select_related("instalment").order_by(
         "instalment__number"
     ):
         instalment = allocation.instalment
-        pdf.drawString(
-            12 * mm,
-            y,
+        receipt.line(
             f"{_('Instalment')} {instalment.number} — {instalment.due_date:%d/%m/%Y} — "
-            f"{format_money(allocation.total, payment.loan.currency)}",
+            f"{format_money(allocation.total, payment.loan.currency)}"
         )
-        y -= 5 * mm
-        if y < 20 * mm:
-            pdf.showPage()
-            y = height - 18 * mm
-            pdf.setFont("Helvetica", 9)
-    y -= 6 * mm
-    pdf.setFont("Helvetica-Oblique", 8)
-    pdf.drawString(
-        12 * mm,
-        y,
-        _("Verification code: %(code)s — check it at any branch.")
-        % {"code": payment.verification_code},
-    )
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    return receipt.finish(verification_code=payment.verification_code)

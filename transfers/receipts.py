@@ -1,14 +1,10 @@
 """The transfer receipt ("comprobante") as a PDF, drawn with reportlab."""
 
-from io import BytesIO
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A5
-from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
 from ledger.money import format_money, format_number
+from ledger.receipt_pdf import ReceiptPdf
 
 from .models import Transfer
 
@@ -54,31 +50,8 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
 
 
 def receipt_pdf(transfer: Transfer) -> bytes:
-    buffer = BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A5)
-    pdf.setTitle(f"Comprobante {transfer.verification_code}")
-    width, height = A5
-    y = height - 18 * mm
-    pdf.setFont("Helvetica-Bold", 12)
-    pdf.drawString(12 * mm, y, "Cooperativa de Ahorro y Crédito Abierta Progreso R.L.")
-    y -= 7 * mm
-    pdf.setFont("Helvetica", 10)
-    pdf.drawString(12 * mm, y, _("Transfer receipt"))
-    y -= 10 * mm
-    for label, value in receipt_rows(transfer):
-        pdf.setFont("Helvetica-Bold", 9)
-        pdf.drawString(12 * mm, y, f"{label}:")
-        pdf.setFont("Helvetica", 9)
-        pdf.drawString(58 * mm, y, str(value)[:60])
-        y -= 6 * mm
-    y -= 6 * mm
-    pdf.setFont("Helvetica-Oblique", 8)
-    pdf.drawString(
-        12 * mm,
-        y,
-        _("Verification code: %(code)s — check it at any branch.")
-        % {"code": transfer.verification_code},
+    receipt = ReceiptPdf(
+        title=f"Comprobante {transfer.verification_code}", heading=_("Transfer receipt")
     )
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    receipt.rows(receipt_rows(transfer))
+    return receipt.finish(verification_code=transfer.verification_code)
