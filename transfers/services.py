@@ -48,7 +48,7 @@ from .events import TransferEvent
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
-from .qr.services import qr_code_check, qr_code_claim, qr_paid_notice
+from .qr.services import qr_code_check, qr_code_claim
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, quote_build
 
 
@@ -656,7 +656,8 @@ def transfer_execute(
         # Locked and (single use) consumed here, in the posting's transaction: paying one
         # code twice (two tabs, two members) posts once; the loser rolls back entirely.
         qr_code = qr_code_claim(order=executed) if executed.qr_token else None
-        transfer = _transfer_record(
+        # The payee hears of it through _post's money-received notice (notices/).
+        return _transfer_record(
             user=user,
             order=executed,
             checked=checked,
@@ -665,9 +666,6 @@ def transfer_execute(
             ip_address=ip_address,
             qr_code=qr_code,
         )
-        if qr_code is not None:
-            qr_paid_notice(transfer=transfer)
-        return transfer
 
     try:
         return atomic_with_retries(work)

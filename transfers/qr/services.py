@@ -208,14 +208,3 @@ def qr_code_claim(*, order) -> QrCode:
         code.used_at = timezone.now()
         code.save(update_fields=["status", "used_at"])
     return code
-
-
-def qr_paid_notice(*, transfer) -> None:
-    """Where the payee ("A") would get a notice beyond the usual one.
-
-    A cooperative payee is already told by the notice centre: ``transfers.services._post``
-    writes a "money received" notice (``notices/``, sender masked) in the posting's
-    transaction, for a QR payment as for any transfer from another member. A code paid into a
-    joint account waits for co-signature and is told when it posts. Nothing more to say here
-    today; the hook stays so a QR-specific notice has one place to go."""
-    return None
