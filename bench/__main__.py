@@ -1,5 +1,5 @@
-"""``python -m bench [ledger|statement|transfer_http|mix|qr ...]`` under ``scripts/services.py``
-(``make bench``)."""
+"""``python -m bench [ledger|statement|transfer_http|mix|scheduled|qr|bell ...]`` under
+``scripts/services.py`` (``make bench``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from . import common
 
-BENCHMARKS = ("ledger", "statement", "transfer_http", "mix", "scheduled", "qr")
+BENCHMARKS = ("ledger", "statement", "transfer_http", "mix", "scheduled", "qr", "bell")
 
 
 def main(argv: list[str]) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     common.bench_database_prepare()
     # Imported after Django is set up on the bench database.
-    from . import ledger, mix, qr, scheduled, statement, transfer_http
+    from . import bell, ledger, mix, qr, scheduled, statement, transfer_http
 
     modules = {
         "ledger": ledger,
@@ -29,6 +29,7 @@ def main(argv: list[str]) -> int:
         "mix": mix,
         "scheduled": scheduled,
         "qr": qr,
+        "bell": bell,
     }
     for name in names:
         print(f"== {name}")

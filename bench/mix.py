@@ -521,6 +521,7 @@ def run(
     think: tuple[float, float] = THINK_SECONDS,
     movements: int = MOVEMENTS,
     rss_marks: tuple[int, int] = RSS_MARKS,
+    server_env: dict | None = None,
 ) -> dict:
     os.environ.setdefault("RELIABILITY_SERVER_URL", common.server_url())
     import json
@@ -564,7 +565,8 @@ def run(
         env = {
             # pid, status, time in ms inside gunicorn, method, path, query string.
             "GUNICORN_CMD_ARGS": f"--access-logfile {access_log} "
-            "--access-logformat '%(p)s %(s)s %(M)s %(m)s %(U)s %(q)s'"
+            "--access-logformat '%(p)s %(s)s %(M)s %(m)s %(U)s %(q)s'",
+            **(server_env or {}),
         }
         with harness.gunicorns(
             db_url, 1, workers=workers, threads=threads, settings="bench.settings", env=env

@@ -119,3 +119,51 @@ def test_statement_ratio_is_taken_round_by_round_in_alternation():
     assert len(ratios) == 5 and all(r > 0 for r in ratios)
     # Warm-up, then strictly deep, first, deep, first...: both pages see the same load.
     assert calls[6:] == ["deep", "first"] * 20
+
+
+def _bench_settings(monkeypatch, bell: str | None):
+    import importlib
+    import sys
+
+    if bell is None:
+        monkeypatch.delenv("BENCH_NOTICE_BELL", raising=False)
+    else:
+        monkeypatch.setenv("BENCH_NOTICE_BELL", bell)
+    monkeypatch.delitem(sys.modules, "bench.settings", raising=False)
+    return importlib.import_module("bench.settings")
+
+
+def test_bell_off_settings_take_out_the_bell_and_nothing_else(monkeypatch):
+    bell = "notices.context_processors.notice_bell"
+    with_bell = _bench_settings(monkeypatch, None).TEMPLATES[0]["OPTIONS"]["context_processors"]
+    without = _bench_settings(monkeypatch, "off").TEMPLATES[0]["OPTIONS"]["context_processors"]
+    assert bell in with_bell
+    assert without == [name for name in with_bell if name != bell]
+
+
+def test_bell_bench_pairs_rounds_in_alternation_and_compares_same_round_ratios(monkeypatch):
+    from bench import bell, mix
+
+    calls = []
+
+    def fake_run(**kwargs):
+        on = kwargs["server_env"]["BENCH_NOTICE_BELL"] == "on"
+        calls.append("on" if on else "off")
+        ratio = 1.5 if on else 1.2
+        return {
+            "load_average_at_start": [0.1, 0.1, 0.1],
+            "overall": {"errors": 0},
+            "pages": {
+                "reference": {"p95_ms": 10.0},
+                "dashboard": {"p95_ms": 10.0 * ratio, "ratio_p95_to_reference": ratio},
+            },
+        }
+
+    monkeypatch.setattr(mix, "run", fake_run)
+    figures = bell.run(pairs=2, requests=600)
+    assert calls == ["off", "on", "on", "off"]
+    assert figures["pages"]["dashboard"] == {
+        "ratio_p95_to_reference_bell_off": 1.2,
+        "ratio_p95_to_reference_bell_on": 1.5,
+        "change": 0.3,
+    }
