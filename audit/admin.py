@@ -34,8 +34,6 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("subject", "event", "actor__username")
     list_select_related = ("actor",)
     date_hierarchy = "occurred_at"
-    # The trail only grows: no COUNT(*) over all of it for every page.
-    show_full_result_count = False
     fields = (
         "occurred_at",
         "event_name",
