@@ -39,4 +39,7 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.subject}"
+        # Read by staff (the admin's title and breadcrumbs): the Spanish names, not identifiers.
+        from .labels import event_label, subject_label
+
+        return f"{event_label(self.event)} — {subject_label(self.subject)}"

@@ -54,6 +54,7 @@ STAFF_PERMISSIONS = [
     ("beneficiaries", "add_bank"),
     ("transfers", "view_transfer"),
     ("transfers", "view_interbankorder"),
+    ("transfers", "view_qrcode"),  # read-only (transfers.qr.admin): a member asks about a code
     ("transfers", "view_feeband"),
     ("transfers", "change_feeband"),
     ("transfers", "add_feeband"),

@@ -35,6 +35,10 @@ class ReceiptPdf:
         for label, value in rows:
             self.pdf.setFont("Helvetica-Bold", 9)
             self.pdf.drawString(LEFT, self.y, f"{label}:")
+            if LEFT + self.pdf.stringWidth(f"{label}:", "Helvetica-Bold", 9) > VALUE_AT - 2 * mm:
+                # A label longer than its column ("Tipo de cambio efectivo (con el redondeo
+                # al centavo)") would run under the value: the value goes on the next line.
+                self.y -= 5 * mm
             self.pdf.setFont("Helvetica", 9)
             self.pdf.drawString(VALUE_AT, self.y, str(value)[:60])
             self.y -= 6 * mm

@@ -9,6 +9,17 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
   cents and its principal is the instalment minus that interest. The last row absorbs the
   rounding residue: its principal is whatever is still outstanding, so principals always sum to
   the loan's principal (its instalment may differ from the others by a few cents).
+* **Exact, rounded once.** Every figure is computed exactly (``Fraction``: the periodic rate
+  ``annual rate × months / 1200`` has no finite decimal) and rounded once, by the rule stated
+  here. Until the rate was exact it was cut to 28 digits, and a figure whose exact value sits on
+  a half cent rounded down instead of up (29 of 20.000 random loans at one-decimal rates; e.g.
+  Bs 25.350 at 29,8 % for a month, 629,525 → 629,52): a cent in the member's favour. Schedules
+  already stored keep their figures (no data migration: the member signed them, and the
+  difference is at most one cent less interest in a rare period); only schedules made from now
+  on change. The interest budget (:func:`interest_accrued`) is recomputed at each payment, so on
+  an old schedule a period on a half cent may now accrue the cent the stored row lacks; the
+  charged interest is still capped by the stored row, so no member pays more than their signed
+  schedule.
 * **Due dates** fall on the disbursement day of month, counted from the disbursement date each
   time and clamped to the month's end (disbursed 31 January → 28/29 February, 31 March, ...).
 * **Penalty — actual/360 on overdue principal.** An instalment not fully paid by its due date
@@ -19,7 +30,11 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
   to cents made it 0,00 for any unpaid principal below Bs 30). It is rounded to cents once,
   when it is charged: half-up, like every interest figure of the schedule (a deviation of at
   most half a cent either way, once per charge, never per day), and the stored accrual is
-  rounded with it so what was paid never exceeds what was accrued.
+  rounded with it so what was paid never exceeds what was accrued. Known gap: the nightly run
+  adds one day at a time, each increment rounded to 6 decimals, so the stored accrual can drift
+  by up to half a millionth a night and cross a half cent (Bs 30 at 10 % for 3 nights: 0,024999
+  → 0,02 where 0,025 → 0,03); an exact accrual needs the model to keep it from the last change
+  of unpaid principal or rate (``tests/loans/test_exact_rounding.py``, a strict xfail).
 * **Application order.** A payment covers the oldest unpaid instalment first and, within an
   instalment, penalty → interest → principal. A partial amount larger than what is due runs on
   into the next instalments in schedule order.
@@ -50,14 +65,15 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 
 from ledger.money import quantize
 
 ZERO = Decimal("0.00")
 DAYS_IN_YEAR = 360
-# Places kept for the accrued penalty (Instalment.penalty_accrued).
-PENALTY_PLACES = Decimal("0.000001")
+# Decimal places kept for the accrued penalty (Instalment.penalty_accrued).
+PENALTY_PLACES = 6
 
 
 def add_months(start: date, months: int) -> date:
@@ -82,19 +98,46 @@ class ScheduleRow:
         return self.principal + self.interest
 
 
-def periodic_rate(annual_rate: Decimal, months_per_period: int) -> Decimal:
-    """Annual percentage → rate per period under 30/360 (unrounded)."""
-    return annual_rate / Decimal(100) * Decimal(months_per_period) / Decimal(12)
+def periodic_rate(annual_rate: Decimal, months_per_period: int) -> Fraction:
+    """Annual percentage → rate per period under 30/360, exact.
+
+    A ``Fraction``, not a ``Decimal``: ``14 % / 12`` has no finite decimal, and a rate cut to
+    ``Decimal``'s 28 digits (it was divided outside the 34-digit block) made an interest whose
+    exact figure sits on a half cent (Bs 25.350 at 29,8 % for a month: 629,525) round down, a
+    cent in the member's favour. Every figure below is computed exactly and rounded once, by
+    :func:`round_cents`, so it is the contract's figure rounded per the documented rule.
+    """
+    return Fraction(annual_rate) * months_per_period / 1200
+
+
+def round_cents(value: Fraction) -> Decimal:
+    """An exact figure rounded half-up (away from zero) to cents, like ``ledger.money.quantize``."""
+    return _round_half_up(value.numerator, value.denominator, 2)
+
+
+def interest_on(amount: Decimal, rate: Fraction, *, days: int = 1, of_days: int = 1) -> Decimal:
+    """``amount × rate × days / of_days`` rounded half-up to cents, computed exactly."""
+    # Whole numbers rather than Fraction arithmetic: the same exact figure, a third of the time.
+    numerator, denominator = amount.as_integer_ratio()
+    return _round_half_up(
+        numerator * rate.numerator * days, denominator * rate.denominator * of_days, 2
+    )
+
+
+def _round_half_up(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` (denominator > 0) rounded half away from zero."""
+    units, remainder = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * remainder >= denominator:
+        units += 1
+    return Decimal(units if numerator >= 0 else -units).scaleb(-places)
 
 
 def fixed_instalment(*, principal: Decimal, annual_rate: Decimal, term: int, months: int = 1):
     """The French system's constant instalment, rounded half-up to cents."""
-    with localcontext() as ctx:
-        ctx.prec = 34
-        rate = periodic_rate(annual_rate, months)
-        if rate == 0:
-            return quantize(principal / term)
-        return quantize(principal * rate / (1 - (1 + rate) ** -term))
+    rate = periodic_rate(annual_rate, months)
+    if rate == 0:
+        return round_cents(Fraction(principal) / term)
+    return round_cents(Fraction(principal) * rate / (1 - (1 + rate) ** -term))
 
 
 def french_schedule(
@@ -113,7 +156,7 @@ def french_schedule(
     rows = []
     balance = principal
     for number in range(1, term + 1):
-        interest = quantize(balance * rate)
+        interest = interest_on(balance, rate)
         part = balance if number == term else min(instalment - interest, balance)
         balance -= part
         rows.append(
@@ -135,9 +178,11 @@ def penalty_increment(
     to :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
     if days <= 0 or unpaid_principal <= 0 or annual_penalty_rate <= 0:
         return ZERO
-    return (
-        unpaid_principal * annual_penalty_rate / Decimal(100) * days / Decimal(DAYS_IN_YEAR)
-    ).quantize(PENALTY_PLACES, rounding=ROUND_HALF_UP)
+    principal_n, principal_d = unpaid_principal.as_integer_ratio()
+    rate_n, rate_d = annual_penalty_rate.as_integer_ratio()
+    return _round_half_up(
+        principal_n * rate_n * days, principal_d * rate_d * 100 * DAYS_IN_YEAR, PENALTY_PLACES
+    )
 
 
 def penalty_charge(accrued_unpaid: Decimal) -> Decimal:
@@ -233,23 +278,22 @@ def interest_accrued(
     rate = periodic_rate(annual_rate, months_per_period)
     events = sorted(repayments)
     total = ZERO
-    with localcontext() as ctx:
-        ctx.prec = 34
-        for number in range(1, term + 1):
-            start = add_months(disbursement_date, (number - 1) * months_per_period)
-            if start >= as_of:
-                break
-            end = add_months(disbursement_date, number * months_per_period)
-            stop = min(end, as_of)
-            outstanding = principal - sum((amt for day, amt in events if day <= start), ZERO)
-            cursor, weighted = start, Decimal(0)
-            for day, amt in events:
-                if start < day < stop:
-                    weighted += outstanding * (day - cursor).days
-                    outstanding -= amt
-                    cursor = day
-            weighted += outstanding * (stop - cursor).days
-            total += quantize(weighted * rate / (end - start).days)
+    for number in range(1, term + 1):
+        start = add_months(disbursement_date, (number - 1) * months_per_period)
+        if start >= as_of:
+            break
+        end = add_months(disbursement_date, number * months_per_period)
+        stop = min(end, as_of)
+        outstanding = principal - sum((amt for day, amt in events if day <= start), ZERO)
+        # Principal × days: sums and products of cents and whole days, exact in Decimal.
+        cursor, weighted = start, Decimal(0)
+        for day, amt in events:
+            if start < day < stop:
+                weighted += outstanding * (day - cursor).days
+                outstanding -= amt
+                cursor = day
+        weighted += outstanding * (stop - cursor).days
+        total += interest_on(weighted, rate, of_days=(end - start).days)
     return total
 
 

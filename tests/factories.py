@@ -70,8 +70,13 @@ def make_account(
 def signed(user: User, *, purpose: str, fingerprint: str, summary: dict | None = None):
     from accounts.signing import signature_issue
 
+    # Spanish like everything a test types: the summary shows on the audit event's admin page,
+    # which the no-English walk reads (tests/content/test_spanish_only.py).
     return signature_issue(
-        user=user, purpose=purpose, fingerprint=fingerprint, summary=summary or {"test": purpose}
+        user=user,
+        purpose=purpose,
+        fingerprint=fingerprint,
+        summary=summary or {"Prueba": "firma de prueba"},
     )
 
 

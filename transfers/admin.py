@@ -22,6 +22,7 @@ from .models import (
     ScheduledTransfer,
     Transfer,
 )
+from .qr import admin as _qr_admin  # noqa: F401 - registers the QR codes' admin
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

@@ -7,6 +7,7 @@ from ledger.money import format_money, format_number
 from ledger.receipt_pdf import ReceiptPdf
 
 from .models import Transfer
+from .quotes import effective_rate
 
 
 def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
@@ -45,6 +46,17 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
     ]
     if transfer.exchange_rate:
         rows.append((_("Exchange rate"), format_number(transfer.exchange_rate, 2)))
+        # What the member actually paid per dollar once both legs were rounded to the cent
+        # against them, as step 4 showed it before they signed; shown even when it equals the
+        # official rate, so the receipt always says which rate the money moved at.
+        applied = effective_rate(
+            debit=transfer.debit_amount,
+            credit=transfer.credit_amount,
+            source_currency=source_currency,
+        )
+        rows.append(
+            (_("Effective exchange rate (after rounding to the cent)"), format_number(applied, 4))
+        )
     rows.append((_("Description"), transfer.description))
     return rows
 

@@ -211,11 +211,15 @@ def anonymous_pages(client: Client) -> dict[str, str]:
 def admin_pages(client: Client, owner: dict) -> dict[str, str]:
     """The admin pages clerks use: sign-in with the security code, the index with what waits,
     registration requests (list and approval), users (list and change), the cash desk
-    ("ventanilla"), exchange rates and fee bands."""
+    ("ventanilla"), exchange rates, fee bands, the audit trail (one event of each kind written
+    so far) and QR codes."""
     from accounts.models import RegistrationRequest
+    from audit.models import AuditEvent
     from tests.accounts.registration_helpers import make_approver, make_member_like
     from tests.conftest import admin_force_login
     from transfers.models import FeeBand
+    from transfers.qr.models import QrCode
+    from transfers.qr.services import qr_code_create
 
     pages = {}
     client.logout()
@@ -256,6 +260,16 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
     locked.locked_at = timezone.now()
     locked.save(update_fields=["locked_at"])
     account = owner["objects"][0]
+    # Two codes the member issued (one fixed amount, one the payer types), for the QR pages.
+    for amount in (Decimal("35.50"), None):
+        qr_code_create(
+            user=owner["user"],
+            account_id=account.pk,
+            amount=amount,
+            reference="Almuerzo",
+            single_use=True,
+            valid_until=None,
+        )
     urls = {
         "admin:index": reverse("admin:index"),
         "admin:registrations": reverse("admin:accounts_registrationrequest_changelist"),
@@ -275,7 +289,17 @@ def admin_pages(client: Client, owner: dict) -> dict[str, str]:
         "admin:fee-band": reverse(
             "admin:transfers_feeband_change", args=[FeeBand.objects.order_by("pk").first().pk]
         ),
+        # The read-only trails: audit events (every event named in Spanish) and QR codes.
+        "admin:audit-events": reverse("admin:audit_auditevent_changelist"),
+        "admin:qr-codes": reverse("admin:transfers_qrcode_changelist"),
     }
+    # Each kind of audit event a clerk may open here, with its old/new values.
+    for event in AuditEvent.objects.order_by("event", "pk").distinct("event"):
+        urls[f"admin:audit-event({event.event})"] = reverse(
+            "admin:audit_auditevent_change", args=[event.pk]
+        )
+    for code in QrCode.objects.order_by("pk")[:2]:
+        urls[f"admin:qr-code({code.pk})"] = reverse("admin:transfers_qrcode_change", args=[code.pk])
     for name, url in urls.items():
         pages[name] = _html(client.get(url))
         assert pages[name], (name, url)
