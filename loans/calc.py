@@ -182,7 +182,8 @@ def penalty_increment(
     *, unpaid_principal: Decimal, annual_penalty_rate: Decimal, days: int
 ) -> Decimal:
     """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360), exact
-    to :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
+    to :data:`PENALTY_PLACES`. One stretch on its own: the accrual sums stretches exact and
+    rounds once (:func:`penalty_accrued_on`), never these increments (they drift)."""
     if days <= 0 or unpaid_principal <= 0 or annual_penalty_rate <= 0:
         return ZERO
     principal_n, principal_d = unpaid_principal.as_integer_ratio()

@@ -314,8 +314,10 @@ def loan_accrue_penalties(*, as_of: date, loan: Loan | None = None) -> int:
     """Accrue penalty interest on every overdue instalment up to ``as_of`` (inclusive).
 
     Idempotent for a date: each instalment remembers the last day accrued, so running it twice
-    for the same day (or for an earlier day) adds nothing. Each loan is its own transaction so
-    the nightly run never holds many locks at once. Returns how many loans were processed.
+    for the same day (or for an earlier day) adds nothing; and as each run recomputes the
+    current stretch from its start, a run after missed nights gives what the nightly runs would.
+    Each loan is its own transaction so the nightly run never holds many locks at once. Returns
+    how many loans were processed.
     """
     loan_ids = (
         [loan.pk]
