@@ -24,17 +24,24 @@ Conventions (the member-facing figures depend on them, so they are stated once, 
   time and clamped to the month's end (disbursed 31 January → 28/29 February, 31 March, ...).
 * **Penalty — actual/360 on overdue principal.** An instalment not fully paid by its due date
   accrues penalty interest from the day after the due date on its unpaid principal at the
-  loan's staff-set annual penalty rate: ``unpaid principal × rate × days / 360``. Accrual is
-  incremental (from the last day accrued to the new date), so running it again for the same
-  day adds nothing, and exact: each increment is kept to 6 decimals (rounding a day's penalty
-  to cents made it 0,00 for any unpaid principal below Bs 30). It is rounded to cents once,
-  when it is charged: half-up, like every interest figure of the schedule (a deviation of at
-  most half a cent either way, once per charge, never per day), and the stored accrual is
-  rounded with it so what was paid never exceeds what was accrued. Known gap: the nightly run
-  adds one day at a time, each increment rounded to 6 decimals, so the stored accrual can drift
-  by up to half a millionth a night and cross a half cent (Bs 30 at 10 % for 3 nights: 0,024999
-  → 0,02 where 0,025 → 0,03); an exact accrual needs the model to keep it from the last change
-  of unpaid principal or rate (``tests/loans/test_exact_rounding.py``, a strict xfail).
+  loan's staff-set annual penalty rate: ``unpaid principal × rate × days / 360``. The accrual
+  is kept to 6 decimals (rounding a day's penalty to cents made it 0,00 for any unpaid principal
+  below Bs 30) and rounded to cents once, when it is charged: half-up, like every interest
+  figure of the schedule, and the stored accrual is rounded with it so what was paid never
+  exceeds what was accrued (a deviation of at most half a cent either way, once per charge).
+  **Exact over stretches.** The days since the last charge fall into *stretches* of constant
+  unpaid principal and constant rate (a stretch closes when a payment charges the instalment
+  or staff change the rate). The instalment keeps the day its current stretch starts after and
+  the exact penalty accrued before it, times 360 (:func:`penalty_stretch_360`: a sum of
+  ``principal × rate / 100 × days``, at most 8 decimals, where the penalty itself may have no
+  finite decimal); each accrual recomputes the current stretch from its start
+  (:func:`penalty_accrued_on`), so the stored figure is the exact sum rounded once to
+  6 decimals whatever nights ran or were missed, and running it again for a day changes
+  nothing. Adding one day's increment rounded to 6 decimals each night, as it was done until
+  then, drifted by up to half a millionth a night and crossed half cents in the member's
+  favour (Bs 30 at 10 % for 3 nights: 0,024999 → 0,02 where ``30 × 10 % × 3 / 360 = 0,025``
+  → 0,03). Rounding the exact figure to 6 decimals and then to cents never charges less than
+  rounding it straight to cents (the half cent is on the 6-decimal grid).
 * **Application order.** A payment covers the oldest unpaid instalment first and, within an
   instalment, penalty → interest → principal. A partial amount larger than what is due runs on
   into the next instalments in schedule order.
@@ -175,7 +182,8 @@ def penalty_increment(
     *, unpaid_principal: Decimal, annual_penalty_rate: Decimal, days: int
 ) -> Decimal:
     """Penalty interest for ``days`` days overdue on ``unpaid_principal`` (actual/360), exact
-    to :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
+    to :data:`PENALTY_PLACES`. One stretch on its own: the accrual sums stretches exact and
+    rounds once (:func:`penalty_accrued_on`), never these increments (they drift)."""
     if days <= 0 or unpaid_principal <= 0 or annual_penalty_rate <= 0:
         return ZERO
     principal_n, principal_d = unpaid_principal.as_integer_ratio()
@@ -190,8 +198,56 @@ def penalty_charge(accrued_unpaid: Decimal) -> Decimal:
     return quantize(accrued_unpaid)
 
 
+# Places of a penalty times 360 (cents × a rate of 4 decimals / 100): exact, see the docstring.
+PENALTY_360_PLACES = 8
+
+
+def penalty_stretch_360(
+    *, unpaid_principal: Decimal, annual_penalty_rate: Decimal, days: int, base_360: Decimal = ZERO
+) -> Decimal:
+    """``base_360`` plus 360 × the penalty of ``days`` days on ``unpaid_principal`` at
+    ``annual_penalty_rate`` (``principal × rate / 100 × days``), exact to
+    :data:`PENALTY_360_PLACES` (principal in cents, rate to 4 decimals; whole numbers, so no
+    ``Decimal`` context can round it)."""
+    scale = 10**PENALTY_360_PLACES
+    base_n, base_d = base_360.as_integer_ratio()
+    units, remainder = divmod(base_n * scale, base_d)
+    if days > 0 and unpaid_principal > 0 and annual_penalty_rate > 0:
+        principal_n, principal_d = unpaid_principal.as_integer_ratio()
+        rate_n, rate_d = annual_penalty_rate.as_integer_ratio()
+        stretch, rest = divmod(principal_n * rate_n * days * scale, principal_d * rate_d * 100)
+        units, remainder = units + stretch, remainder or rest
+    if remainder:  # not a figure the model stores (cents, rate to 4 decimals): refuse it
+        raise ValueError(f"penalty on {unpaid_principal} at {annual_penalty_rate} % not exact")
+    return Decimal(f"{units}E-{PENALTY_360_PLACES}")  # exact: scaleb would round to the context
+
+
+def penalty_accrued_on(
+    *,
+    base_360: Decimal,
+    due_date: date,
+    stretch_from: date | None,
+    unpaid_principal: Decimal,
+    annual_penalty_rate: Decimal,
+    as_of: date,
+) -> Decimal:
+    """The accrued penalty on ``as_of``: what accrued before the current stretch (``base_360``,
+    times 360) plus the stretch's days after ``stretch_from`` (None: the due date) up to
+    ``as_of`` on ``unpaid_principal`` at ``annual_penalty_rate``, exact, rounded once half-up to
+    :data:`PENALTY_PLACES` (rounded to cents only when charged: :func:`penalty_charge`)."""
+    start = penalty_accrual_start(due_date=due_date, accrued_through=stretch_from)
+    total_n, total_d = penalty_stretch_360(
+        unpaid_principal=unpaid_principal,
+        annual_penalty_rate=annual_penalty_rate,
+        days=(as_of - start).days,
+        base_360=base_360,
+    ).as_integer_ratio()
+    return _round_half_up(total_n, total_d * DAYS_IN_YEAR, PENALTY_PLACES)
+
+
 def penalty_accrual_start(*, due_date: date, accrued_through: date | None) -> date:
-    """The last day already accounted for: the due date itself, or the last day accrued."""
+    """The last day already accounted for: the due date itself, or the last day accrued
+    (also the day a stretch starts after: the due date, or the day it was opened)."""
     if accrued_through is None or accrued_through < due_date:
         return due_date
     return accrued_through

@@ -175,6 +175,15 @@ class Instalment(models.Model):
     penalty_paid = models.DecimalField(_("penalty paid"), default=ZERO, **MONEY)
     # Penalty is accrued up to and including this day; accruing again for it adds nothing.
     penalty_accrued_through = models.DateField(null=True, blank=True)
+    # The current stretch of constant unpaid principal and penalty rate runs from the day after
+    # this one (None: after the due date); what accrued before it is kept exact, times 360 (a
+    # penalty may have no finite decimal; × 360 it has at most 8). Each accrual recomputes the
+    # stretch from its start, so penalty_accrued is the exact sum rounded once (loans.calc,
+    # "Penalty"); a payment or a change of the penalty rate closes the stretch.
+    penalty_stretch_from = models.DateField(null=True, blank=True, editable=False)
+    penalty_base_360 = models.DecimalField(
+        default=ZERO, max_digits=28, decimal_places=8, editable=False
+    )
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
     class Meta:

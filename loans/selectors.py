@@ -60,19 +60,25 @@ def member_loan_get(*, member_id: int | None, loan_id: int) -> Loan:
 
 def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decimal:
     """Unpaid penalty of ``instalment`` on ``as_of`` in cents, as a payment would charge it:
-    stored exact accrual plus what ran since, rounded once (:func:`loans.calc.penalty_charge`).
+    the stored accrual, or the current stretch recomputed to ``as_of`` exactly as the nightly
+    accrual would (loans.calc, "Penalty"), rounded once (:func:`loans.calc.penalty_charge`).
     """
     if instalment.is_paid:
         return ZERO
+    accrued = instalment.penalty_accrued
     start = calc.penalty_accrual_start(
         due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
     )
-    extra = calc.penalty_increment(
-        unpaid_principal=instalment.principal_due,
-        annual_penalty_rate=loan.penalty_rate,
-        days=(as_of - start).days,
-    )
-    return calc.penalty_charge(instalment.penalty_due + extra)
+    if as_of > start:
+        accrued = calc.penalty_accrued_on(
+            base_360=instalment.penalty_base_360,
+            due_date=instalment.due_date,
+            stretch_from=instalment.penalty_stretch_from,
+            unpaid_principal=instalment.principal_due,
+            annual_penalty_rate=loan.penalty_rate,
+            as_of=as_of,
+        )
+    return calc.penalty_charge(accrued - instalment.penalty_paid)
 
 
 def effective_status(*, instalment: Instalment, as_of: date) -> str:

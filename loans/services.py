@@ -230,7 +230,7 @@ def loan_penalty_rate_update(
     *, actor: object, loan: Loan, penalty_rate: Decimal, ip_address: str | None = None
 ) -> Loan:
     """Staff change the penalty rate. Penalty accrued so far stays; the new rate applies from
-    the day after the last accrual."""
+    the day after the last accrual, which closes each instalment's stretch at the old rate."""
     if not isinstance(penalty_rate, Decimal) or not (0 <= penalty_rate <= MAX_RATE):
         raise InvalidLoanTerms(_("Rates must be between 0 and 100 percent a year."))
     with transaction.atomic():
@@ -239,7 +239,9 @@ def loan_penalty_rate_update(
         if old == penalty_rate:
             return locked
         # Close the accrual at the old rate up to yesterday so the change is not retroactive.
-        _accrue_loan(loan=locked, as_of=timezone.localdate() - timedelta(days=1))
+        for instalment in _accrue_loan(loan=locked, as_of=timezone.localdate() - timedelta(days=1)):
+            if not instalment.is_paid and instalment.penalty_accrued_through is not None:
+                _penalty_stretch_close(instalment, penalty_rate=old)
         locked.penalty_rate = penalty_rate
         locked.save(update_fields=["penalty_rate"])
         audit_record(
@@ -271,10 +273,15 @@ def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
             due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
         )
         if as_of > start:
-            instalment.penalty_accrued += calc.penalty_increment(
+            # The current stretch recomputed from its start, not a day's increment added: the
+            # same figure whichever nights ran (loans.calc, "Penalty").
+            instalment.penalty_accrued = calc.penalty_accrued_on(
+                base_360=instalment.penalty_base_360,
+                due_date=instalment.due_date,
+                stretch_from=instalment.penalty_stretch_from,
                 unpaid_principal=instalment.principal_due,
                 annual_penalty_rate=loan.penalty_rate,
-                days=(as_of - start).days,
+                as_of=as_of,
             )
             instalment.penalty_accrued_through = as_of
             fields += ["penalty_accrued", "penalty_accrued_through"]
@@ -284,12 +291,33 @@ def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
     return instalments
 
 
+def _penalty_stretch_close(instalment: Instalment, *, penalty_rate: Decimal) -> None:
+    """Fold the instalment's current penalty stretch (at ``penalty_rate``, up to the last day
+    accrued) into its exact base and start a new one after that day, and save both."""
+    stretch_from = calc.penalty_accrual_start(
+        due_date=instalment.due_date, accrued_through=instalment.penalty_stretch_from
+    )
+    through = calc.penalty_accrual_start(
+        due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
+    )
+    instalment.penalty_base_360 = calc.penalty_stretch_360(
+        base_360=instalment.penalty_base_360,
+        unpaid_principal=instalment.principal_due,
+        annual_penalty_rate=penalty_rate,
+        days=(through - stretch_from).days,
+    )
+    instalment.penalty_stretch_from = through
+    instalment.save(update_fields=["penalty_base_360", "penalty_stretch_from"])
+
+
 def loan_accrue_penalties(*, as_of: date, loan: Loan | None = None) -> int:
     """Accrue penalty interest on every overdue instalment up to ``as_of`` (inclusive).
 
     Idempotent for a date: each instalment remembers the last day accrued, so running it twice
-    for the same day (or for an earlier day) adds nothing. Each loan is its own transaction so
-    the nightly run never holds many locks at once. Returns how many loans were processed.
+    for the same day (or for an earlier day) adds nothing; and as each run recomputes the
+    current stretch from its start, a run after missed nights gives what the nightly runs would.
+    Each loan is its own transaction so the nightly run never holds many locks at once. Returns
+    how many loans were processed.
     """
     loan_ids = (
         [loan.pk]
@@ -548,6 +576,8 @@ def _payment_post(
 
 _INSTALMENT_PAID_FIELDS = [
     "penalty_accrued",
+    "penalty_base_360",
+    "penalty_stretch_from",
     "penalty_paid",
     "interest_paid",
     "interest_waived",
@@ -573,6 +603,10 @@ def _allocations_apply(
         # Charging rounds the exact accrual once (loans.calc, "Penalty"); the breakdown was
         # computed from the same rounded figure, so paid never exceeds accrued.
         instalment.penalty_accrued = calc.penalty_charge(instalment.penalty_accrued)
+        # The charge rounded the accrual and the unpaid principal may change: a new stretch
+        # starts after the last day accrued (today) from the rounded figure.
+        instalment.penalty_base_360 = instalment.penalty_accrued * calc.DAYS_IN_YEAR
+        instalment.penalty_stretch_from = instalment.penalty_accrued_through
         instalment.penalty_paid += allocation.penalty
         instalment.interest_paid += allocation.interest
         instalment.interest_waived += allocation.interest_waived

@@ -256,7 +256,8 @@ def test_a_small_unpaid_principal_accrues_penalty_daily_and_is_charged_once_roun
         services.loan_accrue_penalties(as_of=instalment.due_date + timedelta(days=offset))
     instalment.refresh_from_db()
     assert instalment.penalty_accrued > 0
-    assert instalment.penalty_accrued == Decimal("0.099990")  # 30 × 0,003333
+    # Exact, not 30 nightly increments of 0,003333 (0,099990): loans.calc, "Penalty".
+    assert instalment.penalty_accrued == Decimal("0.100000")
     with on(instalment.due_date + timedelta(days=30)):
         payment = pay(user, loan, instalment_ids=[instalment.pk])
     assert payment.penalty == Decimal("0.10")
