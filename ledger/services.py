@@ -179,6 +179,30 @@ def _post_locked(
     return posting
 
 
+def _cash_posting(
+    *,
+    kind: str,
+    account: Account,
+    amount: Decimal,
+    actor: object | None,
+    description: str,
+    booked_at: datetime | None,
+) -> Posting:
+    """Cash across the branch window: ``amount`` moves between the member's product and the
+    vault, credited to the product on a deposit and debited from it on a withdrawal."""
+    if amount <= 0:
+        raise InvalidAmount()
+    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
+    signed = amount if kind == Posting.Kind.DEPOSIT else -amount
+    return posting_create(
+        kind=kind,
+        description=description,
+        lines=[Line(account.pk, signed), Line(vault.pk, -signed)],
+        actor=actor,
+        booked_at=booked_at,
+    )
+
+
 def cash_deposit(
     *,
     account: Account,
@@ -188,14 +212,12 @@ def cash_deposit(
     booked_at: datetime | None = None,
 ) -> Posting:
     """Cash received at a branch: credit the member's product, debit the vault."""
-    if amount <= 0:
-        raise InvalidAmount()
-    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
-    return posting_create(
+    return _cash_posting(
         kind=Posting.Kind.DEPOSIT,
-        description=description or _("Cash deposit"),
-        lines=[Line(account.pk, amount), Line(vault.pk, -amount)],
+        account=account,
+        amount=amount,
         actor=actor,
+        description=description or _("Cash deposit"),
         booked_at=booked_at,
     )
 
@@ -209,14 +231,12 @@ def cash_withdrawal(
     booked_at: datetime | None = None,
 ) -> Posting:
     """Cash paid out at a branch: debit the member's product, credit the vault."""
-    if amount <= 0:
-        raise InvalidAmount()
-    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
-    return posting_create(
+    return _cash_posting(
         kind=Posting.Kind.WITHDRAWAL,
-        description=description or _("Cash withdrawal"),
-        lines=[Line(account.pk, -amount), Line(vault.pk, amount)],
+        account=account,
+        amount=amount,
         actor=actor,
+        description=description or _("Cash withdrawal"),
         booked_at=booked_at,
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import client_ip
 from ledger.forms import AmountField
 from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
+from progresonet.downloads import attachment
 
 from . import fees
 from .models import (
@@ -52,8 +53,9 @@ class TransferAdmin(ReadOnlyAdmin):
         rows = queryset.filter(exceeds_threshold=True).select_related(
             "member", "source_account", "destination_bank", "scheduled_occurrence"
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="declaraciones-regulatorias.csv"'
+        response = attachment(
+            HttpResponse(content_type="text/csv; charset=utf-8"), "declaraciones-regulatorias.csv"
+        )
         writer = csv.writer(response)
         writer.writerow(
             [

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import client_ip
+from progresonet.downloads import file_download
 
 from . import selectors
 from .forms import QrCollectForm, QrPayForm
@@ -72,9 +73,9 @@ def qr_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def qr_download(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
-    response = HttpResponse(qr_png(code.payload), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="cobro-qr-{code.pk}.png"'
-    return response
+    return file_download(
+        qr_png(code.payload), filename=f"cobro-qr-{code.pk}.png", content_type="image/png"
+    )
 
 
 @login_required
