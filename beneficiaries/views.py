@@ -331,6 +331,34 @@ def sign(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _signed(
+    request: HttpRequest,
+    signature: SignatureForm,
+    *,
+    summary: dict[str, str],
+    purpose: str,
+    fingerprint: str,
+    run: Callable[[Any], object],
+    refused: Callable[[ValidationError], None],
+    success: str,
+) -> bool:
+    """Sign ``summary`` with the PIN and ``run`` the service with the receipt (outside any
+    transaction: a wrong-PIN strike must commit). A refusal goes to ``refused``; True when
+    the change went through."""
+    receipt = signature.sign(
+        summary=summary, purpose=purpose, fingerprint=fingerprint, ip_address=client_ip(request)
+    )
+    if receipt is None:
+        return False
+    try:
+        run(receipt)
+    except ValidationError as exc:
+        refused(exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -345,10 +373,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        # Outside any transaction: a wrong-PIN strike must commit.
         if form.is_valid() and signature.is_valid():
             alias, email = form.cleaned_data["alias"], form.cleaned_data["email"]
-            receipt = signature.sign(
+            if _signed(
+                request,
+                signature,
                 summary={
                     _("Product"): f"{product.holder_name} {product.masked_number}",
                     _("Alias"): alias,
@@ -358,23 +387,18 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 fingerprint=services.beneficiary_update_fingerprint(
                     product_id=product.pk, alias=alias, email=email
                 ),
-                ip_address=client_ip(request),
-            )
-            if receipt is not None:
-                try:
-                    services.beneficiary_update(
-                        product=product,
-                        actor=request.user,
-                        alias=alias,
-                        email=email,
-                        signature=receipt,
-                        ip_address=client_ip(request),
-                    )
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    messages.success(request, _("The product was updated."))
-                    return redirect("beneficiaries:list")
+                run=lambda receipt: services.beneficiary_update(
+                    product=product,
+                    actor=request.user,
+                    alias=alias,
+                    email=email,
+                    signature=receipt,
+                    ip_address=client_ip(request),
+                ),
+                refused=lambda exc: _apply_errors(form, exc),
+                success=_("The product was updated."),
+            ):
+                return redirect("beneficiaries:list")
     else:
         signature_prepare(user=request.user)
     return render(
@@ -392,28 +416,24 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("beneficiaries:list")
     signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        if signature.is_valid():
-            receipt = signature.sign(
-                summary={
-                    _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
-                },
-                purpose=services.BENEFICIARY_DELETE_PURPOSE,
-                fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+        if signature.is_valid() and _signed(
+            request,
+            signature,
+            summary={
+                _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
+            },
+            purpose=services.BENEFICIARY_DELETE_PURPOSE,
+            fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+            run=lambda receipt: services.beneficiary_delete(
+                product=product,
+                actor=request.user,
+                signature=receipt,
                 ip_address=client_ip(request),
-            )
-            if receipt is not None:
-                try:
-                    services.beneficiary_delete(
-                        product=product,
-                        actor=request.user,
-                        signature=receipt,
-                        ip_address=client_ip(request),
-                    )
-                except ValidationError as exc:
-                    signature.add_error(None, exc.messages)
-                else:
-                    messages.success(request, _("The product was deleted."))
-                    return redirect("beneficiaries:list")
+            ),
+            refused=lambda exc: signature.add_error(None, exc.messages),
+            success=_("The product was deleted."),
+        ):
+            return redirect("beneficiaries:list")
     else:
         signature_prepare(user=request.user)
     return render(

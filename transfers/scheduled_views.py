@@ -1,6 +1,8 @@
 """Member pages of scheduled transfers ("Transferencias programadas") and the wizards'
 "Programar" step (:class:`ScheduleStepMixin`). Thin: rules live in :mod:`transfers.scheduled`."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,8 +13,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
+from ledger.money import format_money
 
 from .exceptions import TransferError
+from .flash import run_and_flash
 from .models import ScheduledTransfer
 from .scheduled import (
     SCHEDULE_AMEND_PURPOSE,
@@ -23,6 +27,7 @@ from .scheduled import (
     schedule_describe,
     schedule_fingerprint,
     schedule_of,
+    schedule_resume_fingerprint,
     scheduled_amend,
     scheduled_cancel,
     scheduled_create,
@@ -73,12 +78,14 @@ def scheduled_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def scheduled_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
     scheduled = _order_get(request, pk)
-    try:
-        scheduled_pause(user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request))
-    except TransferError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The scheduled transfer was paused."))
+    run_and_flash(
+        request,
+        lambda: scheduled_pause(
+            user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
+        ),
+        refused=TransferError,
+        success=_("The scheduled transfer was paused."),
+    )
     return redirect("transfers:scheduled_detail", pk=scheduled.pk)
 
 
@@ -86,25 +93,59 @@ def scheduled_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def scheduled_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     scheduled = _order_get(request, pk)
-    try:
-        scheduled_cancel(
+    run_and_flash(
+        request,
+        lambda: scheduled_cancel(
             user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
-        )
-    except TransferError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The scheduled transfer was cancelled."))
+        ),
+        refused=TransferError,
+        success=_("The scheduled transfer was cancelled."),
+    )
     return redirect("transfers:scheduled_detail", pk=scheduled.pk)
 
 
 def _summary(scheduled: ScheduledTransfer) -> dict[str, str]:
-    from ledger.money import format_money
-
     return {
         str(_("Destination")): scheduled.destination_label,
         str(_("Amount")): format_money(scheduled.amount, scheduled.currency),
         str(_("Frequency")): schedule_describe(schedule_of(scheduled)),
     }
+
+
+def _signed_change(
+    request: HttpRequest,
+    scheduled: ScheduledTransfer,
+    form: SignatureForm,
+    *,
+    summary: dict[str, str],
+    purpose: str,
+    fingerprint: str,
+    run: Callable[[object], object],
+    success: str,
+) -> HttpResponse | None:
+    """Sign ``summary`` with the PIN and ``run`` the change with the receipt. The redirect to
+    the order when it went through; None (the form carries the refusal) otherwise."""
+    receipt = form.sign(
+        summary=summary, purpose=purpose, fingerprint=fingerprint, ip_address=client_ip(request)
+    )
+    if receipt is None:
+        return None
+    try:
+        run(receipt)
+    except TransferError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, success)
+    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+
+
+def _sign_page(
+    request: HttpRequest, scheduled: ScheduledTransfer, form: SignatureForm, **extra
+) -> HttpResponse:
+    if request.method != "POST":
+        signature_prepare(user=request.user)
+    context = {"order": scheduled, "summary": _summary(scheduled), "signature_form": form}
+    return render(request, "transfers/scheduled_sign.html", {**context, **extra})
 
 
 @login_required
@@ -115,39 +156,24 @@ def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "cancel" in request.POST:
         return redirect("transfers:scheduled_detail", pk=scheduled.pk)
     if request.method == "POST" and form.is_valid():
-        from .scheduled import schedule_resume_fingerprint
-
-        receipt = form.sign(
+        done = _signed_change(
+            request,
+            scheduled,
+            form,
             summary={**_summary(scheduled), str(_("Action")): str(_("Resume"))},
             purpose=SCHEDULE_RESUME_PURPOSE,
             fingerprint=schedule_resume_fingerprint(scheduled=scheduled),
-            ip_address=client_ip(request),
+            run=lambda receipt: scheduled_resume(
+                user=request.user,
+                scheduled_id=scheduled.pk,
+                signature=receipt,
+                ip_address=client_ip(request),
+            ),
+            success=_("The scheduled transfer was resumed."),
         )
-        if receipt is not None:
-            try:
-                scheduled_resume(
-                    user=request.user,
-                    scheduled_id=scheduled.pk,
-                    signature=receipt,
-                    ip_address=client_ip(request),
-                )
-            except TransferError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The scheduled transfer was resumed."))
-                return redirect("transfers:scheduled_detail", pk=scheduled.pk)
-    elif request.method != "POST":
-        signature_prepare(user=request.user)
-    return render(
-        request,
-        "transfers/scheduled_sign.html",
-        {
-            "order": scheduled,
-            "summary": _summary(scheduled),
-            "signature_form": form,
-            "heading": _("Resume scheduled transfer"),
-        },
-    )
+        if done is not None:
+            return done
+    return _sign_page(request, scheduled, form, heading=_("Resume scheduled transfer"))
 
 
 @login_required
@@ -159,44 +185,30 @@ def scheduled_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     amount_form = AmountForm(request.POST or None, prefix="amend")
     form = SignatureForm(request.POST or None, user=request.user)
     if request.method == "POST" and amount_form.is_valid() and form.is_valid():
-        from ledger.money import format_money
-
         amount = amount_form.cleaned_data["amount"]
-        receipt = form.sign(
+        done = _signed_change(
+            request,
+            scheduled,
+            form,
             summary={
                 **_summary(scheduled),
                 str(_("New amount")): format_money(amount, scheduled.currency),
             },
             purpose=SCHEDULE_AMEND_PURPOSE,
             fingerprint=schedule_amend_fingerprint(scheduled=scheduled, amount=amount),
-            ip_address=client_ip(request),
+            run=lambda receipt: scheduled_amend(
+                user=request.user,
+                scheduled_id=scheduled.pk,
+                amount=amount,
+                signature=receipt,
+                ip_address=client_ip(request),
+            ),
+            success=_("The amount was changed."),
         )
-        if receipt is not None:
-            try:
-                scheduled_amend(
-                    user=request.user,
-                    scheduled_id=scheduled.pk,
-                    amount=amount,
-                    signature=receipt,
-                    ip_address=client_ip(request),
-                )
-            except TransferError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The amount was changed."))
-                return redirect("transfers:scheduled_detail", pk=scheduled.pk)
-    elif request.method != "POST":
-        signature_prepare(user=request.user)
-    return render(
-        request,
-        "transfers/scheduled_sign.html",
-        {
-            "order": scheduled,
-            "summary": _summary(scheduled),
-            "amount_form": amount_form,
-            "signature_form": form,
-            "heading": _("Change the amount"),
-        },
+        if done is not None:
+            return done
+    return _sign_page(
+        request, scheduled, form, amount_form=amount_form, heading=_("Change the amount")
     )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from audit.services import client_ip
 from progresonet.downloads import file_download
 
+from ..flash import run_and_flash
 from . import selectors
 from .forms import QrCollectForm, QrPayForm
 from .images import qr_png, qr_read_upload, qr_svg
@@ -82,12 +83,12 @@ def qr_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def qr_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
-    try:
-        qr_code_revoke(user=request.user, code_id=code.pk, ip_address=client_ip(request))
-    except QrError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The QR code was revoked: it can no longer be paid."))
+    run_and_flash(
+        request,
+        lambda: qr_code_revoke(user=request.user, code_id=code.pk, ip_address=client_ip(request)),
+        refused=QrError,
+        success=_("The QR code was revoked: it can no longer be paid."),
+    )
     return redirect("transfers:qr_detail", pk=code.pk)
 
 
