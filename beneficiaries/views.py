@@ -77,6 +77,25 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _to_signing(
+    request: HttpRequest,
+    form: Any,
+    *,
+    kind: str,
+    data: dict[str, Any],
+    check: Callable[[], object],
+) -> HttpResponse | None:
+    """A wizard's "Siguiente": the service's own ``check`` of ``data`` (its refusal goes on
+    the form: None), then ``data`` kept for the signing step under a fresh key, and on to it."""
+    try:
+        check()
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return None
+    _wizard_save(request, kind=kind, data=data, key=uuid.uuid4().hex)
+    return redirect("beneficiaries:sign")
+
+
 @member_required
 def product_list(request: HttpRequest) -> HttpResponse:
     products = selectors.products_list(owner_id=request.user.member_id)
@@ -134,27 +153,22 @@ def add_member(request: HttpRequest) -> HttpResponse:
             if searching or lookup.get("number") != number:
                 result = _lookup(request, number)
             if not searching and (result is None or result.found):
-                try:
-                    services.beneficiary_member_check(
-                        owner=request.user.member,
-                        number=number,
-                        alias=form.cleaned_data["alias"],
-                        email=form.cleaned_data["email"],
-                    )
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    _wizard_save(
-                        request,
-                        kind=ThirdPartyProduct.Kind.MEMBER,
-                        data={
-                            "number": number,
-                            "alias": form.cleaned_data["alias"],
-                            "email": form.cleaned_data["email"],
-                        },
-                        key=uuid.uuid4().hex,
-                    )
-                    return redirect("beneficiaries:sign")
+                data = {
+                    "number": number,
+                    "alias": form.cleaned_data["alias"],
+                    "email": form.cleaned_data["email"],
+                }
+                checked = _to_signing(
+                    request,
+                    form,
+                    kind=ThirdPartyProduct.Kind.MEMBER,
+                    data=data,
+                    check=lambda: services.beneficiary_member_check(
+                        owner=request.user.member, **data
+                    ),
+                )
+                if checked is not None:
+                    return checked
             elif not searching and result is not None and not result.found:
                 form.add_error("number", result.message)
     else:
@@ -204,18 +218,17 @@ def add_other_bank(request: HttpRequest) -> HttpResponse:
                 "alias": data["alias"],
                 "email": data["email"],
             }
-            try:
-                services.beneficiary_other_bank_check(owner=request.user.member, **fields)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                _wizard_save(
-                    request,
-                    kind=ThirdPartyProduct.Kind.OTHER_BANK,
-                    data=fields,
-                    key=uuid.uuid4().hex,
-                )
-                return redirect("beneficiaries:sign")
+            checked = _to_signing(
+                request,
+                form,
+                kind=ThirdPartyProduct.Kind.OTHER_BANK,
+                data=fields,
+                check=lambda: services.beneficiary_other_bank_check(
+                    owner=request.user.member, **fields
+                ),
+            )
+            if checked is not None:
+                return checked
     else:
         initial = None
         if wizard.get("kind") == ThirdPartyProduct.Kind.OTHER_BANK and wizard.get("data"):

@@ -129,53 +129,53 @@ def _lock_open(order_id: int, status: str) -> InterbankOrder | None:
     )
 
 
-def _submit(order_id: int) -> str | None:
-    """pending → submitted, in its own transaction, committed before any poll."""
+def _step(order_id: int, status: str, action) -> str | None:
+    """Lock the open order in ``status`` and run ``action(order, now)`` on it in a savepoint,
+    in its own transaction; a failure is counted (back-off or give up, ``_fail_or_retry``)
+    instead of raised. The order's new status, or None if it is busy or has moved on."""
     with transaction.atomic():
-        order = _lock_open(order_id, InterbankOrder.Status.PENDING)
-        if order is None:
-            return None
-        now = timezone.now()
-        try:
-            with transaction.atomic():  # a failed step leaves no half-written events
-                order.reference = gateway().submit(
-                    order, idempotency_reference=order.idempotency_reference
-                )
-                order.submitted_at = now
-                _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
-                order.save()
-        except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
-            order.refresh_from_db()
-            _fail_or_retry(order, exc, now)
-            order.save()
-        return order.status
-
-
-def _poll(order_id: int) -> str | None:
-    """submitted → settled | rejected (reversal), or still submitted with the next poll time."""
-    with transaction.atomic():
-        order = _lock_open(order_id, InterbankOrder.Status.SUBMITTED)
+        order = _lock_open(order_id, status)
         if order is None:
             return None
         now = timezone.now()
         try:
             with transaction.atomic():  # a failed step leaves no half-written events or postings
-                result = gateway().poll(order)
-                if result.outcome == "settled":
-                    transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
-                    transfer.move_to(TransferStatus.SETTLED)
-                    transfer.save(update_fields=["status"])
-                    _record(order, InterbankOrder.Status.SETTLED)
-                elif result.outcome == "rejected":
-                    _reject(order, result.reason)
-                else:
-                    order.next_attempt_at = now + POLL_INTERVAL
+                action(order, now)
                 order.save()
         except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
             order.refresh_from_db()
             _fail_or_retry(order, exc, now)
             order.save()
         return order.status
+
+
+def _submit_order(order: InterbankOrder, now) -> None:
+    order.reference = gateway().submit(order, idempotency_reference=order.idempotency_reference)
+    order.submitted_at = now
+    _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
+
+
+def _poll_order(order: InterbankOrder, now) -> None:
+    result = gateway().poll(order)
+    if result.outcome == "settled":
+        transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
+        transfer.move_to(TransferStatus.SETTLED)
+        transfer.save(update_fields=["status"])
+        _record(order, InterbankOrder.Status.SETTLED)
+    elif result.outcome == "rejected":
+        _reject(order, result.reason)
+    else:
+        order.next_attempt_at = now + POLL_INTERVAL
+
+
+def _submit(order_id: int) -> str | None:
+    """pending → submitted, in its own transaction, committed before any poll."""
+    return _step(order_id, InterbankOrder.Status.PENDING, _submit_order)
+
+
+def _poll(order_id: int) -> str | None:
+    """submitted → settled | rejected (reversal), or still submitted with the next poll time."""
+    return _step(order_id, InterbankOrder.Status.SUBMITTED, _poll_order)
 
 
 def interbank_order_process(*, order_id: int) -> str | None:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.signing import SignatureForm, signature_prepare
@@ -74,34 +75,33 @@ def scheduled_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def scheduled_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
-    scheduled = _order_get(request, pk)
-    run_and_flash(
-        request,
-        lambda: scheduled_pause(
-            user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
-        ),
-        refused=TransferError,
-        success=_("The scheduled transfer was paused."),
-    )
-    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+def _order_action(service: Callable[..., object], success: str) -> Callable[..., HttpResponse]:
+    """A POST-only button on the order's page (pause, cancel): run ``service`` on the member's
+    own order, flash how it went, back to the order."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        scheduled = _order_get(request, pk)
+        run_and_flash(
+            request,
+            lambda: service(
+                user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
+            ),
+            refused=TransferError,
+            success=success,
+        )
+        return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def scheduled_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    scheduled = _order_get(request, pk)
-    run_and_flash(
-        request,
-        lambda: scheduled_cancel(
-            user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
-        ),
-        refused=TransferError,
-        success=_("The scheduled transfer was cancelled."),
-    )
-    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+scheduled_pause_view = _order_action(
+    scheduled_pause, gettext_lazy("The scheduled transfer was paused.")
+)
+scheduled_cancel_view = _order_action(
+    scheduled_cancel, gettext_lazy("The scheduled transfer was cancelled.")
+)
 
 
 def _summary(scheduled: ScheduledTransfer) -> dict[str, str]:
