@@ -7,13 +7,11 @@ session that went stale (a product deleted, an alias taken meanwhile) is refused
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.signing import KeyedSignatureForm, SignatureForm, signature_prepare
 from audit.services import client_ip
+from progresonet.decorators import member_required
+from progresonet.signed_action import signed_action
 
 from . import rules, selectors, services
 from .forms import (
@@ -46,19 +46,6 @@ def _safe_next(value: str | None) -> str | None:
     if not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
         return None
     return value
-
-
-def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in and linked to a member; staff logins have no products to manage."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.member_id is None:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _wizard(request: HttpRequest) -> dict[str, Any]:
@@ -344,34 +331,6 @@ def sign(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _signed(
-    request: HttpRequest,
-    signature: SignatureForm,
-    *,
-    summary: dict[str, str],
-    purpose: str,
-    fingerprint: str,
-    run: Callable[[Any], object],
-    refused: Callable[[ValidationError], None],
-    success: str,
-) -> bool:
-    """Sign ``summary`` with the PIN and ``run`` the service with the receipt (outside any
-    transaction: a wrong-PIN strike must commit). A refusal goes to ``refused``; True when
-    the change went through."""
-    receipt = signature.sign(
-        summary=summary, purpose=purpose, fingerprint=fingerprint, ip_address=client_ip(request)
-    )
-    if receipt is None:
-        return False
-    try:
-        run(receipt)
-    except ValidationError as exc:
-        refused(exc)
-        return False
-    messages.success(request, success)
-    return True
-
-
 @member_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -388,7 +347,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid() and signature.is_valid():
             alias, email = form.cleaned_data["alias"], form.cleaned_data["email"]
-            if _signed(
+            if signed_action(
                 request,
                 signature,
                 summary={
@@ -408,7 +367,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     signature=receipt,
                     ip_address=client_ip(request),
                 ),
-                refused=lambda exc: _apply_errors(form, exc),
+                refused=ValidationError,
+                on_refused=lambda exc: _apply_errors(form, exc),
                 success=_("The product was updated."),
             ):
                 return redirect("beneficiaries:list")
@@ -429,7 +389,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("beneficiaries:list")
     signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        if signature.is_valid() and _signed(
+        if signature.is_valid() and signed_action(
             request,
             signature,
             summary={
@@ -443,7 +403,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
                 signature=receipt,
                 ip_address=client_ip(request),
             ),
-            refused=lambda exc: signature.add_error(None, exc.messages),
+            refused=ValidationError,
+            on_refused=lambda exc: signature.add_error(None, exc.messages),
             success=_("The product was deleted."),
         ):
             return redirect("beneficiaries:list")

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
 from ledger.money import format_money
+from progresonet.decorators import member_only, member_required
+from progresonet.signed_action import signed_action
 
 from .exceptions import TransferError
 from .flash import run_and_flash
@@ -39,8 +41,7 @@ from .scheduled_forms import AmountForm, ScheduleForm
 
 
 def _order_get(request: HttpRequest, pk: int) -> ScheduledTransfer:
-    if request.user.member_id is None:
-        raise Http404
+    """The member's own order (its views are ``member_required``), else 404."""
     scheduled = (
         ScheduledTransfer.objects.filter(pk=pk, created_by=request.user)
         .select_related("source_account")
@@ -51,17 +52,15 @@ def _order_get(request: HttpRequest, pk: int) -> ScheduledTransfer:
     return scheduled
 
 
-@login_required
+@member_required
 def scheduled_list(request: HttpRequest) -> HttpResponse:
-    if request.user.member_id is None:
-        raise Http404
     orders = ScheduledTransfer.objects.filter(created_by=request.user).select_related(
         "source_account"
     )[:100]
     return render(request, "transfers/scheduled_list.html", {"orders": orders})
 
 
-@login_required
+@member_required
 def scheduled_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scheduled = _order_get(request, pk)
     return render(
@@ -81,6 +80,7 @@ def _order_action(service: Callable[..., object], success: str) -> Callable[...,
 
     @login_required
     @require_POST
+    @member_only
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         scheduled = _order_get(request, pk)
         run_and_flash(
@@ -113,30 +113,19 @@ def _summary(scheduled: ScheduledTransfer) -> dict[str, str]:
 
 
 def _signed_change(
-    request: HttpRequest,
-    scheduled: ScheduledTransfer,
-    form: SignatureForm,
-    *,
-    summary: dict[str, str],
-    purpose: str,
-    fingerprint: str,
-    run: Callable[[object], object],
-    success: str,
+    request: HttpRequest, scheduled: ScheduledTransfer, form: SignatureForm, **signing
 ) -> HttpResponse | None:
-    """Sign ``summary`` with the PIN and ``run`` the change with the receipt. The redirect to
-    the order when it went through; None (the form carries the refusal) otherwise."""
-    receipt = form.sign(
-        summary=summary, purpose=purpose, fingerprint=fingerprint, ip_address=client_ip(request)
-    )
-    if receipt is None:
-        return None
-    try:
-        run(receipt)
-    except TransferError as exc:
-        form.add_error(None, exc.message)
-        return None
-    messages.success(request, success)
-    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+    """:func:`~progresonet.signed_action.signed_action` on an order: back to the order when the
+    change went through; None (the form carries the refusal) otherwise."""
+    if signed_action(
+        request,
+        form,
+        refused=TransferError,
+        on_refused=lambda exc: form.add_error(None, exc.message),
+        **signing,
+    ):
+        return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+    return None
 
 
 def _sign_page(
@@ -148,7 +137,7 @@ def _sign_page(
     return render(request, "transfers/scheduled_sign.html", {**context, **extra})
 
 
-@login_required
+@member_required
 def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Resume: money will move again, so the member signs with the PIN."""
     scheduled = _order_get(request, pk)
@@ -176,7 +165,7 @@ def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _sign_page(request, scheduled, form, heading=_("Resume scheduled transfer"))
 
 
-@login_required
+@member_required
 def scheduled_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the amount, signed with the PIN over the new amount."""
     scheduled = _order_get(request, pk)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import client_ip
+from progresonet.decorators import member_only
 from progresonet.downloads import file_download
 
 from ..flash import run_and_flash
@@ -19,14 +20,9 @@ from .services import QrError, qr_code_create, qr_code_revoke
 from .wizard import SESSION_KEY
 
 
-def _member(request: HttpRequest) -> None:
-    if request.user.member_id is None:
-        raise Http404
-
-
 @login_required
+@member_only
 def qr_collect(request: HttpRequest) -> HttpResponse:
-    _member(request)
     form = QrCollectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -50,7 +46,7 @@ def qr_collect(request: HttpRequest) -> HttpResponse:
 
 
 def _code(request: HttpRequest, pk: int):
-    _member(request)
+    """The member's own code (its views are ``member_only``), else 404."""
     code = selectors.qr_code_get(member_id=request.user.member_id, pk=pk)
     if code is None:
         raise Http404
@@ -58,6 +54,7 @@ def _code(request: HttpRequest, pk: int):
 
 
 @login_required
+@member_only
 def qr_detail(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
     return render(
@@ -72,6 +69,7 @@ def qr_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@member_only
 def qr_download(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
     return file_download(
@@ -81,6 +79,7 @@ def qr_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@member_only
 def qr_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
     run_and_flash(
@@ -93,8 +92,8 @@ def qr_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@member_only
 def qr_pay(request: HttpRequest) -> HttpResponse:
-    _member(request)
     form = QrPayForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
