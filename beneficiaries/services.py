@@ -260,12 +260,10 @@ def _signed_register(
     actor: Any,
     signature: SignatureReceipt | None,
     fingerprint: str,
-    idempotency_key: str | None,
-    ip_address: str | None,
-    check: Callable[[], dict[str, Any]],
+    register: Callable[[], ThirdPartyProduct],
 ) -> ThirdPartyProduct:
     """The member's registration receipt over ``fingerprint``, used in the same transaction
-    as :func:`_register_once` (a refusal there rolls the use back)."""
+    as ``register()`` (so a refusal there rolls the use back)."""
     with transaction.atomic():
         _consume(
             signature=signature,
@@ -274,13 +272,7 @@ def _signed_register(
             purpose=BENEFICIARY_REGISTER_PURPOSE,
             fingerprint=fingerprint,
         )
-        return _register_once(
-            owner=owner,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            ip_address=ip_address,
-            check=check,
-        )
+        return register()
 
 
 def beneficiary_register_member(
@@ -306,10 +298,14 @@ def beneficiary_register_member(
         fingerprint=beneficiary_register_member_fingerprint(
             owner=owner, number=number, alias=alias, email=email
         ),
-        idempotency_key=idempotency_key,
-        ip_address=ip_address,
-        check=lambda: beneficiary_member_check(
-            owner=owner, number=number, alias=alias, email=email
+        register=lambda: _register_member(
+            owner=owner,
+            actor=actor,
+            number=number,
+            alias=alias,
+            email=email,
+            idempotency_key=idempotency_key,
+            ip_address=ip_address,
         ),
     )
 
@@ -415,9 +411,13 @@ def beneficiary_register_other_bank(
         actor=actor,
         signature=signature,
         fingerprint=beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
-        idempotency_key=idempotency_key,
-        ip_address=ip_address,
-        check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
+        register=lambda: _register_once(
+            owner=owner,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            ip_address=ip_address,
+            check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
+        ),
     )
 
 
