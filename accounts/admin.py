@@ -46,6 +46,14 @@ class PinLockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _unlock_each(request, queryset, unlock) -> int:
+    """Staff unlock (``user_unlock`` or ``pin_unlock``) of each selected user, audited as the
+    clerk; how many were locked."""
+    return sum(
+        unlock(user=user, actor=request.user, ip_address=client_ip(request)) for user in queryset
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     # "Bloqueado" right after the username: the column clerks look for must not fall off the
@@ -103,18 +111,12 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Unlock the selected users"), permissions=["unlock"])
     def unlock_users(self, request, queryset) -> None:
-        count = sum(
-            user_unlock(user=user, actor=request.user, ip_address=client_ip(request))
-            for user in queryset
-        )
+        count = _unlock_each(request, queryset, user_unlock)
         self.message_user(request, _("%(count)d user(s) unlocked.") % {"count": count})
 
     @admin.action(description=_("Unblock transaction signing (PIN)"), permissions=["unlock_pin"])
     def unlock_signing(self, request, queryset) -> None:
-        count = sum(
-            pin_unlock(user=user, actor=request.user, ip_address=client_ip(request))
-            for user in queryset
-        )
+        count = _unlock_each(request, queryset, pin_unlock)
         self.message_user(request, _("Signing unblocked for %(count)d user(s).") % {"count": count})
 
 

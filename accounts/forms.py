@@ -85,16 +85,11 @@ class PasswordChangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
-        if new1 and new2 and new1 != new2:
-            self.add_error("new_password2", _("The two passwords are not the same."))
-        elif new1:
-            try:
-                password_validation.validate_password(new1, self.user)
-            except ValidationError as exc:
-                self.add_error("new_password1", exc)
-            if cleaned.get("current_password") == new1:
-                self.add_error("new_password1", _("The new password must be different."))
+        new1 = new_password_check(
+            self, "new_password1", "new_password2", _("The two passwords are not the same.")
+        )
+        if new1 and cleaned.get("current_password") == new1:
+            self.add_error("new_password1", _("The new password must be different."))
         return cleaned
 
 
@@ -145,6 +140,22 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     address = TextField(label=_("Address"), max_length=255)
+
+
+def new_password_check(form: forms.Form, first: str, second: str, mismatch: str) -> str | None:
+    """A new password typed twice (fields ``first`` and ``second``): the mismatch message, or
+    Django's password validators for the user (``form.user``) as errors on ``first``. The
+    password when the two agree (valid or not), else None; call it from ``form.clean()``."""
+    one, two = form.cleaned_data.get(first), form.cleaned_data.get(second)
+    if one and two and one != two:
+        form.add_error(second, mismatch)
+        return None
+    if one:
+        try:
+            password_validation.validate_password(one, form.user)
+        except ValidationError as exc:
+            form.add_error(first, exc)
+    return one
 
 
 class CodeForm(forms.Form):

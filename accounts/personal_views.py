@@ -1,5 +1,7 @@
 """'Configuración personal' pages. Thin: validate a form, call one service, render."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -86,23 +88,44 @@ def _refused(request: HttpRequest, form, exc: ValidationError) -> HttpResponse |
     return None
 
 
+def _change(
+    request: HttpRequest, form, change: Callable[[], object], done: Callable[[], HttpResponse]
+) -> HttpResponse | None:
+    """Run ``change`` (a service that may refuse with ValidationError): ``done()`` when it went
+    through, the login page when the refusal locked the user, None (the form shows the refusal)
+    otherwise."""
+    try:
+        change()
+    except ValidationError as exc:
+        return _refused(request, form, exc)
+    return done()
+
+
+def _rotated_done(request: HttpRequest) -> HttpResponse:
+    """After a new PIN: a new session key (a stolen cookie dies with the old PIN)."""
+    personal.session_rotate(request=request)
+    return _done(request)
+
+
 @login_required
 def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            personal.password_change(
+        data = form.cleaned_data
+        response = _change(
+            request,
+            form,
+            lambda: personal.password_change(
                 request=request,
                 user=request.user,
-                current_password=form.cleaned_data["current_password"],
-                new_password=form.cleaned_data["new_password1"],
-                end_others=form.cleaned_data["end_other_sessions"],
-            )
-        except ValidationError as exc:
-            if (response := _refused(request, form, exc)) is not None:
-                return response
-        else:
-            return _done(request)
+                current_password=data["current_password"],
+                new_password=data["new_password1"],
+                end_others=data["end_other_sessions"],
+            ),
+            done=lambda: _done(request),
+        )
+        if response is not None:
+            return response
     return _form_page(request, form, title=_("Change password"))
 
 
@@ -111,19 +134,19 @@ def pin_change_view(request: HttpRequest) -> HttpResponse:
     has_pin = pin_get(user=request.user) is not None
     form = PinChangeForm(request.POST or None, has_pin=has_pin)
     if request.method == "POST" and form.is_valid():
-        try:
-            pin_change(
+        response = _change(
+            request,
+            form,
+            lambda: pin_change(
                 user=request.user,
                 current=form.cleaned_data["current"],
                 new_pin=form.cleaned_data["new_pin1"],
                 ip_address=client_ip(request),
-            )
-        except ValidationError as exc:
-            if (response := _refused(request, form, exc)) is not None:
-                return response
-        else:
-            personal.session_rotate(request=request)
-            return _done(request)
+            ),
+            done=lambda: _rotated_done(request),
+        )
+        if response is not None:
+            return response
     return _form_page(
         request,
         form,
@@ -142,29 +165,20 @@ def pin_reset_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and _send_code(request):
         return redirect("accounts:pin_reset")
     if request.method == "POST" and form.is_valid():
-        try:
-            stepup.pin_reset(
+        response = _change(
+            request,
+            form,
+            lambda: stepup.pin_reset(
                 user=user,
                 password=form.cleaned_data["password"],
                 code=form.cleaned_data["code"],
                 new_pin=form.cleaned_data["new_pin1"],
                 ip_address=client_ip(request),
-            )
-        except ValidationError as exc:
-            if (response := _refused(request, form, exc)) is not None:
-                return response
-        else:
-            personal.session_rotate(request=request)
-            until = signing_restriction_until(user=user)
-            messages.success(
-                request,
-                _(
-                    "Your new PIN is ready. For your security, until %(until)s you can only "
-                    "transfer between your own accounts; we sent you an email."
-                )
-                % {"until": date_format(localtime(until), "DATETIME_FORMAT")},
-            )
-            return redirect("accounts:settings")
+            ),
+            done=lambda: _pin_reset_done(request),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "accounts/pin_reset.html",
@@ -175,6 +189,20 @@ def pin_reset_view(request: HttpRequest) -> HttpResponse:
             "restriction_hours": settings.PIN_RESET_RESTRICTION_HOURS,
         },
     )
+
+
+def _pin_reset_done(request: HttpRequest) -> HttpResponse:
+    personal.session_rotate(request=request)
+    until = signing_restriction_until(user=request.user)
+    messages.success(
+        request,
+        _(
+            "Your new PIN is ready. For your security, until %(until)s you can only "
+            "transfer between your own accounts; we sent you an email."
+        )
+        % {"until": date_format(localtime(until), "DATETIME_FORMAT")},
+    )
+    return redirect("accounts:settings")
 
 
 def _proof_form(request: HttpRequest, action: str, needs) -> SecondFactorProofForm:
@@ -247,6 +275,35 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return _done(request)
 
 
+def _device_post(
+    request: HttpRequest,
+    *,
+    confirm_action: str,
+    code_form: CodeForm,
+    proof_form: SecondFactorProofForm,
+    remove_form: SecondFactorProofForm,
+    confirm: Callable[..., bool],
+    remove: Callable[..., object],
+    bad_code: str,
+) -> HttpResponse | None:
+    """The two proved buttons of a device page: ``confirm_action`` (the new device's code
+    plus the second-factor proof) and "remove" (the proof). A response when one went through
+    or the refusal locked the user; None to show the page again with the errors."""
+    user = request.user
+    try:
+        if "remove" in request.POST and remove_form.is_valid():
+            remove(request=request, user=user, proof=remove_form.proof())
+            return _done(request)
+        if confirm_action in request.POST and code_form.is_valid() and proof_form.is_valid():
+            code = code_form.cleaned_data["code"]
+            if confirm(request=request, user=user, code=code, proof=proof_form.proof()):
+                return _done(request)
+            code_form.add_error("code", bad_code)
+    except ValidationError as exc:
+        return _refused(request, remove_form if "remove" in request.POST else proof_form, exc)
+    return None
+
+
 @login_required
 def device_change_view(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -258,25 +315,18 @@ def device_change_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _send_code(request):
             return redirect("accounts:device_change")
-        try:
-            if "remove" in request.POST and remove_form.is_valid():
-                personal.totp_remove(request=request, user=user, proof=remove_form.proof())
-                return _done(request)
-            if "enrol" in request.POST and code_form.is_valid() and proof_form.is_valid():
-                if personal.totp_confirm(
-                    request=request,
-                    user=user,
-                    code=code_form.cleaned_data["code"],
-                    proof=proof_form.proof(),
-                ):
-                    return _done(request)
-                code_form.add_error(
-                    "code", _("The code is not valid. Check the time on your phone.")
-                )
-        except ValidationError as exc:
-            form = remove_form if "remove" in request.POST else proof_form
-            if (response := _refused(request, form, exc)) is not None:
-                return response
+        response = _device_post(
+            request,
+            confirm_action="enrol",
+            code_form=code_form,
+            proof_form=proof_form,
+            remove_form=remove_form,
+            confirm=personal.totp_confirm,
+            remove=personal.totp_remove,
+            bad_code=_("The code is not valid. Check the time on your phone."),
+        )
+        if response is not None:
+            return response
     pending = personal.totp_pending(user=user)
     return render(
         request,
@@ -323,23 +373,18 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
                     request, _("We sent a code by SMS to %(number)s.") % {"number": pending.number}
                 )
                 return redirect("accounts:sms_token")
-        try:
-            if "confirm" in request.POST and code_form.is_valid() and proof_form.is_valid():
-                if personal.sms_device_confirm(
-                    request=request,
-                    user=user,
-                    code=code_form.cleaned_data["code"],
-                    proof=proof_form.proof(),
-                ):
-                    return _done(request)
-                code_form.add_error("code", _("The code is not valid or has expired."))
-            if "remove" in request.POST and remove_form.is_valid():
-                personal.sms_device_remove(request=request, user=user, proof=remove_form.proof())
-                return _done(request)
-        except ValidationError as exc:
-            form = remove_form if "remove" in request.POST else proof_form
-            if (response := _refused(request, form, exc)) is not None:
-                return response
+        response = _device_post(
+            request,
+            confirm_action="confirm",
+            code_form=code_form,
+            proof_form=proof_form,
+            remove_form=remove_form,
+            confirm=personal.sms_device_confirm,
+            remove=personal.sms_device_remove,
+            bad_code=_("The code is not valid or has expired."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "accounts/sms.html",

@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from progresonet.model_fields import acting_user_field
 
 
 class AuditEvent(models.Model):
@@ -16,14 +17,7 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = acting_user_field(_("actor"))
     event = models.CharField(_("event"), max_length=60, db_index=True)
     subject = models.CharField(_("subject"), max_length=120, db_index=True)
     old = models.JSONField(_("old values"), default=dict, blank=True)

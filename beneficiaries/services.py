@@ -254,6 +254,27 @@ def _register_once(
     )
 
 
+def _signed_register(
+    *,
+    owner: Member,
+    actor: Any,
+    signature: SignatureReceipt | None,
+    fingerprint: str,
+    register: Callable[[], ThirdPartyProduct],
+) -> ThirdPartyProduct:
+    """The member's registration receipt over ``fingerprint``, used in the same transaction
+    as ``register()`` (so a refusal there rolls the use back)."""
+    with transaction.atomic():
+        _consume(
+            signature=signature,
+            actor=actor,
+            owner_id=owner.pk,
+            purpose=BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=fingerprint,
+        )
+        return register()
+
+
 def beneficiary_register_member(
     *,
     owner: Member,
@@ -270,17 +291,14 @@ def beneficiary_register_member(
     A submit repeated with the same ``idempotency_key`` (and a new signature) returns the
     first one's product.
     """
-    with transaction.atomic():
-        _consume(
-            signature=signature,
-            actor=actor,
-            owner_id=owner.pk,
-            purpose=BENEFICIARY_REGISTER_PURPOSE,
-            fingerprint=beneficiary_register_member_fingerprint(
-                owner=owner, number=number, alias=alias, email=email
-            ),
-        )
-        return _register_member(
+    return _signed_register(
+        owner=owner,
+        actor=actor,
+        signature=signature,
+        fingerprint=beneficiary_register_member_fingerprint(
+            owner=owner, number=number, alias=alias, email=email
+        ),
+        register=lambda: _register_member(
             owner=owner,
             actor=actor,
             number=number,
@@ -288,7 +306,8 @@ def beneficiary_register_member(
             email=email,
             idempotency_key=idempotency_key,
             ip_address=ip_address,
-        )
+        ),
+    )
 
 
 def _register_member(
@@ -376,50 +395,30 @@ def beneficiary_register_other_bank(
     *,
     owner: Member,
     actor: Any,
-    bank_id: int | None,
-    product_type: str,
-    currency: str,
-    number: str,
-    holder_name: str,
-    document_type: str,
-    document_number: str,
-    alias: str,
     signature: SignatureReceipt,
-    email: str = "",
     idempotency_key: str | None = None,
     ip_address: str | None = None,
+    **fields: Any,
 ) -> ThirdPartyProduct:
-    """Register an account at another Bolivian bank ("a otros bancos").
+    """Register an account at another Bolivian bank ("a otros bancos"): ``fields`` are the
+    keyword arguments of :func:`beneficiary_other_bank_check`, which names and checks them.
 
     A submit repeated with the same ``idempotency_key`` (and a new signature) returns the
     first one's product.
     """
-    fields = {
-        "bank_id": bank_id,
-        "product_type": product_type,
-        "currency": currency,
-        "number": number,
-        "holder_name": holder_name,
-        "document_type": document_type,
-        "document_number": document_number,
-        "alias": alias,
-        "email": email,
-    }
-    with transaction.atomic():
-        _consume(
-            signature=signature,
-            actor=actor,
-            owner_id=owner.pk,
-            purpose=BENEFICIARY_REGISTER_PURPOSE,
-            fingerprint=beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
-        )
-        return _register_once(
+    return _signed_register(
+        owner=owner,
+        actor=actor,
+        signature=signature,
+        fingerprint=beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
+        register=lambda: _register_once(
             owner=owner,
             actor=actor,
             idempotency_key=idempotency_key,
             ip_address=ip_address,
             check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
-        )
+        ),
+    )
 
 
 def beneficiary_update(

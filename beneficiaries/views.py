@@ -7,13 +7,11 @@ session that went stale (a product deleted, an alias taken meanwhile) is refused
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.signing import KeyedSignatureForm, SignatureForm, signature_prepare
 from audit.services import client_ip
+from progresonet.decorators import member_required
+from progresonet.signed_action import signed_action
 
 from . import rules, selectors, services
 from .forms import (
@@ -48,19 +48,6 @@ def _safe_next(value: str | None) -> str | None:
     return value
 
 
-def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in and linked to a member; staff logins have no products to manage."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.member_id is None:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _wizard(request: HttpRequest) -> dict[str, Any]:
     return request.session.get(WIZARD_KEY) or {}
 
@@ -75,6 +62,25 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _to_signing(
+    request: HttpRequest,
+    form: Any,
+    *,
+    kind: str,
+    data: dict[str, Any],
+    check: Callable[[], object],
+) -> HttpResponse | None:
+    """A wizard's "Siguiente": the service's own ``check`` of ``data`` (its refusal goes on
+    the form: None), then ``data`` kept for the signing step under a fresh key, and on to it."""
+    try:
+        check()
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return None
+    _wizard_save(request, kind=kind, data=data, key=uuid.uuid4().hex)
+    return redirect("beneficiaries:sign")
 
 
 @member_required
@@ -134,27 +140,22 @@ def add_member(request: HttpRequest) -> HttpResponse:
             if searching or lookup.get("number") != number:
                 result = _lookup(request, number)
             if not searching and (result is None or result.found):
-                try:
-                    services.beneficiary_member_check(
-                        owner=request.user.member,
-                        number=number,
-                        alias=form.cleaned_data["alias"],
-                        email=form.cleaned_data["email"],
-                    )
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    _wizard_save(
-                        request,
-                        kind=ThirdPartyProduct.Kind.MEMBER,
-                        data={
-                            "number": number,
-                            "alias": form.cleaned_data["alias"],
-                            "email": form.cleaned_data["email"],
-                        },
-                        key=uuid.uuid4().hex,
-                    )
-                    return redirect("beneficiaries:sign")
+                data = {
+                    "number": number,
+                    "alias": form.cleaned_data["alias"],
+                    "email": form.cleaned_data["email"],
+                }
+                checked = _to_signing(
+                    request,
+                    form,
+                    kind=ThirdPartyProduct.Kind.MEMBER,
+                    data=data,
+                    check=lambda: services.beneficiary_member_check(
+                        owner=request.user.member, **data
+                    ),
+                )
+                if checked is not None:
+                    return checked
             elif not searching and result is not None and not result.found:
                 form.add_error("number", result.message)
     else:
@@ -204,18 +205,17 @@ def add_other_bank(request: HttpRequest) -> HttpResponse:
                 "alias": data["alias"],
                 "email": data["email"],
             }
-            try:
-                services.beneficiary_other_bank_check(owner=request.user.member, **fields)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                _wizard_save(
-                    request,
-                    kind=ThirdPartyProduct.Kind.OTHER_BANK,
-                    data=fields,
-                    key=uuid.uuid4().hex,
-                )
-                return redirect("beneficiaries:sign")
+            checked = _to_signing(
+                request,
+                form,
+                kind=ThirdPartyProduct.Kind.OTHER_BANK,
+                data=fields,
+                check=lambda: services.beneficiary_other_bank_check(
+                    owner=request.user.member, **fields
+                ),
+            )
+            if checked is not None:
+                return checked
     else:
         initial = None
         if wizard.get("kind") == ThirdPartyProduct.Kind.OTHER_BANK and wizard.get("data"):
@@ -345,10 +345,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        # Outside any transaction: a wrong-PIN strike must commit.
         if form.is_valid() and signature.is_valid():
             alias, email = form.cleaned_data["alias"], form.cleaned_data["email"]
-            receipt = signature.sign(
+            if signed_action(
+                request,
+                signature,
                 summary={
                     _("Product"): f"{product.holder_name} {product.masked_number}",
                     _("Alias"): alias,
@@ -358,23 +359,19 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 fingerprint=services.beneficiary_update_fingerprint(
                     product_id=product.pk, alias=alias, email=email
                 ),
-                ip_address=client_ip(request),
-            )
-            if receipt is not None:
-                try:
-                    services.beneficiary_update(
-                        product=product,
-                        actor=request.user,
-                        alias=alias,
-                        email=email,
-                        signature=receipt,
-                        ip_address=client_ip(request),
-                    )
-                except ValidationError as exc:
-                    _apply_errors(form, exc)
-                else:
-                    messages.success(request, _("The product was updated."))
-                    return redirect("beneficiaries:list")
+                run=lambda receipt: services.beneficiary_update(
+                    product=product,
+                    actor=request.user,
+                    alias=alias,
+                    email=email,
+                    signature=receipt,
+                    ip_address=client_ip(request),
+                ),
+                refused=ValidationError,
+                on_refused=lambda exc: _apply_errors(form, exc),
+                success=_("The product was updated."),
+            ):
+                return redirect("beneficiaries:list")
     else:
         signature_prepare(user=request.user)
     return render(
@@ -392,28 +389,25 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("beneficiaries:list")
     signature = SignatureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        if signature.is_valid():
-            receipt = signature.sign(
-                summary={
-                    _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
-                },
-                purpose=services.BENEFICIARY_DELETE_PURPOSE,
-                fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+        if signature.is_valid() and signed_action(
+            request,
+            signature,
+            summary={
+                _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
+            },
+            purpose=services.BENEFICIARY_DELETE_PURPOSE,
+            fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
+            run=lambda receipt: services.beneficiary_delete(
+                product=product,
+                actor=request.user,
+                signature=receipt,
                 ip_address=client_ip(request),
-            )
-            if receipt is not None:
-                try:
-                    services.beneficiary_delete(
-                        product=product,
-                        actor=request.user,
-                        signature=receipt,
-                        ip_address=client_ip(request),
-                    )
-                except ValidationError as exc:
-                    signature.add_error(None, exc.messages)
-                else:
-                    messages.success(request, _("The product was deleted."))
-                    return redirect("beneficiaries:list")
+            ),
+            refused=ValidationError,
+            on_refused=lambda exc: signature.add_error(None, exc.messages),
+            success=_("The product was deleted."),
+        ):
+            return redirect("beneficiaries:list")
     else:
         signature_prepare(user=request.user)
     return render(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.signing import StaffAuthorisation
 from audit.services import client_ip
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin, ServiceCheckedForm
 from progresonet.forms import TextField
 
 from . import rates, services
@@ -152,7 +152,7 @@ class PostingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
 
 
-class ExchangeRateForm(forms.ModelForm):
+class ExchangeRateForm(ServiceCheckedForm, forms.ModelForm):
     """A new rate: the same checks as :func:`ledger.rates.exchange_rate_check`, as field errors."""
 
     class Meta:
@@ -167,19 +167,9 @@ class ExchangeRateForm(forms.ModelForm):
                 "Today or later. A correction is a new rate, in force from when it is published."
             )
 
-    def clean(self):
-        data = super().clean()
-        names = ["currency", "rate_type", "valid_from", "rate"]
-        if all(data.get(name) is not None for name in names) and not self.errors:
-            try:
-                rates.exchange_rate_check(**{name: data[name] for name in names})
-            except ExchangeRateRefused as exc:
-                self.add_error(exc.field, exc.message)
-        return data
-
-    def validate_constraints(self):
-        # The service writes the row; its status and reviewer are not this form's to check.
-        return
+    # The service writes the row; its status and reviewer are not this form's to check.
+    service_check = staticmethod(rates.exchange_rate_check)
+    service_refusal = ExchangeRateRefused
 
 
 @admin.register(ExchangeRate)

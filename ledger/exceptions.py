@@ -2,15 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.refusals import Refusal
 
-class LedgerError(Exception):
+
+class LedgerError(Refusal):
     """Base class: a posting was refused and nothing was written."""
 
     default_message = _("The operation could not be posted.")
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or str(self.default_message)
-        super().__init__(self.message)
 
 
 class UnbalancedPosting(LedgerError):
@@ -45,7 +43,3 @@ class ExchangeRateRefused(LedgerError):
     """A proposed rate, or its approval, was refused; ``field`` names the form field at fault."""
 
     default_message = _("The exchange rate was not accepted.")
-
-    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)

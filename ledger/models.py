@@ -19,11 +19,12 @@ Design
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from progresonet.model_fields import acting_user_field
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -147,13 +148,7 @@ class Posting(models.Model):
     booked_at = models.DateTimeField(_("booked at"), db_index=True)
     # A client-supplied key makes a retried submit post once; the database enforces it.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = acting_user_field()
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
@@ -226,23 +221,9 @@ class ExchangeRate(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.APPROVED
     )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("proposed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    proposed_by = acting_user_field(_("proposed by"))
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved or rejected by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = acting_user_field(_("approved or rejected by"))
     reviewed_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
     # When the row came into force (creation, or the second approval); null while not in force.
     published_at = models.DateTimeField(

@@ -13,7 +13,7 @@ moved without a line (the same migration's triggers).
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -179,46 +179,44 @@ def _post_locked(
     return posting
 
 
-def cash_deposit(
-    *,
-    account: Account,
-    amount: Decimal,
-    actor: object | None = None,
-    description: str = "",
-    booked_at: datetime | None = None,
-) -> Posting:
-    """Cash received at a branch: credit the member's product, debit the vault."""
-    if amount <= 0:
-        raise InvalidAmount()
-    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
-    return posting_create(
-        kind=Posting.Kind.DEPOSIT,
-        description=description or _("Cash deposit"),
-        lines=[Line(account.pk, amount), Line(vault.pk, -amount)],
-        actor=actor,
-        booked_at=booked_at,
-    )
+def _cash_operation(kind: str, doc: str) -> Callable[..., Posting]:
+    """Cash across the branch window, one direction: ``amount`` moves between the member's
+    product and the vault, credited to the product on a deposit, debited on a withdrawal. The
+    default description is the posting kind's own name ("Depósito en efectivo")."""
+    sign = 1 if kind == Posting.Kind.DEPOSIT else -1
+
+    def operation(
+        *,
+        account: Account,
+        amount: Decimal,
+        actor: object | None = None,
+        description: str = "",
+        booked_at: datetime | None = None,
+    ) -> Posting:
+        if amount <= 0:
+            raise InvalidAmount()
+        vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
+        signed = sign * amount
+        return posting_create(
+            kind=kind,
+            description=description or str(Posting.Kind(kind).label),
+            lines=[Line(account.pk, signed), Line(vault.pk, -signed)],
+            actor=actor,
+            booked_at=booked_at,
+        )
+
+    operation.__name__ = operation.__qualname__ = f"cash_{kind}"
+    operation.__doc__ = doc
+    return operation
 
 
-def cash_withdrawal(
-    *,
-    account: Account,
-    amount: Decimal,
-    actor: object | None = None,
-    description: str = "",
-    booked_at: datetime | None = None,
-) -> Posting:
-    """Cash paid out at a branch: debit the member's product, credit the vault."""
-    if amount <= 0:
-        raise InvalidAmount()
-    vault = internal_account_get(code=InternalAccount.VAULT, currency=account.currency)
-    return posting_create(
-        kind=Posting.Kind.WITHDRAWAL,
-        description=description or _("Cash withdrawal"),
-        lines=[Line(account.pk, -amount), Line(vault.pk, amount)],
-        actor=actor,
-        booked_at=booked_at,
-    )
+cash_deposit = _cash_operation(
+    Posting.Kind.DEPOSIT, "Cash received at a branch: credit the member's product, debit the vault."
+)
+cash_withdrawal = _cash_operation(
+    Posting.Kind.WITHDRAWAL,
+    "Cash paid out at a branch: debit the member's product, credit the vault.",
+)
 
 
 def posting_reverse(*, posting: Posting, description: str, actor: object | None = None) -> Posting:

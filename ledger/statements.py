@@ -193,29 +193,31 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         super().save()
 
 
-def statement_pdf(
-    *,
-    account: Account,
-    member_name: str,
-    period: Period,
-    lines: list[PostingLine],
-    totals: StatementTotals,
-) -> bytes:
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
+def pdf_document(buffer: BytesIO, *, title: str, pagesize=A4, bottom_margin: float = 15 * mm):
+    """The cooperative's printed page: 15 mm margins, its name as the PDF's author (the loan
+    statement uses it too, on landscape pages)."""
+    return SimpleDocTemplate(
         buffer,
-        pagesize=A4,
+        pagesize=pagesize,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=_("Account statement"),
+        bottomMargin=bottom_margin,
+        title=title,
         author=COOPERATIVE_NAME,
     )
+
+
+def _statement_header(
+    *, account: Account, member_name: str, period: Period, totals: StatementTotals
+) -> list[str]:
+    """Who, which account, which period, and the period's balances and totals."""
     fmt = "%d/%m/%Y"
-    header = [
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, account.currency)
+
+    return [
         _("Member: %(name)s") % {"name": member_name},
         _("Account: %(product)s %(number)s (%(holders)s, %(currency)s)")
         % {
@@ -227,57 +229,74 @@ def statement_pdf(
         },
         _("Period: %(start)s to %(end)s")
         % {"start": period.start.strftime(fmt), "end": period.end.strftime(fmt)},
-        _("Opening balance: %(amount)s")
-        % {"amount": format_money(totals.opening, account.currency)},
-        _("Money in: %(amount)s") % {"amount": format_money(totals.money_in, account.currency)},
-        _("Money out: %(amount)s") % {"amount": format_money(totals.money_out, account.currency)},
-        _("Closing balance: %(amount)s")
-        % {"amount": format_money(totals.closing, account.currency)},
-        _("Available balance today: %(amount)s")
-        % {"amount": format_money(account.balance, account.currency)},
+        _("Opening balance: %(amount)s") % {"amount": money(totals.opening)},
+        _("Money in: %(amount)s") % {"amount": money(totals.money_in)},
+        _("Money out: %(amount)s") % {"amount": money(totals.money_out)},
+        _("Closing balance: %(amount)s") % {"amount": money(totals.closing)},
+        _("Available balance today: %(amount)s") % {"amount": money(account.balance)},
     ]
+
+
+_MOVEMENTS_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b6b3a")),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dbe0")),
+    ]
+)
+
+
+def _movement_cells(line: PostingLine, *, currency: str, style) -> list:
+    amount = line.amount
+    return [
+        timezone.localtime(line.booked_at).strftime("%d/%m/%Y %H:%M"),
+        # Paragraph parses markup: escape so a description is only ever text.
+        Paragraph(escape(line.description), style),
+        format_amount(-amount) if amount < 0 else "",
+        format_amount(amount) if amount > 0 else "",
+        format_money(line.balance_after, currency),
+    ]
+
+
+def _movements_table(lines: list[PostingLine], *, currency: str, style) -> Table:
+    """One row a movement under a header row repeated on every page."""
+    rows: list[list] = [[_("Date"), _("Description"), _("Debit"), _("Credit"), _("Balance")]]
+    rows += [_movement_cells(line, currency=currency, style=style) for line in lines]
+    table = Table(rows, colWidths=[28 * mm, 68 * mm, 26 * mm, 26 * mm, 32 * mm], repeatRows=1)
+    table.setStyle(_MOVEMENTS_STYLE)
+    return table
+
+
+def statement_pdf(
+    *,
+    account: Account,
+    member_name: str,
+    period: Period,
+    lines: list[PostingLine],
+    totals: StatementTotals,
+) -> bytes:
+    """The printable statement: title, header, then the movements (or a line saying there are
+    none), with "Página N de M" on every page."""
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    header = _statement_header(
+        account=account, member_name=member_name, period=period, totals=totals
+    )
     story = [
         Paragraph(escape(COOPERATIVE_NAME), styles["Title"]),
         Paragraph(escape(_("Account statement")), styles["Heading2"]),
         *(Paragraph(escape(text), styles["BodyText"]) for text in header),
         Spacer(1, 6 * mm),
     ]
-    if not lines:
-        story.append(Paragraph(escape(_("There are no movements in this period.")), small))
+    if lines:
+        story.append(_movements_table(lines, currency=account.currency, style=small))
     else:
-        rows: list[list] = [
-            [_("Date"), _("Description"), _("Debit"), _("Credit"), _("Balance")],
-        ]
-        for line in lines:
-            amount = line.amount
-            rows.append(
-                [
-                    timezone.localtime(line.booked_at).strftime("%d/%m/%Y %H:%M"),
-                    # Paragraph parses markup: escape so a description is only ever text.
-                    Paragraph(escape(line.description), small),
-                    format_amount(-amount) if amount < 0 else "",
-                    format_amount(amount) if amount > 0 else "",
-                    format_money(line.balance_after, account.currency),
-                ]
-            )
-        table = Table(
-            rows,
-            colWidths=[28 * mm, 68 * mm, 26 * mm, 26 * mm, 32 * mm],
-            repeatRows=1,
-        )
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-                    ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b6b3a")),
-                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                    ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dbe0")),
-                ]
-            )
-        )
-        story.append(table)
+        story.append(Paragraph(escape(_("There are no movements in this period.")), small))
+    buffer = BytesIO()
+    document = pdf_document(buffer, title=_("Account statement"), bottom_margin=18 * mm)
     document.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()

@@ -13,8 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+
+from progresonet.downloads import attachment
 
 from . import selectors, statements
 from .forms import StatementFilterForm
@@ -31,28 +32,39 @@ def _account(request: HttpRequest, account_id: int) -> Account:
     return selectors.member_account_get(member_id=request.user.member_id, account_id=account_id)
 
 
+def _detail_page(
+    request: HttpRequest, account: Account, form: StatementFilterForm, status: int = 200, **extra
+) -> HttpResponse:
+    """The statement page: the account, its share text and the filter form, plus ``extra``."""
+    context = {
+        "account": account,
+        "share_text": selectors.account_share_text(account=account),
+        "form": form,
+        **extra,
+    }
+    return render(request, "ledger/account_detail.html", context, status=status)
+
+
 def _filter_rejected(request: HttpRequest, account: Account, form: StatementFilterForm):
     """The statement page with the form's errors: the member sees what to fix, and no data
     is read with input that failed validation."""
-    return render(
-        request,
-        "ledger/account_detail.html",
-        {
-            "account": account,
-            "share_text": selectors.account_share_text(account=account),
-            "form": form,
-            "page": None,
-        },
-        status=400,
-    )
+    return _detail_page(request, account, form, status=400, page=None)
+
+
+def _filtered(request: HttpRequest, account_id: int):
+    """The member's account and its bound filter form, and the 400 page when the filter is bad
+    (``None`` when it is good): every statement view starts here."""
+    account = _account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    rejected = None if form.is_valid() else _filter_rejected(request, account, form)
+    return account, form, rejected
 
 
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account(request, account_id)
-    form = StatementFilterForm(request.GET)
-    if not form.is_valid():
-        return _filter_rejected(request, account, form)
+    account, form, rejected = _filtered(request, account_id)
+    if rejected is not None:
+        return rejected
     data = form.cleaned_data
     page = selectors.statement_page(
         account=account,
@@ -64,33 +76,23 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     older_query = (
         urlencode({**filter_params, "before": page.next_cursor}) if page.next_cursor else ""
     )
-    return render(
+    return _detail_page(
         request,
-        "ledger/account_detail.html",
-        {
-            "account": account,
-            "share_text": selectors.account_share_text(account=account),
-            "form": form,
-            "page": page,
-            "rows": statements.statement_rows(account=account, lines=page.lines),
-            "filter_query": urlencode(filter_params),
-            "older_query": older_query,
-            "is_first_page": data["before"] is None,
-        },
+        account,
+        form,
+        page=page,
+        rows=statements.statement_rows(account=account, lines=page.lines),
+        filter_query=urlencode(filter_params),
+        older_query=older_query,
+        is_first_page=data["before"] is None,
     )
-
-
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 @login_required
 def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account(request, account_id)
-    form = StatementFilterForm(request.GET)
-    if not form.is_valid():
-        return _filter_rejected(request, account, form)
+    account, form, rejected = _filtered(request, account_id)
+    if rejected is not None:
+        return rejected
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     # iterator() reads the movements in chunks through a server-side cursor, so a long
     # history streams in constant memory instead of being loaded whole.
@@ -103,15 +105,14 @@ def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse
     )
     period = statements.statement_period(account=account, date_from=date_from, date_to=date_to)
     filename = statements.statement_filename(account=account, period=period, extension="csv")
-    return _attachment(response, filename)
+    return attachment(response, filename)
 
 
 @login_required
 def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account(request, account_id)
-    form = StatementFilterForm(request.GET)
-    if not form.is_valid():
-        return _filter_rejected(request, account, form)
+    account, form, rejected = _filtered(request, account_id)
+    if rejected is not None:
+        return rejected
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     lines = list(
         selectors.statement_lines_iter(account=account, date_from=date_from, date_to=date_to)[
@@ -152,4 +153,4 @@ def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = statements.statement_filename(account=account, period=period, extension="pdf")
-    return _attachment(response, filename)
+    return attachment(response, filename)

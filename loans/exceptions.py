@@ -2,15 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.refusals import Refusal
 
-class LoanError(Exception):
+
+class LoanError(Refusal):
     """Base class: the operation was refused and nothing was written."""
 
     default_message = _("The loan operation could not be completed.")
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = str(message or self.default_message)
-        super().__init__(self.message)
 
 
 class LoanNotActive(LoanError):

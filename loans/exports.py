@@ -9,9 +9,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ledger.money import format_amount, format_money
+from ledger.statements import COOPERATIVE_NAME, pdf_document
+from progresonet.downloads import attachment, pdf_download
 
 from .models import Loan
 from .selectors import LoanSummary, StatementEntry
@@ -23,8 +25,9 @@ def _filename(loan: Loan, extension: str) -> str:
 
 def statement_csv(*, loan: Loan, entries: list[StatementEntry]) -> HttpResponse:
     """Semicolon-separated with decimal commas, as Spanish-locale spreadsheets read them."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(loan, "csv")}"'
+    response = attachment(
+        HttpResponse(content_type="text/csv; charset=utf-8"), _filename(loan, "csv")
+    )
     response.write("\ufeff")  # BOM: spreadsheet programs then read the file as UTF-8
     writer = csv.writer(response, delimiter=";")
     writer.writerow(
@@ -57,25 +60,10 @@ def statement_csv(*, loan: Loan, entries: list[StatementEntry]) -> HttpResponse:
     return response
 
 
-def statement_pdf(
-    *, loan: Loan, summary: LoanSummary, entries: list[StatementEntry]
-) -> HttpResponse:
-    """Conditions, the statement and the payment schedule on A4 landscape pages."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{_('Statement')} {loan.number}",
-        author="Cooperativa de Ahorro y Crédito Abierta Progreso R.L.",
-    )
-    styles = getSampleStyleSheet()
-    currency = loan.currency
-    story = [
-        Paragraph("Cooperativa de Ahorro y Crédito Abierta Progreso R.L.", styles["Title"]),
+def _conditions(loan: Loan, styles) -> list:
+    """The title and the loan's conditions as it was disbursed."""
+    return [
+        Paragraph(COOPERATIVE_NAME, styles["Title"]),
         Paragraph(f"{_('Statement')} — {loan.number} {loan.product_name}", styles["Heading2"]),
         Paragraph(
             _(
@@ -83,7 +71,7 @@ def statement_pdf(
                 "on %(date)s."
             )
             % {
-                "principal": format_money(loan.principal, currency),
+                "principal": format_money(loan.principal, loan.currency),
                 "rate": loan.annual_rate.normalize(),
                 "term": loan.term,
                 "date": loan.disbursement_date.strftime("%d/%m/%Y"),
@@ -92,61 +80,79 @@ def statement_pdf(
         ),
         Spacer(1, 6 * mm),
     ]
-    rows = [
-        [
-            _("Date"),
-            _("Concept"),
-            _("Principal"),
-            _("Interest"),
-            _("Penalty interest"),
-            _("Total"),
-            _("Outstanding principal"),
-        ]
+
+
+def _statement_table(entries: list[StatementEntry], currency: str) -> Table:
+    """The statement: every disbursement, payment and penalty, with the principal left."""
+    header = [
+        _("Date"),
+        _("Concept"),
+        _("Principal"),
+        _("Interest"),
+        _("Penalty interest"),
+        _("Total"),
+        _("Outstanding principal"),
     ]
-    rows += [
-        [
-            e.day.strftime("%d/%m/%Y"),
-            f"{e.concept} {e.reference}".strip(),
-            format_money(e.principal, currency),
-            format_money(e.interest, currency),
-            format_money(e.penalty, currency),
-            format_money(e.total, currency),
-            format_money(e.balance, currency),
+    return _table(
+        [header]
+        + [
+            [
+                e.day.strftime("%d/%m/%Y"),
+                f"{e.concept} {e.reference}".strip(),
+                *(
+                    format_money(amount, currency)
+                    for amount in (e.principal, e.interest, e.penalty, e.total, e.balance)
+                ),
+            ]
+            for e in entries
         ]
-        for e in entries
+    )
+
+
+def _schedule_table(summary: LoanSummary, currency: str) -> Table:
+    """The payment schedule: every instalment, its amounts and its status today."""
+    header = [
+        _("Instalment"),
+        _("Due date"),
+        _("Principal"),
+        _("Interest"),
+        _("Instalment amount"),
+        _("Outstanding balance"),
+        _("Penalty interest"),
+        _("Status"),
     ]
-    story += [_table(rows), Spacer(1, 8 * mm)]
-    story.append(Paragraph(_("Payment schedule"), styles["Heading2"]))
-    schedule = [
-        [
-            _("Instalment"),
-            _("Due date"),
-            _("Principal"),
-            _("Interest"),
-            _("Instalment amount"),
-            _("Outstanding balance"),
-            _("Penalty interest"),
-            _("Status"),
-        ]
+    rows = []
+    for line in summary.lines:
+        due = line.instalment
+        amounts = (due.principal, due.interest, due.amount, due.balance_after, line.penalty)
+        rows.append(
+            [
+                str(due.number),
+                due.due_date.strftime("%d/%m/%Y"),
+                *(format_money(amount, currency) for amount in amounts),
+                line.status_label,
+            ]
+        )
+    return _table([header, *rows])
+
+
+def statement_pdf(
+    *, loan: Loan, summary: LoanSummary, entries: list[StatementEntry]
+) -> HttpResponse:
+    """Conditions, the statement and the payment schedule on A4 landscape pages."""
+    styles = getSampleStyleSheet()
+    story = [
+        *_conditions(loan, styles),
+        _statement_table(entries, loan.currency),
+        Spacer(1, 8 * mm),
+        Paragraph(_("Payment schedule"), styles["Heading2"]),
+        _schedule_table(summary, loan.currency),
     ]
-    schedule += [
-        [
-            str(line.instalment.number),
-            line.instalment.due_date.strftime("%d/%m/%Y"),
-            format_money(line.instalment.principal, currency),
-            format_money(line.instalment.interest, currency),
-            format_money(line.instalment.amount, currency),
-            format_money(line.instalment.balance_after, currency),
-            format_money(line.penalty, currency),
-            line.status_label,
-        ]
-        for line in summary.lines
-    ]
-    story.append(_table(schedule))
-    doc.build(story)
-    response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(loan, "pdf")}"'
-    return response
+    buffer = io.BytesIO()
+    pdf_document(buffer, title=f"{_('Statement')} {loan.number}", pagesize=landscape(A4)).build(
+        story
+    )
+    return pdf_download(buffer.getvalue(), _filename(loan, "pdf"))
 
 
 def _table(rows: list[list[str]]) -> Table:

@@ -19,12 +19,12 @@ Design
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ledger.models import MONEY, Currency
+from progresonet.model_fields import acting_user_field
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 # Shown by the admin forms before the database check refuses the same value.
@@ -75,9 +75,7 @@ class Loan(models.Model):
         on_delete=models.PROTECT,
         related_name="disbursed_loan",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = acting_user_field()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -271,9 +269,7 @@ class LoanPayment(models.Model):
     posting = models.OneToOneField(
         "ledger.Posting", on_delete=models.PROTECT, related_name="loan_payment"
     )
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    paid_by = acting_user_field()
     paid_on = models.DateField(_("payment date"))
     paid_at = models.DateTimeField(_("paid at"), auto_now_add=True)
     principal = models.DecimalField(_("principal"), **MONEY)

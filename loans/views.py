@@ -27,6 +27,7 @@ from accounts.signing import KeyedSignatureForm, signature_prepare
 from audit.services import client_ip
 from ledger.models import Account
 from ledger.money import format_money
+from progresonet.downloads import pdf_download
 
 from . import exports, receipts, selectors, services
 from .exceptions import LoanError, PaymentAlreadyProcessed
@@ -246,8 +247,6 @@ def receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
 @login_required
 def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = selectors.member_payment_get(member_id=request.user.member_id, payment_id=payment_id)
-    response = HttpResponse(receipts.payment_receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="comprobante-{payment.receipt_number}.pdf"'
+    return pdf_download(
+        receipts.payment_receipt_pdf(payment), f"comprobante-{payment.receipt_number}.pdf"
     )
-    return response

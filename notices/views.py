@@ -3,10 +3,12 @@
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from progresonet.decorators import member_only
 
 from .forms import PreferencesForm
 from .models import NoticeKind
@@ -14,14 +16,9 @@ from .selectors import PAGE_SIZE, notices_page
 from .services import channels_for, notice_preferences_set, notices_mark_read
 
 
-def _member(request: HttpRequest) -> None:
-    if request.user.member_id is None:
-        raise Http404
-
-
 @login_required
+@member_only
 def notice_list(request: HttpRequest) -> HttpResponse:
-    _member(request)
     before = request.GET.get("antes")
     before_id = int(before) if before and before.isdigit() and len(before) < 12 else None
     rows = notices_page(user=request.user, before_id=before_id)
@@ -39,16 +36,16 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@member_only
 def notice_mark_read(request: HttpRequest) -> HttpResponse:
-    _member(request)
     notices_mark_read(user=request.user)
     messages.success(request, _("All notices were marked as read."))
     return redirect("notices:list")
 
 
 @login_required
+@member_only
 def notice_preferences(request: HttpRequest) -> HttpResponse:
-    _member(request)
     user = request.user
     current = {kind: channels_for(user_id=user.pk, kind=kind) for kind in NoticeKind}
     sms_enrolled = (

@@ -44,3 +44,27 @@ class RefusableSaveMixin:
         if getattr(obj, "_refused", False):
             return HttpResponseRedirect(request.get_full_path())
         return super().response_change(request, obj)
+
+
+class ServiceCheckedForm:
+    """A staff ModelForm whose rules live in a service: ``clean`` runs ``service_check`` over
+    the form's ``Meta.fields`` once each is filled and valid, and shows a ``service_refusal``
+    (which carries ``field`` and ``message``) on that field, so staff see the service's words
+    before saving. The database's constraints are checked when the service writes, not here.
+    """
+
+    service_check = None  # staticmethod(the service's check), keyword arguments = Meta.fields
+    service_refusal: type[Exception] = Exception
+
+    def clean(self):
+        data = super().clean()
+        names = list(self._meta.fields)
+        if all(data.get(name) is not None for name in names) and not self.errors:
+            try:
+                self.service_check(**{name: data[name] for name in names})
+            except self.service_refusal as exc:
+                self.add_error(exc.field, exc.message)
+        return data
+
+    def validate_constraints(self):
+        return

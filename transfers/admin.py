@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import client_ip
 from ledger.forms import AmountField
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin
+from ledger.statements import csv_safe
+from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin, ServiceCheckedForm
+from progresonet.downloads import attachment
 
 from . import fees
 from .models import (
@@ -53,8 +55,9 @@ class TransferAdmin(ReadOnlyAdmin):
         rows = queryset.filter(exceeds_threshold=True).select_related(
             "member", "source_account", "destination_bank", "scheduled_occurrence"
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="declaraciones-regulatorias.csv"'
+        response = attachment(
+            HttpResponse(content_type="text/csv; charset=utf-8"), "declaraciones-regulatorias.csv"
+        )
         writer = csv.writer(response)
         writer.writerow(
             [
@@ -80,7 +83,7 @@ class TransferAdmin(ReadOnlyAdmin):
                 [
                     t.verification_code,
                     t.created_at.isoformat(),
-                    _safe(t.member.display_name),
+                    csv_safe(t.member.display_name),
                     t.member.document_number,
                     t.transfer_type,
                     t.amount,
@@ -88,8 +91,8 @@ class TransferAdmin(ReadOnlyAdmin):
                     t.usd_equivalent,
                     t.rolling_usd_total,
                     t.exchange_rate or "",
-                    _safe(t.funds_origin),
-                    _safe(t.funds_destination),
+                    csv_safe(t.funds_origin),
+                    csv_safe(t.funds_destination),
                     _scheduled_order_id(t),
                 ]
             )
@@ -103,17 +106,12 @@ def _scheduled_order_id(transfer: Transfer) -> str:
         return ""
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in member-typed text (CSV injection)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def _amount_field(name: str, **kwargs) -> AmountField:
     """The portal's one money parser for a fee band's amount (ledger.forms.AmountField)."""
     return AmountField(label=capfirst(FeeBand._meta.get_field(name).verbose_name), **kwargs)
 
 
-class FeeBandAddForm(forms.ModelForm):
+class FeeBandAddForm(ServiceCheckedForm, forms.ModelForm):
     """A new band is given by where it starts; it ends where the band it splits ended."""
 
     min_amount = _amount_field("min_amount")
@@ -130,19 +128,10 @@ class FeeBandAddForm(forms.ModelForm):
             "runs from here to where that band ended."
         )
 
-    def clean(self):
-        data = super().clean()
-        names = ["transfer_type", "currency", "min_amount", "fixed_fee"]
-        if all(data.get(name) is not None for name in names) and not self.errors:
-            try:
-                fees.fee_band_add_check(**{name: data[name] for name in names})
-            except fees.FeeBandRefused as exc:
-                self.add_error(exc.field, exc.message)
-        return data
-
-    def validate_constraints(self):
-        # The new band overlaps the one it splits until the service shortens that one.
-        return
+    # The new band overlaps the one it splits until the service shortens that one: the
+    # database's constraints are for the service's write, not this form (ServiceCheckedForm).
+    service_check = staticmethod(fees.fee_band_add_check)
+    service_refusal = fees.FeeBandRefused
 
 
 class FeeBandChangeForm(forms.ModelForm):

@@ -1,15 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.refusals import Refusal
 
-class TransferError(Exception):
+
+class TransferError(Refusal):
     """A transfer was refused; ``message`` is shown to the member and nothing was written."""
 
     default_message = _("The transfer could not be made.")
-
-    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        self.message = str(message or self.default_message)
-        self.field = field
-        super().__init__(self.message)
 
 
 class StaleQuote(TransferError):

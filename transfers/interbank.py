@@ -30,6 +30,7 @@ order on its own and logs whatever escapes it.
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -129,53 +130,61 @@ def _lock_open(order_id: int, status: str) -> InterbankOrder | None:
     )
 
 
-def _submit(order_id: int) -> str | None:
-    """pending → submitted, in its own transaction, committed before any poll."""
+@contextmanager
+def _step(order_id: int, status: str):
+    """One step of an order, in its own transaction: the open order in ``status``, locked,
+    and the time, as ``(order, now)`` (None if it is busy or has moved on). The body runs in
+    a savepoint; a failure there is counted (back-off or give up, ``_fail_or_retry``) instead
+    of raised, and the order is saved either way."""
     with transaction.atomic():
-        order = _lock_open(order_id, InterbankOrder.Status.PENDING)
+        order = _lock_open(order_id, status)
         if order is None:
-            return None
+            yield None
+            return
         now = timezone.now()
         try:
-            with transaction.atomic():  # a failed step leaves no half-written events
-                order.reference = gateway().submit(
-                    order, idempotency_reference=order.idempotency_reference
-                )
-                order.submitted_at = now
-                _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
+            with transaction.atomic():  # a failed step leaves no half-written events or postings
+                yield order, now
                 order.save()
         except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
             order.refresh_from_db()
             _fail_or_retry(order, exc, now)
             order.save()
-        return order.status
+
+
+def _submit_order(order: InterbankOrder, now) -> None:
+    order.reference = gateway().submit(order, idempotency_reference=order.idempotency_reference)
+    order.submitted_at = now
+    _record(order, InterbankOrder.Status.SUBMITTED, order.reference)
+
+
+def _poll_order(order: InterbankOrder, now) -> None:
+    result = gateway().poll(order)
+    if result.outcome == "settled":
+        transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
+        transfer.move_to(TransferStatus.SETTLED)
+        transfer.save(update_fields=["status"])
+        _record(order, InterbankOrder.Status.SETTLED)
+    elif result.outcome == "rejected":
+        _reject(order, result.reason)
+    else:
+        order.next_attempt_at = now + POLL_INTERVAL
+
+
+def _submit(order_id: int) -> str | None:
+    """pending → submitted, in its own transaction, committed before any poll."""
+    with _step(order_id, InterbankOrder.Status.PENDING) as step:
+        if step is not None:
+            _submit_order(*step)
+    return step[0].status if step is not None else None
 
 
 def _poll(order_id: int) -> str | None:
     """submitted → settled | rejected (reversal), or still submitted with the next poll time."""
-    with transaction.atomic():
-        order = _lock_open(order_id, InterbankOrder.Status.SUBMITTED)
-        if order is None:
-            return None
-        now = timezone.now()
-        try:
-            with transaction.atomic():  # a failed step leaves no half-written events or postings
-                result = gateway().poll(order)
-                if result.outcome == "settled":
-                    transfer = Transfer.objects.select_for_update().get(pk=order.transfer_id)
-                    transfer.move_to(TransferStatus.SETTLED)
-                    transfer.save(update_fields=["status"])
-                    _record(order, InterbankOrder.Status.SETTLED)
-                elif result.outcome == "rejected":
-                    _reject(order, result.reason)
-                else:
-                    order.next_attempt_at = now + POLL_INTERVAL
-                order.save()
-        except Exception as exc:  # noqa: BLE001 - classified in _fail_or_retry
-            order.refresh_from_db()
-            _fail_or_retry(order, exc, now)
-            order.save()
-        return order.status
+    with _step(order_id, InterbankOrder.Status.SUBMITTED) as step:
+        if step is not None:
+            _poll_order(*step)
+    return step[0].status if step is not None else None
 
 
 def interbank_order_process(*, order_id: int) -> str | None:

@@ -1,18 +1,25 @@
 """Member pages of scheduled transfers ("Transferencias programadas") and the wizards'
 "Programar" step (:class:`ScheduleStepMixin`). Thin: rules live in :mod:`transfers.scheduled`."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
+from ledger.money import format_money
+from progresonet.decorators import member_only, member_required
+from progresonet.signed_action import signed_action
 
 from .exceptions import TransferError
+from .flash import run_and_flash
 from .models import ScheduledTransfer
 from .scheduled import (
     SCHEDULE_AMEND_PURPOSE,
@@ -23,6 +30,7 @@ from .scheduled import (
     schedule_describe,
     schedule_fingerprint,
     schedule_of,
+    schedule_resume_fingerprint,
     scheduled_amend,
     scheduled_cancel,
     scheduled_create,
@@ -33,8 +41,7 @@ from .scheduled_forms import AmountForm, ScheduleForm
 
 
 def _order_get(request: HttpRequest, pk: int) -> ScheduledTransfer:
-    if request.user.member_id is None:
-        raise Http404
+    """The member's own order (its views are ``member_required``), else 404."""
     scheduled = (
         ScheduledTransfer.objects.filter(pk=pk, created_by=request.user)
         .select_related("source_account")
@@ -45,17 +52,15 @@ def _order_get(request: HttpRequest, pk: int) -> ScheduledTransfer:
     return scheduled
 
 
-@login_required
+@member_required
 def scheduled_list(request: HttpRequest) -> HttpResponse:
-    if request.user.member_id is None:
-        raise Http404
     orders = ScheduledTransfer.objects.filter(created_by=request.user).select_related(
         "source_account"
     )[:100]
     return render(request, "transfers/scheduled_list.html", {"orders": orders})
 
 
-@login_required
+@member_required
 def scheduled_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scheduled = _order_get(request, pk)
     return render(
@@ -69,37 +74,37 @@ def scheduled_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def scheduled_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
-    scheduled = _order_get(request, pk)
-    try:
-        scheduled_pause(user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request))
-    except TransferError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The scheduled transfer was paused."))
-    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+def _order_action(service: Callable[..., object], success: str) -> Callable[..., HttpResponse]:
+    """A POST-only button on the order's page (pause, cancel): run ``service`` on the member's
+    own order, flash how it went, back to the order."""
 
-
-@login_required
-@require_POST
-def scheduled_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    scheduled = _order_get(request, pk)
-    try:
-        scheduled_cancel(
-            user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
+    @login_required
+    @require_POST
+    @member_only
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        scheduled = _order_get(request, pk)
+        run_and_flash(
+            request,
+            lambda: service(
+                user=request.user, scheduled_id=scheduled.pk, ip_address=client_ip(request)
+            ),
+            refused=TransferError,
+            success=success,
         )
-    except TransferError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The scheduled transfer was cancelled."))
-    return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+        return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+
+    return view
+
+
+scheduled_pause_view = _order_action(
+    scheduled_pause, gettext_lazy("The scheduled transfer was paused.")
+)
+scheduled_cancel_view = _order_action(
+    scheduled_cancel, gettext_lazy("The scheduled transfer was cancelled.")
+)
 
 
 def _summary(scheduled: ScheduledTransfer) -> dict[str, str]:
-    from ledger.money import format_money
-
     return {
         str(_("Destination")): scheduled.destination_label,
         str(_("Amount")): format_money(scheduled.amount, scheduled.currency),
@@ -107,7 +112,32 @@ def _summary(scheduled: ScheduledTransfer) -> dict[str, str]:
     }
 
 
-@login_required
+def _signed_change(
+    request: HttpRequest, scheduled: ScheduledTransfer, form: SignatureForm, **signing
+) -> HttpResponse | None:
+    """:func:`~progresonet.signed_action.signed_action` on an order: back to the order when the
+    change went through; None (the form carries the refusal) otherwise."""
+    if signed_action(
+        request,
+        form,
+        refused=TransferError,
+        on_refused=lambda exc: form.add_error(None, exc.message),
+        **signing,
+    ):
+        return redirect("transfers:scheduled_detail", pk=scheduled.pk)
+    return None
+
+
+def _sign_page(
+    request: HttpRequest, scheduled: ScheduledTransfer, form: SignatureForm, **extra
+) -> HttpResponse:
+    if request.method != "POST":
+        signature_prepare(user=request.user)
+    context = {"order": scheduled, "summary": _summary(scheduled), "signature_form": form}
+    return render(request, "transfers/scheduled_sign.html", {**context, **extra})
+
+
+@member_required
 def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Resume: money will move again, so the member signs with the PIN."""
     scheduled = _order_get(request, pk)
@@ -115,42 +145,27 @@ def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "cancel" in request.POST:
         return redirect("transfers:scheduled_detail", pk=scheduled.pk)
     if request.method == "POST" and form.is_valid():
-        from .scheduled import schedule_resume_fingerprint
-
-        receipt = form.sign(
+        done = _signed_change(
+            request,
+            scheduled,
+            form,
             summary={**_summary(scheduled), str(_("Action")): str(_("Resume"))},
             purpose=SCHEDULE_RESUME_PURPOSE,
             fingerprint=schedule_resume_fingerprint(scheduled=scheduled),
-            ip_address=client_ip(request),
+            run=lambda receipt: scheduled_resume(
+                user=request.user,
+                scheduled_id=scheduled.pk,
+                signature=receipt,
+                ip_address=client_ip(request),
+            ),
+            success=_("The scheduled transfer was resumed."),
         )
-        if receipt is not None:
-            try:
-                scheduled_resume(
-                    user=request.user,
-                    scheduled_id=scheduled.pk,
-                    signature=receipt,
-                    ip_address=client_ip(request),
-                )
-            except TransferError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The scheduled transfer was resumed."))
-                return redirect("transfers:scheduled_detail", pk=scheduled.pk)
-    elif request.method != "POST":
-        signature_prepare(user=request.user)
-    return render(
-        request,
-        "transfers/scheduled_sign.html",
-        {
-            "order": scheduled,
-            "summary": _summary(scheduled),
-            "signature_form": form,
-            "heading": _("Resume scheduled transfer"),
-        },
-    )
+        if done is not None:
+            return done
+    return _sign_page(request, scheduled, form, heading=_("Resume scheduled transfer"))
 
 
-@login_required
+@member_required
 def scheduled_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the amount, signed with the PIN over the new amount."""
     scheduled = _order_get(request, pk)
@@ -159,44 +174,30 @@ def scheduled_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     amount_form = AmountForm(request.POST or None, prefix="amend")
     form = SignatureForm(request.POST or None, user=request.user)
     if request.method == "POST" and amount_form.is_valid() and form.is_valid():
-        from ledger.money import format_money
-
         amount = amount_form.cleaned_data["amount"]
-        receipt = form.sign(
+        done = _signed_change(
+            request,
+            scheduled,
+            form,
             summary={
                 **_summary(scheduled),
                 str(_("New amount")): format_money(amount, scheduled.currency),
             },
             purpose=SCHEDULE_AMEND_PURPOSE,
             fingerprint=schedule_amend_fingerprint(scheduled=scheduled, amount=amount),
-            ip_address=client_ip(request),
+            run=lambda receipt: scheduled_amend(
+                user=request.user,
+                scheduled_id=scheduled.pk,
+                amount=amount,
+                signature=receipt,
+                ip_address=client_ip(request),
+            ),
+            success=_("The amount was changed."),
         )
-        if receipt is not None:
-            try:
-                scheduled_amend(
-                    user=request.user,
-                    scheduled_id=scheduled.pk,
-                    amount=amount,
-                    signature=receipt,
-                    ip_address=client_ip(request),
-                )
-            except TransferError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The amount was changed."))
-                return redirect("transfers:scheduled_detail", pk=scheduled.pk)
-    elif request.method != "POST":
-        signature_prepare(user=request.user)
-    return render(
-        request,
-        "transfers/scheduled_sign.html",
-        {
-            "order": scheduled,
-            "summary": _summary(scheduled),
-            "amount_form": amount_form,
-            "signature_form": form,
-            "heading": _("Change the amount"),
-        },
+        if done is not None:
+            return done
+    return _sign_page(
+        request, scheduled, form, amount_form=amount_form, heading=_("Change the amount")
     )
 
 

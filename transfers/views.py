@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
 from ledger.money import format_money
+from progresonet.downloads import pdf_download
 
 from . import receipts, selectors
 from .exceptions import TransferError
@@ -61,11 +62,9 @@ def transfer_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def transfer_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = selectors.member_transfer_get(member_id=request.user.member_id, transfer_id=pk)
-    response = HttpResponse(receipts.receipt_pdf(transfer), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="comprobante-{transfer.verification_code}.pdf"'
+    return pdf_download(
+        receipts.receipt_pdf(transfer), f"comprobante-{transfer.verification_code}.pdf"
     )
-    return response
 
 
 @login_required

@@ -23,6 +23,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.model_fields import acting_user_field
+
 from .member import Member
 
 
@@ -79,33 +81,12 @@ class RegistrationRequest(models.Model):
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = acting_user_field(_("decided by"))
     # Four eyes (contacts that differ from the member's record): who attested the counter
     # check first, and who gave the second approval.
-    first_approved_by = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("first approval by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    first_approved_by = acting_user_field(_("first approval by"))
     first_approved_at = models.DateTimeField(_("first approval at"), null=True, blank=True)
-    second_approved_by = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("second approval by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    second_approved_by = acting_user_field(_("second approval by"))
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     member = models.ForeignKey(
         Member,

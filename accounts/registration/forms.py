@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import password_field
+from accounts.forms import new_password_check, password_field
 from accounts.models import Member
 from progresonet.forms import TextEmailField, TextField
 
@@ -230,14 +230,7 @@ class PasswordSetForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords do not match."))
-        elif first:
-            try:
-                password_validation.validate_password(first, self.user)
-            except ValidationError as exc:
-                self.add_error("password1", exc)
+        new_password_check(self, "password1", "password2", _("The two passwords do not match."))
         return cleaned
 
 

@@ -298,6 +298,30 @@ def _check_link(registration: RegistrationRequest | None, token: str, checker) -
         raise LinkError(result)
 
 
+def _moved_save(
+    registration: RegistrationRequest,
+    *,
+    old_status: str,
+    fields: list[str],
+    actor: User | None,
+    event: str,
+    ip_address: str | None,
+    old: dict | None = None,
+    new: dict | None = None,
+) -> None:
+    """Save a request that has just moved (``move_to``): its status and ``fields``, and the
+    audit row of the move (the status before and after, plus ``old``/``new``)."""
+    registration.save(update_fields=["status", *fields])
+    audit_record(
+        actor=actor,
+        event=event,
+        subject=registration,
+        old={"status": old_status, **(old or {})},
+        new={"status": registration.status, **(new or {})},
+        ip_address=ip_address,
+    )
+
+
 @transaction.atomic
 def registration_confirm_email(
     *, registration_id: int, token: str, ip_address: str | None = None
@@ -307,13 +331,12 @@ def registration_confirm_email(
     _check_link(registration, token, email_confirm_token)
     old = registration.status
     registration.move_to(RegistrationRequest.Status.EMAIL_CONFIRMED)
-    registration.save(update_fields=["status", "email_confirmed_at"])
-    audit_record(
+    _moved_save(
+        registration,
+        old_status=old,
+        fields=["email_confirmed_at"],
         actor=None,
         event=AccountEvent.REGISTRATION_EMAIL_CONFIRMED,
-        subject=registration,
-        old={"status": old},
-        new={"status": registration.status},
         ip_address=ip_address,
     )
     return registration
@@ -372,19 +395,19 @@ def registration_approve(
     registration.move_to(Status.AWAITING_SECOND_APPROVAL)
     registration.member = member
     registration.first_approved_by = actor
-    registration.save(update_fields=["status", "member", "first_approved_by", "first_approved_at"])
-    audit_record(
+    _moved_save(
+        registration,
+        old_status=old,
+        fields=["member", "first_approved_by", "first_approved_at"],
         actor=actor,
         event=AccountEvent.REGISTRATION_FIRST_APPROVAL,
-        subject=registration,
-        old={"status": old, **_recorded_contacts(member, differing)},
+        ip_address=ip_address,
+        old=_recorded_contacts(member, differing),
         new={
-            "status": registration.status,
             "member": member.pk,
             "verified_at_counter": True,
             **_requested_contacts(registration, differing),
         },
-        ip_address=ip_address,
     )
     return registration
 
@@ -470,25 +493,24 @@ def _approve(
     registration.member = member
     registration.user = user
     registration.decided_by = actor
-    fields = ["status", "decided_at", "decided_by", "member", "user"]
+    fields = ["decided_at", "decided_by", "member", "user"]
     if four_eyes:
         registration.second_approved_by = actor
         fields.append("second_approved_by")
-    registration.save(update_fields=fields)
-    audit_record(
+    _moved_save(
+        registration,
+        old_status=old,
+        fields=fields,
         actor=actor,
         event=AccountEvent.REGISTRATION_APPROVED,
-        subject=registration,
-        old={"status": old},
+        ip_address=ip_address,
         new={
-            "status": registration.status,
             "member": member.pk,
             "user": user.pk,
             "email": registration.email,
             "four_eyes": four_eyes,
             **({"first_approved_by": registration.first_approved_by_id} if four_eyes else {}),
         },
-        ip_address=ip_address,
     )
     _password_set_link_send(registration)
     _owner_notices_on_approval(
@@ -538,14 +560,14 @@ def registration_reject(
     registration.move_to(RegistrationRequest.Status.REJECTED)
     registration.rejection_reason = reason
     registration.decided_by = actor
-    registration.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
-    audit_record(
+    _moved_save(
+        registration,
+        old_status=old,
+        fields=["decided_at", "decided_by", "rejection_reason"],
         actor=actor,
         event=AccountEvent.REGISTRATION_REJECTED,
-        subject=registration,
-        old={"status": old},
-        new={"status": registration.status, "reason": reason},
         ip_address=ip_address,
+        new={"reason": reason},
     )
     _email(
         registration=registration,
@@ -570,13 +592,12 @@ def password_set(
     user.set_password(password)
     user.save(update_fields=["password"])
     registration.move_to(RegistrationRequest.Status.ACTIVE)
-    registration.save(update_fields=["status", "activated_at"])
-    audit_record(
+    _moved_save(
+        registration,
+        old_status=RegistrationRequest.Status.APPROVED,
+        fields=["activated_at"],
         actor=user,
         event=AccountEvent.REGISTRATION_PASSWORD_SET,
-        subject=registration,
-        old={"status": RegistrationRequest.Status.APPROVED},
-        new={"status": registration.status},
         ip_address=ip_address,
     )
     return user

@@ -31,10 +31,15 @@ from django.utils.translation import gettext as _
 
 from accounts.events import AccountEvent
 from accounts.models import SignInAttempt, User
-from audit.services import audit_record
 
 from .common import user_email_enqueue
-from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
+from .strikes import (
+    MAX_CONSECUTIVE_FAILURES,
+    lock_audit,
+    strike_add,
+    strike_unlock,
+    strikes_clear,
+)
 
 __all__ = [
     "MAX_CONSECUTIVE_FAILURES",
@@ -164,14 +169,7 @@ def password_require(*, user: User, password: str, ip_address: str | None = None
 def _on_locked(*, user: User, ip_address: str | None) -> None:
     from .sessions import sessions_end
 
-    audit_record(
-        actor=None,
-        event=AccountEvent.USER_LOCKED,
-        subject=user,
-        old={"locked": False},
-        new={"locked": True},
-        ip_address=ip_address,
-    )
+    lock_audit(event=AccountEvent.USER_LOCKED, user=user, locked=True, ip_address=ip_address)
     # A thief who already holds a session must not keep it once the owner is locked.
     sessions_end(user=user)
     from notices.models import NoticeKind
@@ -206,12 +204,12 @@ def user_unlock(*, user: User, actor: User, ip_address: str | None = None) -> bo
     old_since = locked.locked_at.isoformat() if locked.locked_at else ""
     if not strike_unlock(row=locked, count_field="failed_login_count"):
         return False
-    audit_record(
-        actor=actor,
+    lock_audit(
         event=AccountEvent.USER_UNLOCKED,
-        subject=locked,
-        old={"locked": True, "locked_at": old_since},
-        new={"locked": False},
+        user=locked,
+        locked=False,
+        actor=actor,
         ip_address=ip_address,
+        old_extra={"locked_at": old_since},
     )
     return True

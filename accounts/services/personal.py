@@ -6,7 +6,10 @@ guide's confirmation email ("¡Listo! Sus datos han sido modificados…") throug
 
 import base64
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -18,7 +21,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.events import AccountEvent
@@ -202,24 +207,50 @@ def totp_secret_text(*, device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+@dataclass(frozen=True)
+class _DeviceKind:
+    """A kind of second-factor device: its model, its audit events and the words of the
+    change notice when one is registered or removed."""
+
+    model: type
+    name: str
+    enrolled: str
+    removed: str
+    enrolled_change: Promise
+    removed_change: Promise
+    audit_new: Callable[[Any], dict] = lambda device: {}
+
+
+_TOTP = _DeviceKind(
+    model=TOTPDevice,
+    name="totp",
+    enrolled=AccountEvent.DEVICE_TOTP_ENROLLED,
+    removed=AccountEvent.DEVICE_TOTP_REMOVED,
+    enrolled_change=gettext_lazy("A security device (authenticator app) was registered."),
+    removed_change=gettext_lazy("Your security device (authenticator app) was removed."),
+)
+_SMS = _DeviceKind(
+    model=SmsDevice,
+    name="sms",
+    enrolled=AccountEvent.DEVICE_SMS_ENROLLED,
+    removed=AccountEvent.DEVICE_SMS_REMOVED,
+    enrolled_change=gettext_lazy("An SMS token was set up for your mobile phone."),
+    removed_change=gettext_lazy("Your SMS token was removed."),
+    audit_new=lambda device: {"number": device.number},
+)
+
+
 def _device_confirm(
-    *,
-    request: HttpRequest,
-    user: User,
-    model,
-    code: str,
-    proof: SecondFactorProof,
-    event: str,
-    new: dict,
-    change: str,
+    *, request: HttpRequest, user: User, kind: _DeviceKind, code: str, proof: SecondFactorProof
 ) -> bool:
-    """Confirm the user's pending device of ``model`` with its first valid code; it replaces
+    """Confirm the user's pending device of ``kind`` with its first valid code; it replaces
     any confirmed one of the same kind. Needs ``proof`` (the current PIN and a code from the
     existing device, or the password and an emailed code): a session alone never swaps the
     second factor. Audited, emailed, starts the own-accounts-only window, rotates the key.
 
     False if the new device's code is wrong; ``ValidationError`` if the proof is.
     """
+    model, event, change = kind.model, kind.enrolled, str(kind.enrolled_change)
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=False).first()
         # The new device's code first: a typo there spends none of the member's proof.
@@ -238,7 +269,7 @@ def _device_confirm(
             actor=user,
             event=event,
             subject=user,
-            new={key: value(device) if callable(value) else value for key, value in new.items()},
+            new={"device": kind.name, **kind.audit_new(device)},
             ip_address=ip_address,
         )
         changed_notify(user=user, change=change)
@@ -248,15 +279,9 @@ def _device_confirm(
 
 
 def _device_remove(
-    *,
-    request: HttpRequest,
-    user: User,
-    model,
-    proof: SecondFactorProof,
-    event: str,
-    kind: str,
-    change: str,
+    *, request: HttpRequest, user: User, kind: _DeviceKind, proof: SecondFactorProof
 ) -> bool:
+    model, event, change = kind.model, kind.removed, str(kind.removed_change)
     if not model.objects.filter(user=user, confirmed=True).exists():
         return False
     ip_address = client_ip(request)
@@ -266,7 +291,7 @@ def _device_remove(
         if not deleted:
             return False
         audit_record(
-            actor=user, event=event, subject=user, old={"device": kind}, ip_address=ip_address
+            actor=user, event=event, subject=user, old={"device": kind.name}, ip_address=ip_address
         )
         changed_notify(user=user, change=change)
         signing_restriction_start(user=user, reason=event, change=change, ip_address=ip_address)
@@ -275,28 +300,11 @@ def _device_remove(
 
 def totp_confirm(*, request: HttpRequest, user: User, code: str, proof: SecondFactorProof) -> bool:
     """Confirm the pending authenticator with its first valid code; it replaces any other."""
-    return _device_confirm(
-        request=request,
-        user=user,
-        model=TOTPDevice,
-        code=code,
-        proof=proof,
-        event=AccountEvent.DEVICE_TOTP_ENROLLED,
-        new={"device": "totp"},
-        change=_("A security device (authenticator app) was registered."),
-    )
+    return _device_confirm(request=request, user=user, kind=_TOTP, code=code, proof=proof)
 
 
 def totp_remove(*, request: HttpRequest, user: User, proof: SecondFactorProof) -> bool:
-    return _device_remove(
-        request=request,
-        user=user,
-        model=TOTPDevice,
-        proof=proof,
-        event=AccountEvent.DEVICE_TOTP_REMOVED,
-        kind="totp",
-        change=_("Your security device (authenticator app) was removed."),
-    )
+    return _device_remove(request=request, user=user, kind=_TOTP, proof=proof)
 
 
 SMS_RESEND_SECONDS = 60
@@ -324,28 +332,11 @@ def sms_device_start(*, user: User, number: str) -> SmsDevice:
 def sms_device_confirm(
     *, request: HttpRequest, user: User, code: str, proof: SecondFactorProof
 ) -> bool:
-    return _device_confirm(
-        request=request,
-        user=user,
-        model=SmsDevice,
-        code=code,
-        proof=proof,
-        event=AccountEvent.DEVICE_SMS_ENROLLED,
-        new={"device": "sms", "number": lambda device: device.number},
-        change=_("An SMS token was set up for your mobile phone."),
-    )
+    return _device_confirm(request=request, user=user, kind=_SMS, code=code, proof=proof)
 
 
 def sms_device_remove(*, request: HttpRequest, user: User, proof: SecondFactorProof) -> bool:
-    return _device_remove(
-        request=request,
-        user=user,
-        model=SmsDevice,
-        proof=proof,
-        event=AccountEvent.DEVICE_SMS_REMOVED,
-        kind="sms",
-        change=_("Your SMS token was removed."),
-    )
+    return _device_remove(request=request, user=user, kind=_SMS, proof=proof)
 
 
 __all__ = [

@@ -28,7 +28,13 @@ from audit.services import audit_record
 
 from .common import changed_notify, user_email_enqueue
 from .login import password_require
-from .strikes import MAX_CONSECUTIVE_FAILURES, strike_add, strike_unlock, strikes_clear
+from .strikes import (
+    MAX_CONSECUTIVE_FAILURES,
+    lock_audit,
+    strike_add,
+    strike_unlock,
+    strikes_clear,
+)
 
 PIN_MIN_LENGTH = 4
 PIN_MAX_LENGTH = 6
@@ -183,14 +189,7 @@ def code_strike(*, user: User, ip_address: str | None = None) -> None:
 def pin_strike(*, row: TransactionPin, ip_address: str | None) -> None:
     """Count one failed signature (wrong PIN or wrong device code) on a locked row."""
     if strike_add(row=row, count_field="failed_attempts"):
-        audit_record(
-            actor=None,
-            event=AccountEvent.PIN_LOCKED,
-            subject=row.user,
-            old={"locked": False},
-            new={"locked": True},
-            ip_address=ip_address,
-        )
+        lock_audit(event=AccountEvent.PIN_LOCKED, user=row.user, locked=True, ip_address=ip_address)
         user_email_enqueue(
             user=row.user,
             subject=_("ProgresoNet: transaction signing blocked"),
@@ -205,13 +204,8 @@ def pin_unlock(*, user: User, actor: User, ip_address: str | None = None) -> boo
     row = TransactionPin.objects.select_for_update().filter(user=user).first()
     if row is None or not strike_unlock(row=row, count_field="failed_attempts"):
         return False
-    audit_record(
-        actor=actor,
-        event=AccountEvent.PIN_UNLOCKED,
-        subject=user,
-        old={"locked": True},
-        new={"locked": False},
-        ip_address=ip_address,
+    lock_audit(
+        event=AccountEvent.PIN_UNLOCKED, user=user, locked=False, actor=actor, ip_address=ip_address
     )
     return True
 

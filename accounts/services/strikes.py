@@ -15,6 +15,8 @@ a strike commits even though the operation it guarded does not happen.
 from django.db import models
 from django.utils import timezone
 
+from audit.services import audit_record
+
 MAX_CONSECUTIVE_FAILURES = 3
 
 
@@ -45,3 +47,24 @@ def strike_unlock(*, row: models.Model, count_field: str) -> bool:
     setattr(row, count_field, 0)
     row.save(update_fields=["locked_at", count_field])
     return True
+
+
+def lock_audit(
+    *,
+    event: str,
+    user: models.Model,
+    locked: bool,
+    actor: models.Model | None = None,
+    ip_address: str | None = None,
+    old_extra: dict | None = None,
+) -> None:
+    """The audit row of a lock (``locked``: the third strike, by nobody) or of a staff
+    unlock (``actor``), with ``user`` as its subject."""
+    audit_record(
+        actor=actor,
+        event=event,
+        subject=user,
+        old={"locked": not locked, **(old_extra or {})},
+        new={"locked": locked},
+        ip_address=ip_address,
+    )

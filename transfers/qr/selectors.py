@@ -71,17 +71,27 @@ def qr_resolve(*, user, text: str) -> QrIntent:
     return intent
 
 
-def _other_bank(payload: emv.QrPayload) -> QrIntent:
-    bank = Bank.objects.filter(code=payload.bank_code, is_active=True).first()
-    if bank is None:
-        raise QrError(_("The bank of this QR code is not available for transfers."), "bank")
+def _read_intent(payload: emv.QrPayload, transfer_type: str, **destination) -> QrIntent:
+    """A payment as the code itself states it (not one of our stored codes, whose own record
+    is what is paid): its payee, currency, amount and reference, to ``destination``."""
     return QrIntent(
         payload=emv.encode(payload),
-        transfer_type=TransferType.OTHER_BANK,
+        transfer_type=transfer_type,
         currency=payload.currency,
         payee_name=payload.merchant_name,
         amount=payload.amount,
         reference=payload.reference,
+        **destination,
+    )
+
+
+def _other_bank(payload: emv.QrPayload) -> QrIntent:
+    bank = Bank.objects.filter(code=payload.bank_code, is_active=True).first()
+    if bank is None:
+        raise QrError(_("The bank of this QR code is not available for transfers."), "bank")
+    return _read_intent(
+        payload,
+        TransferType.OTHER_BANK,
         destination_number=payload.account_number,
         bank_id=bank.pk,
         bank_name=bank.name,
@@ -120,13 +130,9 @@ def _coop_static(payload: emv.QrPayload) -> QrIntent:
     ).first()
     if account is None or account.currency != payload.currency:
         raise QrError(_("The account of this QR code cannot receive payments."), "account")
-    return QrIntent(
-        payload=emv.encode(payload),
-        transfer_type=TransferType.THIRD_PARTY,
-        currency=account.currency,
-        payee_name=payload.merchant_name,
-        amount=payload.amount,
-        reference=payload.reference,
+    return _read_intent(
+        payload,
+        TransferType.THIRD_PARTY,
         destination_account_id=account.pk,
         destination_number=account.number,
     )

@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import client_ip
+from progresonet.decorators import member_only
+from progresonet.downloads import file_download
 
+from ..flash import run_and_flash
 from . import selectors
 from .forms import QrCollectForm, QrPayForm
 from .images import qr_png, qr_read_upload, qr_svg
@@ -17,14 +20,9 @@ from .services import QrError, qr_code_create, qr_code_revoke
 from .wizard import SESSION_KEY
 
 
-def _member(request: HttpRequest) -> None:
-    if request.user.member_id is None:
-        raise Http404
-
-
 @login_required
+@member_only
 def qr_collect(request: HttpRequest) -> HttpResponse:
-    _member(request)
     form = QrCollectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -48,7 +46,7 @@ def qr_collect(request: HttpRequest) -> HttpResponse:
 
 
 def _code(request: HttpRequest, pk: int):
-    _member(request)
+    """The member's own code (its views are ``member_only``), else 404."""
     code = selectors.qr_code_get(member_id=request.user.member_id, pk=pk)
     if code is None:
         raise Http404
@@ -56,6 +54,7 @@ def _code(request: HttpRequest, pk: int):
 
 
 @login_required
+@member_only
 def qr_detail(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
     return render(
@@ -70,29 +69,31 @@ def qr_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@member_only
 def qr_download(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
-    response = HttpResponse(qr_png(code.payload), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="cobro-qr-{code.pk}.png"'
-    return response
+    return file_download(
+        qr_png(code.payload), filename=f"cobro-qr-{code.pk}.png", content_type="image/png"
+    )
 
 
 @login_required
 @require_POST
+@member_only
 def qr_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     code = _code(request, pk)
-    try:
-        qr_code_revoke(user=request.user, code_id=code.pk, ip_address=client_ip(request))
-    except QrError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The QR code was revoked: it can no longer be paid."))
+    run_and_flash(
+        request,
+        lambda: qr_code_revoke(user=request.user, code_id=code.pk, ip_address=client_ip(request)),
+        refused=QrError,
+        success=_("The QR code was revoked: it can no longer be paid."),
+    )
     return redirect("transfers:qr_detail", pk=code.pk)
 
 
 @login_required
+@member_only
 def qr_pay(request: HttpRequest) -> HttpResponse:
-    _member(request)
     form = QrPayForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
