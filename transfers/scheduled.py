@@ -54,11 +54,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Member
+from accounts.models import Member, User
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from audit.services import audit_record
 from ledger.exceptions import LedgerError
@@ -72,6 +72,7 @@ from .events import TransferEvent
 from .exceptions import DeclarationsRequired, TransferError
 from .models import ScheduledOccurrence, ScheduledTransfer, TransferType
 from .quotes import validate_amount
+from .run_figures import run_figures_kept
 from .services import TransferOrder, _checked, _destination, _own_ends, _source, _transfer_record
 
 SCHEDULE_PURPOSE = "transfer.schedule"
@@ -561,7 +562,9 @@ def _tell(*, scheduled: ScheduledTransfer, due: date, outcome: str, reason: str)
 
 
 def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurrence:
-    """Handle ``scheduled.next_due_date``: inside the caller's transaction, order row locked."""
+    """Handle ``scheduled.next_due_date`` inside the caller's transaction, the order row and
+    the member row locked (:data:`_CLAIM_SQL`). Returns the occurrence, not yet written: the
+    caller writes it with the order's new state in one statement (:func:`_record`)."""
     today = timezone.localdate(now)
     due = scheduled.next_due_date
     occurrence = ScheduledOccurrence(order=scheduled, due_date=due, claimed_at=now)
@@ -571,12 +574,11 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
         occurrence.reason = _(
             "Not made: the date passed %(days)s days ago while the service was unavailable."
         ) % {"days": (today - due).days}
-        occurrence.save()
         _tell(scheduled=scheduled, due=due, outcome=_("not made"), reason=occurrence.reason)
         _advance(scheduled)
         return occurrence
-    # The same lock as a signed one-off transfer: limits and totals hold until commit.
-    Member.objects.select_for_update().filter(pk=scheduled.member_id).exists()
+    # The member row is locked already (the claim): the same lock as a signed one-off
+    # transfer, so limits and totals hold until commit.
     order = _order_of(scheduled)
     try:
         with transaction.atomic():  # a refusal undoes only this attempt's writes
@@ -598,12 +600,10 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
             "order has no origin and destination of funds. Make this transfer from the wizard "
             "with them."
         )
-        occurrence.save()
         _tell(scheduled=scheduled, due=due, outcome=_("held"), reason=occurrence.reason)
     except (TransferError, LedgerError) as exc:
         occurrence.status = ScheduledOccurrence.Status.FAILED
         occurrence.reason = str(exc.message)[:300]
-        occurrence.save()
         scheduled.consecutive_failures += 1
         _tell(scheduled=scheduled, due=due, outcome=_("failed"), reason=occurrence.reason)
         if scheduled.consecutive_failures >= settings.SCHEDULED_TRANSFER_MAX_FAILURES:
@@ -620,50 +620,130 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
             )
     else:
         occurrence.status = ScheduledOccurrence.Status.POSTED
-        occurrence.save()
         scheduled.consecutive_failures = 0
     _advance(scheduled)
     return occurrence
 
 
-def scheduled_run_next(*, now: datetime | None = None) -> ScheduledOccurrence | None:
+def _columns(model, alias: str) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _claim_sql(*, shares: int) -> str:
+    """The claim, in one round trip: the first due order nobody holds (``SKIP LOCKED``: two
+    runners never take the same one), its creator, and a lock on its member — the lock a
+    signed one-off transfer takes (``transfer_execute``), waited for if a transfer of that
+    member is running. With ``shares`` > 1 a runner takes only the members of its share
+    (``member_id % shares``), so parallel runners do not queue on one member's lock."""
+    order_table = ScheduledTransfer._meta.db_table
+    # Table and column names come from the models' meta; every value is a bound parameter.
+    return (
+        f"SELECT {_columns(ScheduledTransfer, 'o')}, {_columns(User, 'u')} "  # noqa: S608
+        f"FROM {order_table} o "
+        f"JOIN {User._meta.db_table} u ON u.id = o.created_by_id "
+        f"JOIN {Member._meta.db_table} m ON m.id = o.member_id "
+        "WHERE o.status = %s AND o.next_due_date <= %s"
+        + (" AND o.member_id %% %s = %s" if shares > 1 else "")
+        + " ORDER BY o.next_due_date, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED FOR UPDATE OF m"
+    )
+
+
+def _claim(*, today: date, share: int, shares: int) -> ScheduledTransfer | None:
+    params: list = [ScheduledTransfer.Status.ACTIVE, today]
+    if shares > 1:
+        params += [shares, share]
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(shares=shares), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(ScheduledTransfer._meta.concrete_fields)
+    scheduled = ScheduledTransfer.from_db(
+        "default", [f.attname for f in ScheduledTransfer._meta.concrete_fields], row[:width]
+    )
+    scheduled.created_by = User.from_db(
+        "default", [f.attname for f in User._meta.concrete_fields], row[width:]
+    )
+    return scheduled
+
+
+_RECORD_SQL = (
+    # The occurrence row (unique per order and date) and the order's next state, one statement.
+    "WITH occurrence AS ("
+    "INSERT INTO transfers_scheduledoccurrence "
+    "(order_id, due_date, status, transfer_id, reason, claimed_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id) "
+    "UPDATE transfers_scheduledtransfer SET status = %s, next_due_date = %s, "
+    "occurrences_made = %s, consecutive_failures = %s, updated_at = %s "
+    "WHERE id = %s RETURNING (SELECT id FROM occurrence)"
+)
+
+
+def _record(*, scheduled: ScheduledTransfer, occurrence: ScheduledOccurrence) -> None:
+    scheduled.updated_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SQL,
+            [
+                scheduled.pk,
+                occurrence.due_date,
+                occurrence.status,
+                occurrence.transfer_id,
+                occurrence.reason,
+                occurrence.claimed_at,
+                scheduled.status,
+                scheduled.next_due_date,
+                scheduled.occurrences_made,
+                scheduled.consecutive_failures,
+                scheduled.updated_at,
+                scheduled.pk,
+            ],
+        )
+        occurrence.pk = cursor.fetchone()[0]
+    occurrence._state.adding = False
+
+
+def scheduled_run_next(
+    *, now: datetime | None = None, share: int = 0, shares: int = 1
+) -> ScheduledOccurrence | None:
     """Claim one due order (SKIP LOCKED) and handle its next date, in one transaction.
-    Returns None when nothing is due (or everything due is being handled elsewhere)."""
+    Returns None when nothing is due (or everything due is being handled elsewhere).
+    ``share``/``shares``: only orders of members with ``member_id % shares == share``."""
     now = now or timezone.now()
     today = timezone.localdate(now)
 
     def work() -> ScheduledOccurrence | None:
-        scheduled = (
-            ScheduledTransfer.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("created_by")
-            .filter(status=ScheduledTransfer.Status.ACTIVE, next_due_date__lte=today)
-            .order_by("next_due_date", "pk")
-            .first()
-        )
+        scheduled = _claim(today=today, share=share, shares=shares)
         if scheduled is None:
             return None
         occurrence = _run_one(scheduled=scheduled, now=now)
-        scheduled.save(
-            update_fields=[
-                "status",
-                "next_due_date",
-                "occurrences_made",
-                "consecutive_failures",
-                "updated_at",
-            ]
-        )
+        _record(scheduled=scheduled, occurrence=occurrence)
         return occurrence
 
     # A deadlock or serialization failure retries the whole claim (ledger.retry).
     return atomic_with_retries(work)
 
 
-def scheduled_run_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """The periodic job: handle every due date, one transaction each; returns how many."""
+def scheduled_run_due(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    share: int = 0,
+    shares: int = 1,
+) -> int:
+    """The periodic job: handle every due date, one transaction each; returns how many.
+
+    The day's institution-wide figures (rates, fee schedule, institutional limits) are kept
+    for a few seconds across dates (``transfers.run_figures``). ``share``/``shares``: the
+    beat task fans the run out to ``shares`` workers (``transfers.tasks``); each takes the
+    members of its share, then (share 0 … each) anything left by a runner that died."""
     handled = 0
-    while limit is None or handled < limit:
-        occurrence = scheduled_run_next(now=now)
-        if occurrence is None:
-            break
-        handled += 1
+    with run_figures_kept():
+        for part, parts in ((share, shares), (0, 1)) if shares > 1 else ((0, 1),):
+            while limit is None or handled < limit:
+                occurrence = scheduled_run_next(now=now, share=part, shares=parts)
+                if occurrence is None:
+                    break
+                handled += 1
     return handled
