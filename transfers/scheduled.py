@@ -67,6 +67,7 @@ from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from notices.models import NoticeKind
 from notices.services import notice_create
+from outbox.services import outbox_publishing_batched
 
 from .events import TransferEvent
 from .exceptions import DeclarationsRequired, TransferError
@@ -735,11 +736,13 @@ def scheduled_run_due(
     """The periodic job: handle every due date, one transaction each; returns how many.
 
     The day's institution-wide figures (rates, fee schedule, institutional limits) are kept
-    for a few seconds across dates (``transfers.run_figures``). ``share``/``shares``: the
+    for a few seconds across dates (``transfers.run_figures``); the receipts each committed
+    date queued are handed to the outbox's workers a hundred at a time
+    (``outbox.services.outbox_publishing_batched``). ``share``/``shares``: the
     beat task fans the run out to ``shares`` workers (``transfers.tasks``); each takes the
     members of its share, then (share 0 … each) anything left by a runner that died."""
     handled = 0
-    with run_figures_kept():
+    with run_figures_kept(), outbox_publishing_batched():
         for part, parts in ((share, shares), (0, 1)) if shares > 1 else ((0, 1),):
             while limit is None or handled < limit:
                 occurrence = scheduled_run_next(now=now, share=part, shares=parts)
