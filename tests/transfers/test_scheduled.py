@@ -566,10 +566,12 @@ def test_runners_take_their_share_of_members_and_sweep_what_another_left():
             _create(owner, _order(a, b), schedule)
     odd = {o.member_id for o in owners if o.member_id % 2 == 1}
     with time_machine.travel(at(date(2027, 3, 1)), tick=False):
-        taken = []
-        while (occurrence := sched.scheduled_run_next(share=1, shares=2)) is not None:
-            taken.append(occurrence.order.member_id)
-        assert set(taken) == odd and len(taken) == len(odd)
+        taken = sched._due_ids(today=date(2027, 3, 1), share=1, shares=2)
+        assert {ScheduledTransfer.objects.get(pk=pk).member_id for pk in taken} == odd
+        assert len(taken) == len(odd)
+        for pk in taken:
+            assert sched.scheduled_run_next(order_id=pk).order_id == pk
+            assert sched.scheduled_run_next(order_id=pk) is None  # that date is done
         # The runner of share 0 "died": any runner's sweep posts the rest, once each.
         assert sched.scheduled_run_due(share=1, shares=2) == len(owners) - len(odd)
         assert sched.scheduled_run_due(share=0, shares=2) == 0
