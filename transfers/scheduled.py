@@ -747,6 +747,15 @@ def _due_ids(*, today: date, share: int, shares: int) -> list[int]:
     return list(due.order_by("next_due_date", "pk").values_list("pk", flat=True))
 
 
+def _still_due(scheduled: ScheduledTransfer, *, today: date) -> bool:
+    """After one of its dates was handled: has the order another date due (a catch-up)?"""
+    return (
+        scheduled.status == ScheduledTransfer.Status.ACTIVE
+        and scheduled.next_due_date is not None
+        and scheduled.next_due_date <= today
+    )
+
+
 def scheduled_run_due(
     *,
     now: datetime | None = None,
@@ -773,7 +782,10 @@ def scheduled_run_due(
     with run_figures_kept(), outbox_publishing_batched():
         for order_id in [*_due_ids(today=today, share=share, shares=shares), None]:
             while limit is None or handled < limit:
-                if scheduled_run_next(now=now, order_id=order_id) is None:
+                occurrence = scheduled_run_next(now=now, order_id=order_id)
+                if occurrence is None:
                     break
                 handled += 1
+                if order_id is not None and not _still_due(occurrence.order, today=today):
+                    break  # (no empty claim to find that out)
     return handled
