@@ -3,10 +3,13 @@
 Set-up (not timed): 1,000 members, each with a funded source account and a destination
 account of its own, and ten monthly orders each (own-account transfers of Bs 10, all due
 today), written in bulk (the orders are set-up data; their signing is covered by the tests).
-Then ``transfers.scheduled.scheduled_run_due`` runs once, timed: one transaction per
-occurrence (claim with SKIP LOCKED, member lock, the one-off transfer's checks and pricing,
-the posting, the occurrence row). The target (issue 16) is under a minute here. Afterwards
-every order has exactly one posted occurrence and the ledger invariants hold.
+Then the run, timed, as deployed: ``SCHEDULED_TRANSFER_RUNNERS`` processes, each running
+its share of members (``transfers.scheduled.scheduled_run_due(share=…, shares=…)``, what
+``transfers.tasks.scheduled_run_share_task`` runs), one transaction per occurrence (claim
+with SKIP LOCKED and the member lock, the one-off transfer's checks and pricing, the
+posting, the occurrence row), receipts published to Redis as in production. The target
+(issue 16) is under a minute here. Afterwards every order has exactly one posted occurrence
+and the ledger invariants hold.
 """
 
 from __future__ import annotations

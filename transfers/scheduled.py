@@ -650,7 +650,7 @@ def _claim_sql(*, by_id: bool) -> str:
     order_table = ScheduledTransfer._meta.db_table
     # Table and column names come from the models' meta; every value is a bound parameter.
     return (
-        f"SELECT {_columns(ScheduledTransfer, 'o')}, {_columns(User, 'u')} "  # noqa: S608
+        f"SELECT {_columns(ScheduledTransfer, 'o')}, {_columns(User, 'u')} "  # noqa: S608  # nosec B608
         f"FROM {order_table} o "
         f"JOIN {User._meta.db_table} u ON u.id = o.created_by_id "
         f"JOIN {Member._meta.db_table} m ON m.id = o.member_id "
