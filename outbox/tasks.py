@@ -11,5 +11,12 @@ def outbox_deliver_task(message_id: int) -> bool:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def outbox_deliver_many_task(message_ids: list[int]) -> int:
+    # A batch job's messages (outbox.services.outbox_publishing_batched), each delivered on
+    # its own claim as above.
+    return sum(outbox_deliver(message_id=message_id) for message_id in message_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def outbox_relay_due_task() -> int:
     return outbox_relay_due()

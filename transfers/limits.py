@@ -31,6 +31,7 @@ from outbox.services import email_enqueue
 from .events import TransferEvent
 from .exceptions import TransferError
 from .models import DailyLimit, MemberDailyLimit, TransferType
+from .run_figures import kept
 
 LIMIT_SET_PURPOSE = "limit.set"
 
@@ -44,7 +45,11 @@ def raise_delay() -> timedelta:
 
 
 def institutional_limit(*, transfer_type: str) -> Decimal | None:
-    limit = DailyLimit.objects.filter(transfer_type=transfer_type).first()
+    # Kept for a moment by a batch job (transfers.run_figures); read each time otherwise.
+    limit = kept(
+        ("limit", transfer_type),
+        lambda: DailyLimit.objects.filter(transfer_type=transfer_type).first(),
+    )
     return limit.amount_bob if limit is not None else None
 
 

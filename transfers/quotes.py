@@ -65,6 +65,7 @@ from ledger.selectors import exchange_rate_get
 from .exceptions import TransferError
 from .limits import effective_limit
 from .models import FeeBand, Transfer, TransferStatus
+from .run_figures import kept
 
 REGULATORY_THRESHOLD_USD = Decimal("1000.00")
 REGULATORY_WINDOW = timedelta(days=5)
@@ -140,6 +141,12 @@ def validate_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+def _rate(*, rate_type: str, on: date) -> Decimal:
+    """The official rate in force on ``on`` (kept for a moment by a batch job:
+    ``transfers.run_figures``)."""
+    return kept(("rate", rate_type, on), lambda: exchange_rate_get(rate_type=rate_type, on=on))
+
+
 def convert(
     *, amount: Decimal, from_currency: str, to_currency: str, on: date
 ) -> tuple[Decimal, Decimal | None]:
@@ -149,11 +156,11 @@ def convert(
         return amount, None
     if from_currency == "USD" and to_currency == "BOB":
         # The cooperative buys the member's dollars.
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
         return quantize_down(amount * rate), rate
     if from_currency == "BOB" and to_currency == "USD":
         # The member buys dollars from the cooperative.
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
         return quantize_down(amount / rate), rate
     raise TransferError(_("That currency is not supported."), field="currency")
 
@@ -166,10 +173,10 @@ def convert_cost(
     if from_currency == to_currency:
         return amount, None
     if from_currency == "BOB" and to_currency == "USD":
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
         return quantize_up(amount * rate), rate
     if from_currency == "USD" and to_currency == "BOB":
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
         return quantize_up(amount / rate), rate
     raise TransferError(_("That currency is not supported."), field="currency")
 
@@ -217,15 +224,23 @@ def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
     """The fixed fee of the band holding ``amount``. An amount in no band is refused, never
     priced at zero: a hole in the schedule must not make transfers free (the database keeps
     schedules whole, ``transfers.fees``; this is the last line)."""
-    band = (
-        FeeBand.objects.filter(
-            Q(max_amount__isnull=True) | Q(max_amount__gte=amount),
-            transfer_type=transfer_type,
-            currency=currency,
-            min_amount__lte=amount,
-        )
-        .order_by("-min_amount")
-        .first()
+    # The whole schedule of this type and currency (a few rows, kept for a moment by a batch
+    # job: transfers.run_figures); the band is the highest one starting at or below amount.
+    bands = kept(
+        ("fees", transfer_type, currency),
+        lambda: list(
+            FeeBand.objects.filter(transfer_type=transfer_type, currency=currency).order_by(
+                "-min_amount"
+            )
+        ),
+    )
+    band = next(
+        (
+            b
+            for b in bands
+            if b.min_amount <= amount and (b.max_amount is None or b.max_amount >= amount)
+        ),
+        None,
     )
     if band is None:
         raise TransferError(
@@ -241,7 +256,7 @@ def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
 def usd_equivalent(*, amount: Decimal, currency: str, on: date) -> Decimal:
     if currency == "USD":
         return amount
-    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+    rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
     return quantize(amount / rate)
 
 
@@ -252,7 +267,7 @@ def bob_equivalent(*, debit: Decimal, source_currency: str, on: date) -> Decimal
     buy back)."""
     if source_currency == "BOB":
         return debit
-    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+    rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
     return quantize_up(debit * rate)
 
 
@@ -336,11 +351,11 @@ def _credited_in_cooling_window(
     if currency == "BOB":
         if not usd:
             return bob
-        rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
+        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
         return bob + quantize_up(usd * rate)
     if not bob:
         return usd
-    rate = exchange_rate_get(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
+    rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
     return usd + quantize_up(bob / rate)
 
 

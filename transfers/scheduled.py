@@ -25,6 +25,15 @@ exchange rate of that day, and the 5-day regulatory rule. The one difference is 
 authority: the order's stored signature instead of a fresh receipt (a system path, listed in
 ``tests/security/test_signature_receipts.py``).
 
+Speed (issue 16: 10,000 dates in under a minute on two cores; bench/README.md): the beat task
+fans the run out to the worker's processes (``SCHEDULED_TRANSFER_RUNNERS``), each listing
+the due orders of its share of members once and claiming them by id; the claim also takes
+the member lock and reads the creator (one statement), and the occurrence row and the
+order's next state are one statement. Institution-wide figures (rates, fee schedule,
+institutional limits) are kept for a few seconds within a run (``transfers.run_figures``
+says why that is still the day's figures); the receipts are published to the outbox's
+workers a hundred per task. Nothing of the member's is kept across dates.
+
 Outcomes: ``posted``; ``failed`` with the Spanish reason (funds, limit, a deleted
 beneficiary, a closed account…) — the member gets a notice and an email, the order goes on
 with its next date, and after ``SCHEDULED_TRANSFER_MAX_FAILURES`` failures in a row it is
@@ -54,11 +63,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Member
+from accounts.models import Member, User
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
 from audit.services import audit_record
 from ledger.exceptions import LedgerError
@@ -67,11 +77,13 @@ from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from notices.models import NoticeKind
 from notices.services import notice_create
+from outbox.services import outbox_publishing_batched
 
 from .events import TransferEvent
 from .exceptions import DeclarationsRequired, TransferError
 from .models import ScheduledOccurrence, ScheduledTransfer, TransferType
 from .quotes import validate_amount
+from .run_figures import run_figures_kept
 from .services import TransferOrder, _checked, _destination, _own_ends, _source, _transfer_record
 
 SCHEDULE_PURPOSE = "transfer.schedule"
@@ -561,7 +573,9 @@ def _tell(*, scheduled: ScheduledTransfer, due: date, outcome: str, reason: str)
 
 
 def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurrence:
-    """Handle ``scheduled.next_due_date``: inside the caller's transaction, order row locked."""
+    """Handle ``scheduled.next_due_date`` inside the caller's transaction, the order row and
+    the member row locked (:data:`_CLAIM_SQL`). Returns the occurrence, not yet written: the
+    caller writes it with the order's new state in one statement (:func:`_record`)."""
     today = timezone.localdate(now)
     due = scheduled.next_due_date
     occurrence = ScheduledOccurrence(order=scheduled, due_date=due, claimed_at=now)
@@ -571,12 +585,11 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
         occurrence.reason = _(
             "Not made: the date passed %(days)s days ago while the service was unavailable."
         ) % {"days": (today - due).days}
-        occurrence.save()
         _tell(scheduled=scheduled, due=due, outcome=_("not made"), reason=occurrence.reason)
         _advance(scheduled)
         return occurrence
-    # The same lock as a signed one-off transfer: limits and totals hold until commit.
-    Member.objects.select_for_update().filter(pk=scheduled.member_id).exists()
+    # The member row is locked already (the claim): the same lock as a signed one-off
+    # transfer, so limits and totals hold until commit.
     order = _order_of(scheduled)
     try:
         with transaction.atomic():  # a refusal undoes only this attempt's writes
@@ -598,12 +611,10 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
             "order has no origin and destination of funds. Make this transfer from the wizard "
             "with them."
         )
-        occurrence.save()
         _tell(scheduled=scheduled, due=due, outcome=_("held"), reason=occurrence.reason)
     except (TransferError, LedgerError) as exc:
         occurrence.status = ScheduledOccurrence.Status.FAILED
         occurrence.reason = str(exc.message)[:300]
-        occurrence.save()
         scheduled.consecutive_failures += 1
         _tell(scheduled=scheduled, due=due, outcome=_("failed"), reason=occurrence.reason)
         if scheduled.consecutive_failures >= settings.SCHEDULED_TRANSFER_MAX_FAILURES:
@@ -620,50 +631,161 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
             )
     else:
         occurrence.status = ScheduledOccurrence.Status.POSTED
-        occurrence.save()
         scheduled.consecutive_failures = 0
     _advance(scheduled)
     return occurrence
 
 
-def scheduled_run_next(*, now: datetime | None = None) -> ScheduledOccurrence | None:
+def _columns(model, alias: str) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _claim_sql(*, by_id: bool) -> str:
+    """The claim, in one round trip: a due order nobody holds (``SKIP LOCKED``: two runners
+    never take the same one), its creator, and a lock on its member — the lock a signed
+    one-off transfer takes (``transfer_execute``), waited for if a transfer of that member is
+    running. ``by_id``: that order if it is still due (the run's list, :func:`_due_ids`);
+    otherwise the first due one."""
+    order_table = ScheduledTransfer._meta.db_table
+    # Table and column names come from the models' meta; every value is a bound parameter.
+    return (
+        f"SELECT {_columns(ScheduledTransfer, 'o')}, {_columns(User, 'u')} "  # noqa: S608  # nosec B608
+        f"FROM {order_table} o "
+        f"JOIN {User._meta.db_table} u ON u.id = o.created_by_id "
+        f"JOIN {Member._meta.db_table} m ON m.id = o.member_id "
+        "WHERE o.status = %s AND o.next_due_date <= %s"
+        + (" AND o.id = %s" if by_id else "")
+        + " ORDER BY o.next_due_date, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED FOR UPDATE OF m"
+    )
+
+
+def _claim(*, today: date, order_id: int | None) -> ScheduledTransfer | None:
+    params: list = [ScheduledTransfer.Status.ACTIVE, today]
+    if order_id is not None:
+        params.append(order_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(by_id=order_id is not None), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(ScheduledTransfer._meta.concrete_fields)
+    scheduled = ScheduledTransfer.from_db(
+        "default", [f.attname for f in ScheduledTransfer._meta.concrete_fields], row[:width]
+    )
+    scheduled.created_by = User.from_db(
+        "default", [f.attname for f in User._meta.concrete_fields], row[width:]
+    )
+    return scheduled
+
+
+_RECORD_SQL = (
+    # The occurrence row (unique per order and date) and the order's next state, one statement.
+    "WITH occurrence AS ("
+    "INSERT INTO transfers_scheduledoccurrence "
+    "(order_id, due_date, status, transfer_id, reason, claimed_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id) "
+    "UPDATE transfers_scheduledtransfer SET status = %s, next_due_date = %s, "
+    "occurrences_made = %s, consecutive_failures = %s, updated_at = %s "
+    "WHERE id = %s RETURNING (SELECT id FROM occurrence)"
+)
+
+
+def _record(*, scheduled: ScheduledTransfer, occurrence: ScheduledOccurrence) -> None:
+    scheduled.updated_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SQL,
+            [
+                scheduled.pk,
+                occurrence.due_date,
+                occurrence.status,
+                occurrence.transfer_id,
+                occurrence.reason,
+                occurrence.claimed_at,
+                scheduled.status,
+                scheduled.next_due_date,
+                scheduled.occurrences_made,
+                scheduled.consecutive_failures,
+                scheduled.updated_at,
+                scheduled.pk,
+            ],
+        )
+        occurrence.pk = cursor.fetchone()[0]
+    occurrence._state.adding = False
+
+
+def scheduled_run_next(
+    *, now: datetime | None = None, order_id: int | None = None
+) -> ScheduledOccurrence | None:
     """Claim one due order (SKIP LOCKED) and handle its next date, in one transaction.
-    Returns None when nothing is due (or everything due is being handled elsewhere)."""
+    Returns None when nothing is due (or everything due is being handled elsewhere).
+    ``order_id``: that order only."""
     now = now or timezone.now()
     today = timezone.localdate(now)
 
     def work() -> ScheduledOccurrence | None:
-        scheduled = (
-            ScheduledTransfer.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("created_by")
-            .filter(status=ScheduledTransfer.Status.ACTIVE, next_due_date__lte=today)
-            .order_by("next_due_date", "pk")
-            .first()
-        )
+        scheduled = _claim(today=today, order_id=order_id)
         if scheduled is None:
             return None
         occurrence = _run_one(scheduled=scheduled, now=now)
-        scheduled.save(
-            update_fields=[
-                "status",
-                "next_due_date",
-                "occurrences_made",
-                "consecutive_failures",
-                "updated_at",
-            ]
-        )
+        _record(scheduled=scheduled, occurrence=occurrence)
         return occurrence
 
     # A deadlock or serialization failure retries the whole claim (ledger.retry).
     return atomic_with_retries(work)
 
 
-def scheduled_run_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """The periodic job: handle every due date, one transaction each; returns how many."""
+def _due_ids(*, today: date, share: int, shares: int) -> list[int]:
+    """The orders due now, oldest date first; with ``shares`` > 1 only the members of this
+    share (``member_id % shares``), so parallel runners never queue on one member's lock."""
+    due = ScheduledTransfer.objects.filter(
+        status=ScheduledTransfer.Status.ACTIVE, next_due_date__lte=today
+    )
+    if shares > 1:
+        due = due.alias(share=F("member_id") % shares).filter(share=share)
+    return list(due.order_by("next_due_date", "pk").values_list("pk", flat=True))
+
+
+def _still_due(scheduled: ScheduledTransfer, *, today: date) -> bool:
+    """After one of its dates was handled: has the order another date due (a catch-up)?"""
+    return (
+        scheduled.status == ScheduledTransfer.Status.ACTIVE
+        and scheduled.next_due_date is not None
+        and scheduled.next_due_date <= today
+    )
+
+
+def scheduled_run_due(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    share: int = 0,
+    shares: int = 1,
+) -> int:
+    """The periodic job: handle every due date, one transaction each; returns how many.
+
+    The run lists the due orders once and claims each by its id (a claim that searched the
+    due-date index from its start would step over every order already handled, and over
+    other runners' ones, on every claim), taking each one's dates until none is due (a
+    catch-up after an outage), then sweeps for anything still due: a date that came due
+    meanwhile, or the share of a runner that died. ``share``/``shares``: the beat task fans
+    the run out to ``shares`` workers (``transfers.tasks``), each listing only the members
+    of its share.
+
+    The day's institution-wide figures (rates, fee schedule, institutional limits) are kept
+    for a few seconds across dates (``transfers.run_figures``); the receipts each committed
+    date queued are handed to the outbox's workers a hundred at a time
+    (``outbox.services.outbox_publishing_batched``)."""
     handled = 0
-    while limit is None or handled < limit:
-        occurrence = scheduled_run_next(now=now)
-        if occurrence is None:
-            break
-        handled += 1
+    today = timezone.localdate(now)
+    with run_figures_kept(), outbox_publishing_batched():
+        for order_id in [*_due_ids(today=today, share=share, shares=shares), None]:
+            while limit is None or handled < limit:
+                occurrence = scheduled_run_next(now=now, order_id=order_id)
+                if occurrence is None:
+                    break
+                handled += 1
+                if order_id is not None and not _still_due(occurrence.order, today=today):
+                    break  # (no empty claim to find that out)
     return handled

@@ -420,6 +420,10 @@ TRANSFER_NOTIFY_ADDRESSES_PER_DAY = int(env("TRANSFER_NOTIFY_ADDRESSES_PER_DAY",
 SCHEDULED_TRANSFER_CATCH_UP_DAYS = int(env("SCHEDULED_TRANSFER_CATCH_UP_DAYS", "3"))
 # Consecutive failed occurrences after which an order is paused.
 SCHEDULED_TRANSFER_MAX_FAILURES = int(env("SCHEDULED_TRANSFER_MAX_FAILURES", "3"))
+# How many worker tasks the scheduled-transfers run fans out to (transfers.tasks), each taking
+# the orders of its share of members: the Celery worker's process count (its default
+# concurrency is the number of CPUs; 2 on the 2-core machine bench/README.md measures).
+SCHEDULED_TRANSFER_RUNNERS = int(env("SCHEDULED_TRANSFER_RUNNERS", "2"))
 
 # Exchange rates (ledger.rates): a proposed official rate further than this fraction from the
 # rate in force (now, or at the start of today, so small steps cannot ratchet past it) needs a

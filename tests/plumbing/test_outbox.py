@@ -132,3 +132,43 @@ def test_a_message_whose_every_attempt_died_ends_failed_unsent():
     assert message.status == OutboxMessage.Status.FAILED
     assert "worker lost" in message.last_error
     assert mail.outbox == []
+
+
+def test_a_batch_job_publishes_its_committed_messages_a_batch_at_a_time(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from outbox import services
+
+    published = []
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    monkeypatch.setattr(services.outbox_deliver_task, "delay", lambda pk: published.append([pk]))
+    monkeypatch.setattr(services.outbox_deliver_many_task, "delay", published.append)
+    with services.outbox_publishing_batched():
+        ids = []
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                ids.append(_enqueue().pk)
+        # Rolled back: never published.
+        with django_capture_on_commit_callbacks(execute=True):
+            try:
+                with transaction.atomic():
+                    _enqueue()
+                    raise RuntimeError("the business change failed")
+            except RuntimeError:
+                pass
+        assert published == [ids[:2]]  # a full batch, after its commits
+    assert published == [ids[:2], ids[2:]]  # the rest when the job ends
+    # Outside a batch job each message is its own task again.
+    with django_capture_on_commit_callbacks(execute=True):
+        single = _enqueue().pk
+    assert published[-1] == [single]
+
+
+def test_a_batch_is_delivered_message_by_message():
+    from outbox.tasks import outbox_deliver_many_task
+
+    first, second = _enqueue(), _enqueue()
+    outbox_deliver(message_id=first.pk)
+    assert outbox_deliver_many_task(message_ids=[first.pk, second.pk]) == 1  # first: sent before
+    assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT).count() == 2
+    assert len(mail.outbox) == 2

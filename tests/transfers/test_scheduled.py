@@ -554,3 +554,63 @@ def test_the_regulatory_export_marks_scheduled_dates_and_staff_can_pause(
     )
     order.refresh_from_db()
     assert order.status == ScheduledTransfer.Status.PAUSED
+
+
+def test_runners_take_their_share_of_members_and_sweep_what_another_left():
+    owners = [make_user(member=make_member()) for _ in range(4)]
+    for owner in owners:
+        a = make_account(member=owner.member, balance="1000")
+        b = make_account(member=owner.member)
+        schedule = sched.Schedule(kind="weekly", start_date=date(2027, 3, 1), times=2)
+        with time_machine.travel(at(date(2027, 2, 27)), tick=False):
+            _create(owner, _order(a, b), schedule)
+    odd = {o.member_id for o in owners if o.member_id % 2 == 1}
+    with time_machine.travel(at(date(2027, 3, 1)), tick=False):
+        taken = sched._due_ids(today=date(2027, 3, 1), share=1, shares=2)
+        assert {ScheduledTransfer.objects.get(pk=pk).member_id for pk in taken} == odd
+        assert len(taken) == len(odd)
+        for pk in taken:
+            assert sched.scheduled_run_next(order_id=pk).order_id == pk
+            assert sched.scheduled_run_next(order_id=pk) is None  # that date is done
+        # The runner of share 0 "died": any runner's sweep posts the rest, once each.
+        assert sched.scheduled_run_due(share=1, shares=2) == len(owners) - len(odd)
+        assert sched.scheduled_run_due(share=0, shares=2) == 0
+    assert ScheduledOccurrence.objects.filter(status="posted").count() == len(owners)
+    assert ledger_breaches() == []
+
+
+def test_within_a_run_the_days_figures_are_kept_briefly_and_never_outside_it(monkeypatch):
+    from transfers import run_figures
+
+    reads = []
+
+    def read():
+        reads.append(1)
+        return len(reads)
+
+    assert run_figures.kept(("x",), read) == 1
+    assert run_figures.kept(("x",), read) == 2  # outside a run: read every time
+    with run_figures.run_figures_kept():
+        assert run_figures.kept(("x",), read) == 3
+        assert run_figures.kept(("x",), read) == 3  # kept
+        assert run_figures.kept(("y",), read) == 4  # per key
+        monkeypatch.setattr(run_figures, "KEEP_SECONDS", 0.0)
+        assert run_figures.kept(("x",), read) == 5  # no longer than KEEP_SECONDS
+    assert run_figures.kept(("x",), read) == 6
+
+
+def test_a_fee_changed_between_runs_applies_to_the_next_date(owner):
+    from transfers.models import FeeBand
+
+    order, a, _b = _monthly(owner, day=10, start=date(2027, 3, 1), times=3)
+    with time_machine.travel(at(date(2027, 3, 10)), tick=False):
+        sched.scheduled_run_due()
+    FeeBand.objects.filter(transfer_type=TransferType.OWN, currency="BOB").update(
+        fixed_fee=Decimal("2.00")
+    )
+    with time_machine.travel(at(date(2027, 4, 10)), tick=False):
+        sched.scheduled_run_due()
+    fees = list(Transfer.objects.order_by("pk").values_list("fee_amount", flat=True))
+    assert fees[-1] == Decimal("2.00")
+    a.refresh_from_db()
+    assert a.balance == Decimal("1000.00") - 200 - sum(fees)
