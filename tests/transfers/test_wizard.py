@@ -232,9 +232,10 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     response = _walk_to_confirm(client, source, destination)
-    # 25 + 2 for the signature receipt: its grant row is written, then consumed by the service.
+    # 24 + 2 for the signature receipt: its grant row is written, then consumed by the service.
     # The posting itself is ONE statement (ledger_posting_create): no lock query, no savepoint.
-    with django_assert_num_queries(27):
+    # The steps validated again from the session read the member's accounts once.
+    with django_assert_num_queries(26):
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
 
 
