@@ -1,8 +1,8 @@
 """The transfer_http workload's cost per request kind, measured where load does not move it:
 CPU milliseconds of this process and of its PostgreSQL backend, and SQL queries, for each of
 the six requests of one transfer (the wizard's GET, the source, destination and data
-steps, the signing POST, the dashboard), served in process by Django's test client under ``bench.settings`` (the
-production PIN cost) on a fresh database.
+steps, the signing POST, the dashboard), served in process by Django's test client under
+``bench.settings`` (the production PIN cost) on a fresh database.
 
     DJANGO_SETTINGS_MODULE=progresonet.settings.test .venv/bin/python scripts/services.py -- \
         .venv/bin/python -m bench.request_cost [transfers] [--sql] [--stacks] [--profile KIND]
