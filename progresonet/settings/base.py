@@ -368,7 +368,8 @@ REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client object per pool (progresonet.cache).
+            "BACKEND": "progresonet.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "progresonet",
             # An unreachable Redis (packets dropped, not refused) must fail fast, so callers
