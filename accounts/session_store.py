@@ -50,6 +50,8 @@ STORE_EVERY_SECONDS = 60
 # guarantee; see transfers.wizards).
 VOLATILE_KEYS = frozenset({ACTIVE_KEY, STORED_KEY, "_pn_seen", "completed_transfers"})
 VOLATILE_PREFIXES = ("wizard_",)
+# Django's session model (this engine does not change it: tests/accounts/test_session_store.py).
+ROW_ALIVE_SQL = 'SELECT 1 FROM "django_session" WHERE session_key = %s AND expire_date > %s'
 
 
 def _durable(data: dict) -> str:
@@ -89,13 +91,8 @@ class SessionStore(CachedDBStore):
 
     def _row_alive(self) -> bool:
         """The row exists and has not expired: one indexed lookup, no ORM query to build."""
-        alias = router.db_for_read(self.model)
-        table = connections[alias].ops.quote_name(self.model._meta.db_table)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608 - the model's own table name
-                [self.session_key, timezone.now()],
-            )
+        with connections[router.db_for_read(self.model)].cursor() as cursor:
+            cursor.execute(ROW_ALIVE_SQL, [self.session_key, timezone.now()])
             return cursor.fetchone() is not None
 
     def exists(self, session_key: str) -> bool:

@@ -36,8 +36,9 @@ def _row(client) -> Session:
     return Session.objects.get(session_key=client.session.session_key)
 
 
-def test_the_engine_is_in_use():
+def test_the_engine_is_in_use_on_django_s_session_table():
     assert settings.SESSION_ENGINE == "accounts.session_store"
+    assert SessionStore.get_model_class()._meta.db_table == "django_session"  # ROW_ALIVE_SQL
 
 
 def test_a_page_within_the_minute_reads_the_cache_and_writes_no_row(
