@@ -1,7 +1,8 @@
 """Session security: absolute lifetime, the "session expired" page, and session-row upkeep.
 
-- Idle timeout: the database session expires ``SESSION_COOKIE_AGE`` (15 min) after the last
-  request (``SESSION_SAVE_EVERY_REQUEST``); nothing to do here but explain it afterwards.
+- Idle timeout: the session expires ``SESSION_COOKIE_AGE`` (15 min) after the last request
+  (``SESSION_SAVE_EVERY_REQUEST``; accounts.session_store keeps it exact); nothing to do here
+  but explain it afterwards.
 - Absolute lifetime: however active, a sign-in ends ``SESSION_ABSOLUTE_SECONDS`` (12 h) after
   it began.
 - Explaining: a small marker cookie (no secret in it) says "this browser was signed in". A

@@ -40,8 +40,9 @@ Service API:
   your operation does not happen. On success it writes a ``signature.verified`` audit row holding
   the summary and its SHA-256 digest, which the receipt carries for your own records.
   It also takes ``purpose`` and ``fingerprint``: the service the receipt is for (see below).
-- ``signature_prepare(*, user)`` sends a fresh SMS code when the member's device is an SMS token
-  (call it when showing the step); it does nothing otherwise.
+- ``signature_prepare(*, user, state=None)`` sends a fresh SMS code when the member's device is
+  an SMS token (call it when showing the step; pass the form's ``state`` to save reading the
+  devices again); it does nothing otherwise.
 - ``signature_state(*, user)`` tells whether the member needs to set up a PIN, is blocked, or
   has a device.
 
@@ -208,8 +209,14 @@ def signature_state(*, user: User) -> SignatureState:
     )
 
 
-def signature_prepare(*, user: User) -> None:
-    device = signature_device(user=user)
+def signature_prepare(*, user: User, state: SignatureState | None = None) -> None:
+    """``state``: the member's signature state read in this request (the signature form's),
+    which already names the device; without it (or while the PIN is not set up, when the state
+    names none) the device is read here."""
+    if state is not None and not state.needs_setup:
+        device = state.device
+    else:
+        device = signature_device(user=user)
     if isinstance(device, SmsDevice):
         with transaction.atomic():
             device.generate_challenge()

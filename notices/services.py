@@ -8,13 +8,19 @@ email (default on) and by SMS (default off, only to a confirmed SMS device) thro
 outbox, in the same transaction; security kinds always go by email.
 """
 
+import logging
+
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import SECURITY_KINDS, Notice, NoticeKind, NoticePreference
+from .selectors import unread_cache_key
+
+logger = logging.getLogger(__name__)
 
 # kind -> (title, body); bodies are %-formatted with the caller's context.
 TEXTS = {
@@ -129,6 +135,7 @@ def notice_create(
             notice = Notice.objects.create(
                 user_id=user_id, kind=kind, title=title, body=body, link=link
             )
+        unread_forget(user_id=user_id)
         if not channels:
             return notice
         email, sms = channels_for(user_id=user_id, kind=kind)
@@ -157,7 +164,24 @@ def notices_mark_read(*, user, notice_ids: list[int] | None = None) -> int:
     rows = Notice.objects.filter(user=user, read_at__isnull=True)
     if notice_ids is not None:
         rows = rows.filter(pk__in=notice_ids)
-    return rows.update(read_at=timezone.now())
+    updated = rows.update(read_at=timezone.now())
+    unread_forget(user_id=user.pk)
+    return updated
+
+
+def unread_forget(*, user_id: int) -> None:
+    """The bell's cached count (notices.selectors) is stale: forget it now and again once the
+    caller's transaction commits (a page may have counted the old rows in between)."""
+
+    def forget() -> None:
+        try:
+            cache.delete(unread_cache_key(user_id))
+        except Exception:
+            # Redis down: the count is not read from it either, and the entry expires.
+            logger.warning("cache unavailable: unread count not forgotten")
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def notice_preferences_set(*, user, choices: dict[str, tuple[bool, bool]]) -> None:

@@ -61,7 +61,13 @@ def test_argon2_is_the_first_password_hasher_outside_tests():
 
 
 def test_sessions_live_in_the_database_for_any_web_process():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Read through the shared Redis cache, the row the authority (accounts.session_store).
+    from django.contrib.sessions.backends.db import SessionStore as DBStore
+    from django.utils.module_loading import import_string
+
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    assert issubclass(engine, DBStore)
+    assert settings.SESSION_ENGINE == "accounts.session_store"
 
 
 def _setting(name: str, **overrides) -> str:

@@ -16,10 +16,64 @@ from .models import TransferType
 from .services import debitable_accounts
 
 
+class AccountChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from the field's accounts, read once (:meth:`AccountChoiceField.accounts`)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for account in self.field.accounts():
+            yield self.choice(account)
+
+    def __len__(self) -> int:
+        return len(self.field.accounts()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.accounts())
+
+
 class AccountChoiceField(forms.ModelChoiceField):
     """The member's own accounts the way the guide lists them: product, number (in full: they
     are the member's own), balance. As radio buttons the balance is in a money span; an
-    ``<option>`` cannot hold markup, so a select gets plain text."""
+    ``<option>`` cannot hold markup, so a select gets plain text.
+
+    The accounts are read once per form, for the widget and the validation alike: Django's
+    field reads its queryset again for a select's ``required`` attribute, for the options and
+    for ``clean`` (three queries), and the wizard validates the same step several times per
+    request; it may hand the form the list it already read (``accounts`` of
+    :class:`SourceForm` and :class:`OwnDestinationForm`). A new queryset drops the list."""
+
+    iterator = AccountChoiceIterator
+    _accounts: list[Account] | None = None
+
+    def _set_queryset(self, queryset) -> None:
+        super()._set_queryset(queryset)
+        self._accounts = None
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def accounts(self) -> list[Account]:
+        if self._accounts is None:
+            self._accounts = list(self.queryset)
+        return self._accounts
+
+    def accounts_set(self, accounts: list[Account]) -> None:
+        """Choices already read from this field's queryset in the same request."""
+        self._accounts = list(accounts)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Account):
+            value = value.pk
+        for account in self.accounts():
+            if str(account.pk) == str(value):
+                return account
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
 
     def label_from_instance(self, account: Account) -> str:
         label = (
@@ -30,21 +84,26 @@ class AccountChoiceField(forms.ModelChoiceField):
 
 
 class SourceForm(forms.Form):
-    """Paso 1: "Tipo de transferencia" and "Cuenta origen"."""
+    """Paso 1: "Tipo de transferencia" and "Cuenta origen". ``accounts``: the member's
+    :func:`debitable_accounts`, when the caller already read them in this request."""
 
     transfer_type = forms.ChoiceField(label=_("Transfer type"))
     source_account = AccountChoiceField(
         label=_("Source account"), queryset=Account.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args, user, transfer_type: str, **kwargs):
+    def __init__(self, *args, user, transfer_type: str, accounts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["transfer_type"].choices = [(transfer_type, TransferType(transfer_type).label)]
-        self.fields["source_account"].queryset = debitable_accounts(member_id=user.member_id)
+        field = self.fields["source_account"]
+        field.queryset = debitable_accounts(member_id=user.member_id)
+        if accounts is not None:
+            field.accounts_set(accounts)
 
 
 class OwnDestinationForm(forms.Form):
-    """Paso 2 between own accounts: the member's other accounts."""
+    """Paso 2 between own accounts: the member's other accounts (``accounts`` as in
+    :class:`SourceForm`)."""
 
     destination_account = AccountChoiceField(
         label=_("Destination account"),
@@ -53,12 +112,15 @@ class OwnDestinationForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, user, source: Account | None, **kwargs):
+    def __init__(self, *args, user, source: Account | None, accounts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        accounts = debitable_accounts(member_id=user.member_id)
+        queryset = debitable_accounts(member_id=user.member_id)
         if source is not None:
-            accounts = accounts.exclude(pk=source.pk)
-        self.fields["destination_account"].queryset = accounts
+            queryset = queryset.exclude(pk=source.pk)
+        field = self.fields["destination_account"]
+        field.queryset = queryset
+        if accounts is not None:
+            field.accounts_set([a for a in accounts if source is None or a.pk != source.pk])
 
 
 class DataForm(forms.Form):

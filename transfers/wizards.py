@@ -37,6 +37,7 @@ from .scheduled_views import ScheduleStepMixin
 from .services import (
     TRANSFER_EXECUTE_PURPOSE,
     TransferOrder,
+    debitable_accounts,
     transfer_execute,
     transfer_prepare,
     transfer_signing_fingerprint,
@@ -120,15 +121,30 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
     def get_form_kwargs(self, step=None):
         user = self.request.user
         if step == "source":
-            return {"user": user, "transfer_type": self.transfer_type}
+            return {
+                "user": user,
+                "transfer_type": self.transfer_type,
+                "accounts": self.member_accounts(),
+            }
         if step == "destination":
             return self.destination_kwargs()
         if step == "data":
             return {"currencies": self.currencies()}
         return {"user": user}
 
+    def member_accounts(self) -> list:
+        """The member's debitable accounts, read once per request: every step's form
+        (validated again from the session at each later step) chooses among them."""
+        if not hasattr(self, "_member_accounts"):
+            self._member_accounts = list(debitable_accounts(member_id=self.request.user.member_id))
+        return self._member_accounts
+
     def destination_kwargs(self) -> dict:
-        return {"user": self.request.user, "source": self.source()}
+        return {
+            "user": self.request.user,
+            "source": self.source(),
+            "accounts": self.member_accounts(),
+        }
 
     def source(self):
         data = self.get_cleaned_data_for_step("source")
@@ -187,12 +203,32 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         if self.steps.current == "data":
             order = self.order_from(form)
             try:
-                transfer_prepare(user=self.request.user, order=order)
+                quote = transfer_prepare(user=self.request.user, order=order)
             except TransferError as exc:
                 # Shown on the data step itself; the member corrects and goes on.
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 raise _StayOnStep(form) from exc
+            # Step 4, rendered next in this same request, shows this pricing of this order
+            # instead of pricing it again (confirmation_context).
+            self._prepared = (order, quote)
+        # formtools forgets every step's cleaned data once this step is stored (its steps
+        # could depend on conditions; these do not), so the next step's page would validate
+        # the earlier steps again from the session: keep what this request already validated,
+        # the earlier steps' and this form's own (render_next_step). A later step may depend
+        # on this one, so its cleaned data is not kept.
+        done = self.steps.all[: self.steps.index]
+        self._kept_cleaned = {
+            step: data
+            for step in done
+            if (data := getattr(self, f"_cleaned_data_cache_{step}", None)) is not None
+        }
+        self._kept_cleaned[self.steps.current] = form.cleaned_data
         return super().process_step(form)
+
+    def render_next_step(self, form, **kwargs):
+        for step, data in getattr(self, "_kept_cleaned", {}).items():
+            setattr(self, f"_cleaned_data_cache_{step}", data)
+        return super().render_next_step(form, **kwargs)
 
     def get_form_step_data(self, form):
         # formtools' hook for what a step keeps in the session. The signature step never
@@ -255,15 +291,19 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
             )
             context["regulatory_threshold"] = REGULATORY_THRESHOLD_USD
         if step == "confirm":
-            context.update(self.confirmation_context())
+            context.update(self.confirmation_context(form))
         return context
 
-    def confirmation_context(self) -> dict:
+    def confirmation_context(self, form) -> dict:
         order = self.order()
         if order is None:
             return {"quote_error": _("Please complete the previous steps.")}
         try:
-            quote = transfer_prepare(user=self.request.user, order=order)
+            prepared = getattr(self, "_prepared", None)
+            if prepared is not None and prepared[0] == order:
+                quote = prepared[1]
+            else:
+                quote = transfer_prepare(user=self.request.user, order=order)
         except TransferError as exc:
             # Nothing on this page can be signed: forget the last summary shown.
             extra = self.storage.extra_data
@@ -285,7 +325,7 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         if any(extra.get(name) != value for name, value in shown.items()):
             extra.update(shown, key=uuid.uuid4().hex)
             self.storage.extra_data = extra
-        signature_prepare(user=self.request.user)
+        signature_prepare(user=self.request.user, state=getattr(form, "state", None))
         return {
             "idempotency_key": extra["key"],
             "quote": quote,
@@ -500,8 +540,8 @@ class ProductTransferWizard(TransferWizard):
             "register_alias": data["alias"] if data.get("register") else "",
         }
 
-    def confirmation_context(self) -> dict:
-        context = super().confirmation_context()
+    def confirmation_context(self, form) -> dict:
+        context = super().confirmation_context(form)
         product = self.destination().get("product")
         context["bank_name"] = product.bank.name if product is not None and product.bank_id else ""
         data = self.destination()

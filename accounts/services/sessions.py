@@ -92,9 +92,14 @@ def sessions_end(*, user: User, keep_key: str | None = None) -> int:
 def sessions_rehash(*, user: User, keep_key: str | None) -> None:
     """Keep the user's other sessions valid after a password change they chose not to end.
 
-    Django ties a session to the password hash; re-stamp the other sessions with the new one.
+    Django ties a session to the password hash; re-stamp the other sessions with the new one,
+    through the configured engine (accounts.session_store also holds a cached copy).
     """
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
 
     rows = UserSession.objects.filter(user=user).exclude(session_key=keep_key or "")
     for key in rows.values_list("session_key", flat=True):

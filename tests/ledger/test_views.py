@@ -129,9 +129,9 @@ def test_dashboard_query_count_does_not_grow_with_accounts(
     for _ in range(accounts):
         make_account(member=member, balance="10", co_holders=(make_member(),))
     # session, user, accounts, holders+members (prefetch), the "Pendientes de firma" box's
-    # transfers (one query, issue 14), session save (savepoint, update, release), the header
-    # bell's unread count (issue 16): the same for one account or many.
-    with django_assert_num_queries(9):
+    # transfers (one query, issue 14), the header bell's unread count (issue 16): the same for
+    # one account or many. The session row is not rewritten (accounts.session_store).
+    with django_assert_num_queries(6):
         response = logged_client.get(reverse("ledger:dashboard"))
     assert response.status_code == 200
 
@@ -383,8 +383,8 @@ def test_statement_query_count_is_pinned(
 ):
     ids = movements(bob_account, 80, start=local(2026, 1, 1))
     url = detail_url(bob_account, before=ids[40]) if before else detail_url(bob_account)
-    # session, user, account, holders+members, one page of lines, session save (3), the bell.
-    with django_assert_num_queries(9):
+    # session, user, account, holders+members, one page of lines, the bell; no session write.
+    with django_assert_num_queries(6):
         response = logged_client.get(url)
     assert response.status_code == 200
     assert len(response.context["page"].lines) == (40 if before else STATEMENT_PAGE_SIZE)

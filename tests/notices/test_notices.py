@@ -153,21 +153,39 @@ def test_preferences_page_posting_email_off_for_security_is_ignored(client):
     assert NoticePreference.objects.get(user=user, kind=NoticeKind.LOCKOUT).email is True
 
 
-def test_the_bell_costs_one_query(client, django_assert_num_queries):
+def test_the_bell_counts_once_then_from_the_cache_and_shows_a_new_or_read_notice_at_once(
+    client,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notices.services import notices_mark_read
+
     user = make_user(member=make_member())
     _notice(user, 3)
     client.force_login(user)
     url = reverse("transfers:limits")
-    client.get(url)  # warm caches (menu urls, translations)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as with_bell:
-        response = client.get(url)
-    assert "3" in response.content.decode().split('class="notice-bell"')[1][:600]
-    counted = [q for q in with_bell.captured_queries if "notices_notice" in q["sql"]]
-    assert len(counted) == 1
-    assert "read_at" in counted[0]["sql"] and "IS NULL" in counted[0]["sql"]
+    def bell() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        html = response.content.decode().split('class="notice-bell"')[1][:600]
+        counted = [q["sql"] for q in captured.captured_queries if "notices_notice" in q["sql"]]
+        return html, counted
+
+    html, counted = bell()
+    assert '<span class="badge" aria-hidden="true">3</span>' in html
+    assert len(counted) == 1  # one query on the partial index
+    assert "read_at" in counted[0] and "IS NULL" in counted[0]
+    html, counted = bell()
+    assert '<span class="badge" aria-hidden="true">3</span>' in html
+    assert counted == []  # the shared cache holds it
+    _notice(user, 1)
+    html, counted = bell()
+    assert '<span class="badge" aria-hidden="true">4</span>' in html and len(counted) == 1
+    notices_mark_read(user=user)
+    html, _counted = bell()
+    assert 'class="badge"' not in html
 
 
 def test_keyset_pages_and_mark_read(client):

@@ -91,8 +91,8 @@ def test_transfer_list_query_count_is_pinned(client, joint_holders, who, django_
     maria_user, juan_user, _ = joint_holders
     client.force_login(maria_user if who == "maria" else juan_user)
     # session, user, pending co-signatures, co-signed ids, one page of transfers with their
-    # accounts and bank (joined), session save (savepoint, update, release), the bell.
-    with django_assert_num_queries(9):
+    # accounts and bank (joined), the bell; no session write (accounts.session_store).
+    with django_assert_num_queries(6):
         response = client.get("/transferencias/")
     assert response.status_code == 200
     assert response.content.decode().count("/transferencias/comprobante/") == 3

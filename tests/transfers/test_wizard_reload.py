@@ -30,7 +30,11 @@ def _to_step_3(client, source, destination):
 
 
 def _stored(client) -> str:
-    return str(Session.objects.get(session_key=client.session.session_key).get_decoded())
+    """The session as stored: its row and the engine's copy (accounts.session_store writes
+    the wizard's draft to the cache at once and to the row within a minute)."""
+    session = client.session
+    row = Session.objects.get(session_key=session.session_key).get_decoded()
+    return f"{row} {session.load()}"
 
 
 def test_a_reload_of_step_3_keeps_steps_1_and_2(client, maria):  # noqa: F811

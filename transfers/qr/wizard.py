@@ -101,8 +101,8 @@ class QrTransferWizard(TransferWizard):
     def summary_extra(self) -> dict[str, str]:
         return {"bank_name": self.intent.bank_name, "register_alias": ""}
 
-    def confirmation_context(self) -> dict:
-        context = super().confirmation_context()
+    def confirmation_context(self, form) -> dict:
+        context = super().confirmation_context(form)
         context["bank_name"] = self.intent.bank_name
         return context
 
