@@ -3,6 +3,8 @@ transaction as the change it records). The Spanish names of what it stores as id
 in :mod:`audit.labels`.
 """
 
+import json
+
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -65,14 +67,15 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if not values:
             return "—"
         model = subject_model(obj.subject)
-        return format_html(
-            "<dl>{}</dl>",
-            format_html_join(
-                "",
-                "<dt>{}</dt><dd>{}</dd>",
-                (
-                    (key_label(model, key), value_text(model, key, value))
-                    for key, value in values.items()
-                ),
-            ),
-        )
+        rows = []
+        for key, value in values.items():
+            text = value_text(model, key, value)
+            # A value shown as stored (a digest, a number, an address) is evidence, not prose:
+            # translate="no" tells browsers and the no-English check not to read it as words.
+            as_stored = isinstance(value, str | int | dict | list) and text in (
+                str(value),
+                json.dumps(value, ensure_ascii=False),
+            )
+            row = '<dt>{}</dt><dd translate="no">{}</dd>' if as_stored else "<dt>{}</dt><dd>{}</dd>"
+            rows.append((format_html(row, key_label(model, key), text),))
+        return format_html("<dl>{}</dl>", format_html_join("", "{}", rows))

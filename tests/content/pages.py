@@ -62,7 +62,7 @@ class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text = Text()
-        self.stack: list[tuple[str, bool]] = []  # tag, is a money span
+        self.stack: list[tuple[str, bool, bool]] = []  # tag, is a money span, hides its text
         self.hidden = 0
 
     def handle_starttag(self, tag, attrs):
@@ -74,14 +74,17 @@ class _TextParser(HTMLParser):
             self.text.attributes.append(a["value"])
         if tag in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
             return
-        if tag in self.HIDDEN:
+        # translate="no" marks what is not prose (a device's secret key): random letters in it
+        # are not English words.
+        hides = tag in self.HIDDEN or a.get("translate") == "no"
+        if hides:
             self.hidden += 1
-        self.stack.append((tag, tag == "span" and "money" in a.get("class", "").split()))
+        self.stack.append((tag, tag == "span" and "money" in a.get("class", "").split(), hides))
 
     def handle_endtag(self, tag):
         while self.stack:
-            open_tag, _ = self.stack.pop()
-            if open_tag in self.HIDDEN:
+            open_tag, _, hides = self.stack.pop()
+            if hides:
                 self.hidden -= 1
             if open_tag == tag:
                 break
@@ -89,8 +92,8 @@ class _TextParser(HTMLParser):
     def handle_data(self, data):
         if self.hidden or not data.strip():
             return
-        in_money = any(money for _, money in self.stack)
-        in_option = any(tag == "option" for tag, _ in self.stack)
+        in_money = any(money for _, money, _ in self.stack)
+        in_option = any(tag == "option" for tag, _, _ in self.stack)
         self.text.chunks.append((" ".join(data.split()), in_money, in_option))
 
 
