@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_
 from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
-from .limits import effective_limit
+from .limits import limit_in_force, personal_limit_now
 from .models import FeeBand, Transfer, TransferStatus
 from .run_figures import kept
 
@@ -289,28 +290,66 @@ def _counted(exclude_transfer_id: int | None):
     return counted.exclude(pk=exclude_transfer_id) if exclude_transfer_id else counted
 
 
-def member_totals(
+# The member's figures for the daily limit and the regulatory rule in ONE round trip (the
+# signing step and every scheduled date pay each one, under the member lock): the
+# institutional limit, the member's own limit row, today's BOB total of the type and the
+# 5-day USD total. The aggregate over the member's counted transfers always yields one row;
+# the limits are a scalar subquery and a left join (both unique per type / member and type).
+# Constant text, every value a bound parameter; the same rows and filters as
+# ``transfers.limits.effective_limit`` and :func:`rolling_usd_total`.
+_FIGURES_SQL = (
+    "SELECT (SELECT d.amount_bob FROM transfers_dailylimit d WHERE d.transfer_type = %s), "
+    "p.amount_bob, p.pending_amount_bob, p.pending_effective_at, t.today, t.rolling "
+    "FROM (SELECT SUM(bob_equivalent) FILTER (WHERE transfer_type = %s AND created_at >= %s) "
+    "AS today, SUM(usd_equivalent) FILTER (WHERE created_at > %s) AS rolling "
+    "FROM transfers_transfer WHERE member_id = %s AND status = ANY(%s) "
+    "AND (created_at >= %s OR created_at > %s) AND id <> COALESCE(%s, 0)) t "
+    "LEFT JOIN transfers_memberdailylimit p ON p.member_id = %s AND p.transfer_type = %s"
+)
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    limit: Decimal | None  # the daily limit in force for the type (None: no limit)
+    used_today: Decimal  # BOB equivalent of the type's counted transfers today (La Paz)
+    rolling_usd: Decimal  # USD equivalent of the counted transfers in the regulatory window
+
+
+def member_figures(
     *, member_id: int, transfer_type: str, now: datetime, exclude_transfer_id: int | None = None
-) -> tuple[Decimal, Decimal]:
-    """The member's BOB total of ``transfer_type`` today (for the daily limit) and USD total
-    in the regulatory window (:func:`rolling_usd_total`), in one query: the signing step
-    prices a transfer twice, and every round trip there is paid by every transfer."""
+) -> MemberFigures:
+    """The member's daily limit of ``transfer_type`` in force at ``now`` (the lower of the
+    institutional and the member's own, ``transfers.limits``), their BOB total of that type
+    today and their USD total in the regulatory window (:func:`rolling_usd_total`), in one
+    statement (:data:`_FIGURES_SQL`). ``exclude_transfer_id``: see :func:`_counted`."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     since = now - REGULATORY_WINDOW
-    totals = (
-        _counted(exclude_transfer_id)
-        .filter(
-            Q(created_at__gte=start) | Q(created_at__gt=since),
-            member_id=member_id,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FIGURES_SQL,
+            [
+                transfer_type,
+                transfer_type,
+                start,
+                since,
+                member_id,
+                [str(s) for s in COUNTED_STATUSES],
+                start,
+                since,
+                exclude_transfer_id,
+                member_id,
+                transfer_type,
+            ],
         )
-        .aggregate(
-            today=Sum(
-                "bob_equivalent", filter=Q(transfer_type=transfer_type, created_at__gte=start)
-            ),
-            rolling=Sum("usd_equivalent", filter=Q(created_at__gt=since)),
-        )
+        institutional, amount, pending, pending_at, today, rolling = cursor.fetchone()
+    personal = personal_limit_now(
+        amount=amount, pending_amount=pending, pending_at=pending_at, now=now
     )
-    return totals["today"] or Decimal("0.00"), totals["rolling"] or Decimal("0.00")
+    return MemberFigures(
+        limit=limit_in_force(institutional=institutional, personal=personal),
+        used_today=today or Decimal("0.00"),
+        rolling_usd=rolling or Decimal("0.00"),
+    )
 
 
 def _credited_in_cooling_window(
@@ -477,13 +516,13 @@ def quote_build(
         )
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
     bob = bob_equivalent(debit=debit, source_currency=source.currency, on=on)
-    limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
-    used, rolling = member_totals(
+    figures = member_figures(
         member_id=member_id,
         transfer_type=transfer_type,
         now=now,
         exclude_transfer_id=exclude_transfer_id,
     )
+    limit, used, rolling = figures.limit, figures.used_today, figures.rolling_usd
     if limit is not None and used + bob > limit:
         raise TransferError(
             _(
