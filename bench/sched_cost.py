@@ -22,12 +22,16 @@ def main(argv: list[str]) -> int:
 
     common.bench_database_prepare("sched_cost")
     from django.db import connection
+    from django.db.models import Count
 
+    from progresonet.celery import app
     from transfers.scheduled import scheduled_run_due
 
     from .scheduled import orders_setup
 
     orders_setup(members=orders // 10, per_member=10)
+    # As bench.scheduled runs it: receipts published to Redis, not delivered inside the run.
+    app.conf.task_always_eager = False
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
@@ -53,6 +57,12 @@ def main(argv: list[str]) -> int:
             profiler.disable()
     cpu, pg, wall = time.process_time() - cpu0, backend_cpu() - pg0, time.perf_counter() - wall0
     n = max(handled, 1)
+    from transfers.models import ScheduledOccurrence
+
+    statuses = dict(
+        ScheduledOccurrence.objects.values_list("status").annotate(n=Count("id")).order_by()
+    )
+    print(f"occurrences by status: {statuses}")
     print(
         f"dates {handled}; statements/date {len(queries) / n:.2f}; python CPU/date "
         f"{cpu / n * 1000:.2f} ms; postgres CPU/date {pg / n * 1000:.2f} ms; "

@@ -29,10 +29,14 @@ Speed (issue 16: 10,000 dates in under a minute on two cores; bench/README.md): 
 fans the run out to the worker's processes (``SCHEDULED_TRANSFER_RUNNERS``), each listing
 the due orders of its share of members once and claiming them by id; the claim also takes
 the member lock and reads the creator (one statement), and the occurrence row and the
-order's next state are one statement. Institution-wide figures (rates, fee schedule,
-institutional limits) are kept for a few seconds within a run (``transfers.run_figures``
-says why that is still the day's figures); the receipts are published to the outbox's
-workers a hundred per task. Nothing of the member's is kept across dates.
+order's next state are one statement. Institution-wide figures (rates, fee schedule) are
+kept for a few seconds within a run (``transfers.run_figures`` says why that is still the
+day's figures); the receipts are published to the outbox's workers a hundred per task.
+Nothing of the member's is kept across dates: an own-account date reads both accounts, both
+daily limits and today's and the 5-day totals in one statement under the member lock
+(``transfers.services._own_ends``), and a date takes no savepoint (a refusal after its rows
+are written undoes the whole attempt and records the date as failed in a new one:
+:class:`_WriteRefused`).
 
 Outcomes: ``posted``; ``failed`` with the Spanish reason (funds, limit, a deleted
 beneficiary, a closed account…) — the member gets a notice and an email, the order goes on
@@ -319,7 +323,9 @@ def scheduled_create(
                 raise TransferError()
             return existing
         if order.transfer_type == TransferType.OWN:
-            source, destination = _own_ends(member_id=user.member_id, order=order)
+            source, destination, _figures = _own_ends(
+                member_id=user.member_id, order=order, now=timezone.now()
+            )
         else:
             source = _source(member_id=user.member_id, account_id=order.source_account_id)
             destination = _destination(member_id=user.member_id, order=order)
@@ -816,7 +822,7 @@ def scheduled_run_due(
     the run out to ``shares`` workers (``transfers.tasks``), each listing only the members
     of its share.
 
-    The day's institution-wide figures (rates, fee schedule, institutional limits) are kept
+    The day's institution-wide figures (rates, fee schedule) are kept
     for a few seconds across dates (``transfers.run_figures``); the receipts each committed
     date queued are handed to the outbox's workers a hundred at a time
     (``outbox.services.outbox_publishing_batched``)."""
