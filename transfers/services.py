@@ -14,6 +14,7 @@ transfer service registers the product in the same transaction, so the one PIN t
 typed covers both and neither happens without the other.
 """
 
+import functools
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -166,6 +167,7 @@ _OWN_ENDS_SQL = (
 )
 
 
+@functools.cache
 def _own_ends_sql() -> str:
     return _OWN_ENDS_SQL.format(
         columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
