@@ -53,22 +53,43 @@ def institutional_limit(*, transfer_type: str) -> Decimal | None:
     return limit.amount_bob if limit is not None else None
 
 
+def personal_limit_now(
+    *,
+    amount: Decimal | None,
+    pending_amount: Decimal | None,
+    pending_at: datetime | None,
+    now: datetime,
+) -> Decimal | None:
+    """The member's own limit in force at ``now`` from its row's three fields (``amount``
+    None: no row): a pending raise counts once its time came."""
+    if pending_amount is not None and pending_at is not None and pending_at <= now:
+        return pending_amount
+    return amount
+
+
 def _personal_now(row: MemberDailyLimit | None, now: datetime) -> Decimal | None:
-    """The member's limit in force at ``now``: a pending raise counts once its time came."""
     if row is None:
         return None
-    if row.pending_amount_bob is not None and row.pending_effective_at <= now:
-        return row.pending_amount_bob
-    return row.amount_bob
+    return personal_limit_now(
+        amount=row.amount_bob,
+        pending_amount=row.pending_amount_bob,
+        pending_at=row.pending_effective_at,
+        now=now,
+    )
+
+
+def limit_in_force(*, institutional: Decimal | None, personal: Decimal | None) -> Decimal | None:
+    """The lower of the institutional and the member's own limit (None: no limit at all)."""
+    candidates = [x for x in (institutional, personal) if x is not None]
+    return min(candidates) if candidates else None
 
 
 def effective_limit(*, member_id: int, transfer_type: str, now: datetime) -> Decimal | None:
-    """The lower of the institutional and the member's own limit (None: no limit at all)."""
+    """The lower of the institutional and the member's own limit (None: no limit at all).
+    Pricing reads the same figures in its one statement (``transfers.quotes.member_figures``)."""
     institutional = institutional_limit(transfer_type=transfer_type)
     row = MemberDailyLimit.objects.filter(member_id=member_id, transfer_type=transfer_type).first()
-    personal = _personal_now(row, now)
-    candidates = [x for x in (institutional, personal) if x is not None]
-    return min(candidates) if candidates else None
+    return limit_in_force(institutional=institutional, personal=_personal_now(row, now))
 
 
 @dataclass(frozen=True)

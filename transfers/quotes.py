@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_
 from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
-from .limits import effective_limit
+from .limits import limit_in_force, personal_limit_now
 from .models import FeeBand, Transfer, TransferStatus
 from .run_figures import kept
 
@@ -289,28 +290,86 @@ def _counted(exclude_transfer_id: int | None):
     return counted.exclude(pk=exclude_transfer_id) if exclude_transfer_id else counted
 
 
-def member_totals(
+# The member's figures for the daily limit and the regulatory rule in ONE round trip (the
+# signing step and every scheduled date pay each one, under the member lock): the
+# institutional limit, the member's own limit row, today's BOB total of the type and the
+# 5-day USD total. The aggregate over the member's counted transfers always yields one row;
+# the limits are a scalar subquery and a left join (both unique per type / member and type).
+# Constant text, every value a bound parameter (:func:`figures_params`); the same rows and
+# filters as ``transfers.limits.effective_limit`` and :func:`rolling_usd_total`. A transfer
+# between the member's own accounts reads its two accounts in the same statement
+# (``transfers.services._own_ends``).
+FIGURES_SQL = (
+    "SELECT (SELECT d.amount_bob FROM transfers_dailylimit d WHERE d.transfer_type = %s) "
+    "AS institutional, p.amount_bob AS personal, p.pending_amount_bob AS pending, "
+    "p.pending_effective_at AS pending_at, t.today, t.rolling "
+    "FROM (SELECT SUM(bob_equivalent) FILTER (WHERE transfer_type = %s AND created_at >= %s) "
+    "AS today, SUM(usd_equivalent) FILTER (WHERE created_at > %s) AS rolling "
+    "FROM transfers_transfer WHERE member_id = %s AND status = ANY(%s) "
+    "AND (created_at >= %s OR created_at > %s) AND id <> COALESCE(%s, 0)) t "
+    "LEFT JOIN transfers_memberdailylimit p ON p.member_id = %s AND p.transfer_type = %s"
+)
+FIGURES_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    limit: Decimal | None  # the daily limit in force for the type (None: no limit)
+    used_today: Decimal  # BOB equivalent of the type's counted transfers today (La Paz)
+    rolling_usd: Decimal  # USD equivalent of the counted transfers in the regulatory window
+
+
+def figures_params(
     *, member_id: int, transfer_type: str, now: datetime, exclude_transfer_id: int | None = None
-) -> tuple[Decimal, Decimal]:
-    """The member's BOB total of ``transfer_type`` today (for the daily limit) and USD total
-    in the regulatory window (:func:`rolling_usd_total`), in one query: the signing step
-    prices a transfer twice, and every round trip there is paid by every transfer."""
+) -> list:
+    """The bound values of :data:`FIGURES_SQL`, in order."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     since = now - REGULATORY_WINDOW
-    totals = (
-        _counted(exclude_transfer_id)
-        .filter(
-            Q(created_at__gte=start) | Q(created_at__gt=since),
-            member_id=member_id,
-        )
-        .aggregate(
-            today=Sum(
-                "bob_equivalent", filter=Q(transfer_type=transfer_type, created_at__gte=start)
-            ),
-            rolling=Sum("usd_equivalent", filter=Q(created_at__gt=since)),
-        )
+    statuses = [str(s) for s in COUNTED_STATUSES]
+    return [
+        transfer_type,
+        transfer_type,
+        start,
+        since,
+        member_id,
+        statuses,
+        start,
+        since,
+        exclude_transfer_id,
+        member_id,
+        transfer_type,
+    ]
+
+
+def figures_of(row, *, now: datetime) -> MemberFigures:
+    """:class:`MemberFigures` from :data:`FIGURES_SQL`'s six columns."""
+    institutional, amount, pending, pending_at, today, rolling = row
+    personal = personal_limit_now(
+        amount=amount, pending_amount=pending, pending_at=pending_at, now=now
     )
-    return totals["today"] or Decimal("0.00"), totals["rolling"] or Decimal("0.00")
+    return MemberFigures(
+        limit=limit_in_force(institutional=institutional, personal=personal),
+        used_today=today or Decimal("0.00"),
+        rolling_usd=rolling or Decimal("0.00"),
+    )
+
+
+def member_figures(
+    *, member_id: int, transfer_type: str, now: datetime, exclude_transfer_id: int | None = None
+) -> MemberFigures:
+    """The member's daily limit of ``transfer_type`` in force at ``now`` (the lower of the
+    institutional and the member's own, ``transfers.limits``), their BOB total of that type
+    today and their USD total in the regulatory window (:func:`rolling_usd_total`), in one
+    statement (:data:`FIGURES_SQL`). ``exclude_transfer_id``: see :func:`_counted`."""
+    params = figures_params(
+        member_id=member_id,
+        transfer_type=transfer_type,
+        now=now,
+        exclude_transfer_id=exclude_transfer_id,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(FIGURES_SQL, params)
+        return figures_of(cursor.fetchone(), now=now)
 
 
 def _credited_in_cooling_window(
@@ -449,12 +508,16 @@ def quote_build(
     exclude_transfer_id: int | None = None,
     destination_bank_id: int | None = None,
     destination_number: str = "",
+    figures: MemberFigures | None = None,
 ) -> Quote:
     """Price a transfer and check the amount, the balance, the daily limits and the
     new-beneficiary cap. ``beneficiary`` is the registered product (third party or other bank);
     ``destination_account_id`` a third party's cooperative account and ``destination_bank_id``
     + ``destination_number`` another bank's account, registered or typed (None for own
     transfers: the new-beneficiary cap is for third parties only).
+
+    ``figures``: the member's :class:`MemberFigures` at ``now`` when the caller read them
+    already, under the same lock (:func:`member_figures` otherwise).
 
     Raises :class:`TransferError` with a member-facing message on any refusal.
     """
@@ -477,13 +540,14 @@ def quote_build(
         )
     usd = usd_equivalent(amount=amount, currency=currency, on=on)
     bob = bob_equivalent(debit=debit, source_currency=source.currency, on=on)
-    limit = effective_limit(member_id=member_id, transfer_type=transfer_type, now=now)
-    used, rolling = member_totals(
-        member_id=member_id,
-        transfer_type=transfer_type,
-        now=now,
-        exclude_transfer_id=exclude_transfer_id,
-    )
+    if figures is None:
+        figures = member_figures(
+            member_id=member_id,
+            transfer_type=transfer_type,
+            now=now,
+            exclude_transfer_id=exclude_transfer_id,
+        )
+    limit, used, rolling = figures.limit, figures.used_today, figures.rolling_usd
     if limit is not None and used + bob > limit:
         raise TransferError(
             _(

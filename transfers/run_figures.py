@@ -17,6 +17,11 @@ date, so a run that crosses midnight reads the new day's. Everything that belong
 (accounts and balances, the member's own limit, today's and the 5-day totals, the
 beneficiaries) is never kept: it is read for each date under the member lock. Outside the
 context manager (every HTTP request) nothing is kept at all.
+
+Pricing itself no longer reads the institutional limit apart: it comes in the statement that
+reads the member's own limit and totals (``transfers.quotes.FIGURES_SQL``), fresh for every
+date at no extra round trip; :func:`transfers.limits.institutional_limit` still keeps it for
+other readers inside a run.
 """
 
 import time

@@ -29,10 +29,14 @@ Speed (issue 16: 10,000 dates in under a minute on two cores; bench/README.md): 
 fans the run out to the worker's processes (``SCHEDULED_TRANSFER_RUNNERS``), each listing
 the due orders of its share of members once and claiming them by id; the claim also takes
 the member lock and reads the creator (one statement), and the occurrence row and the
-order's next state are one statement. Institution-wide figures (rates, fee schedule,
-institutional limits) are kept for a few seconds within a run (``transfers.run_figures``
-says why that is still the day's figures); the receipts are published to the outbox's
-workers a hundred per task. Nothing of the member's is kept across dates.
+order's next state are one statement. Institution-wide figures (rates, fee schedule) are
+kept for a few seconds within a run (``transfers.run_figures`` says why that is still the
+day's figures); the receipts are published to the outbox's workers a hundred per task.
+Nothing of the member's is kept across dates: an own-account date reads both accounts, both
+daily limits and today's and the 5-day totals in one statement under the member lock
+(``transfers.services._own_ends``), and a date takes no savepoint (a refusal after its rows
+are written undoes the whole attempt and records the date as failed in a new one:
+:class:`_WriteRefused`).
 
 Outcomes: ``posted``; ``failed`` with the Spanish reason (funds, limit, a deleted
 beneficiary, a closed account…) — the member gets a notice and an email, the order goes on
@@ -319,7 +323,9 @@ def scheduled_create(
                 raise TransferError()
             return existing
         if order.transfer_type == TransferType.OWN:
-            source, destination = _own_ends(member_id=user.member_id, order=order)
+            source, destination, _figures = _own_ends(
+                member_id=user.member_id, order=order, now=timezone.now()
+            )
         else:
             source = _source(member_id=user.member_id, account_id=order.source_account_id)
             destination = _destination(member_id=user.member_id, order=order)
@@ -572,10 +578,17 @@ def _tell(*, scheduled: ScheduledTransfer, due: date, outcome: str, reason: str)
     )
 
 
-def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurrence:
+def _run_one(
+    *,
+    scheduled: ScheduledTransfer,
+    now: datetime,
+    refused: TransferError | LedgerError | None = None,
+) -> ScheduledOccurrence:
     """Handle ``scheduled.next_due_date`` inside the caller's transaction, the order row and
     the member row locked (:data:`_CLAIM_SQL`). Returns the occurrence, not yet written: the
-    caller writes it with the order's new state in one statement (:func:`_record`)."""
+    caller writes it with the order's new state in one statement (:func:`_record`).
+    ``refused``: the error a first attempt at this date met after writing (:class:`_WriteRefused`);
+    the date is then recorded as failed with it, nothing attempted."""
     today = timezone.localdate(now)
     due = scheduled.next_due_date
     occurrence = ScheduledOccurrence(order=scheduled, due_date=due, claimed_at=now)
@@ -592,18 +605,13 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
     # transfer, so limits and totals hold until commit.
     order = _order_of(scheduled)
     try:
-        with transaction.atomic():  # a refusal undoes only this attempt's writes
-            if not user.is_active:
-                raise TransferError(_("Your user is not active."))
-            checked = _checked(user=user, order=order, now=now)
-            occurrence.transfer = _transfer_record(
-                user=user,
-                order=replace(order),
-                checked=checked,
-                idempotency_key=f"scheduled:{scheduled.pk}:{due.isoformat()}",
-                signed_fingerprint=scheduled.signed_fingerprint,
-                event=TransferEvent.SCHEDULED_POSTED,
-            )
+        if refused is not None:
+            raise refused  # the redo of a date whose writes were refused (scheduled_run_next)
+        if not user.is_active:
+            raise TransferError(_("Your user is not active."))
+        # Reads only: a refusal here has written nothing, so it needs no savepoint (a
+        # savepoint around every date cost two round trips on the success path).
+        checked = _checked(user=user, order=order, now=now)
     except DeclarationsRequired:
         occurrence.status = ScheduledOccurrence.Status.HELD
         occurrence.reason = _(
@@ -630,10 +638,33 @@ def _run_one(*, scheduled: ScheduledTransfer, now: datetime) -> ScheduledOccurre
                 % {"times": scheduled.consecutive_failures},
             )
     else:
+        try:
+            occurrence.transfer = _transfer_record(
+                user=user,
+                order=replace(order),
+                checked=checked,
+                idempotency_key=f"scheduled:{scheduled.pk}:{due.isoformat()}",
+                signed_fingerprint=scheduled.signed_fingerprint,
+                event=TransferEvent.SCHEDULED_POSTED,
+            )
+        except (TransferError, LedgerError) as exc:
+            # Rows are written already (the transfer, its audit row, maybe part of the
+            # posting): the whole attempt is undone and the date handled again as refused.
+            raise _WriteRefused(order_id=scheduled.pk, due=due, error=exc) from exc
         occurrence.status = ScheduledOccurrence.Status.POSTED
         scheduled.consecutive_failures = 0
     _advance(scheduled)
     return occurrence
+
+
+class _WriteRefused(Exception):
+    """A date refused after its transfer's rows were written (the ledger refusing the posting
+    under the lock): the occurrence's transaction is rolled back and the date claimed again,
+    to record the refusal with ``error``'s reason and nothing of the half-written transfer."""
+
+    def __init__(self, *, order_id: int, due: date, error: TransferError | LedgerError):
+        super().__init__(str(error))
+        self.order_id, self.due, self.error = order_id, due, error
 
 
 def _columns(model, alias: str) -> str:
@@ -724,15 +755,33 @@ def scheduled_run_next(
     now = now or timezone.now()
     today = timezone.localdate(now)
 
+    redo: list[_WriteRefused] = []
+
     def work() -> ScheduledOccurrence | None:
-        scheduled = _claim(today=today, order_id=order_id)
+        claim_id = redo[-1].order_id if redo else order_id
+        scheduled = _claim(today=today, order_id=claim_id)
         if scheduled is None:
             return None
-        occurrence = _run_one(scheduled=scheduled, now=now)
+        refused = redo[-1].error if redo and scheduled.next_due_date == redo[-1].due else None
+        occurrence = _run_one(scheduled=scheduled, now=now, refused=refused)
         _record(scheduled=scheduled, occurrence=occurrence)
         return occurrence
 
-    # A deadlock or serialization failure retries the whole claim (ledger.retry).
+    while True:
+        try:
+            return _occurrence_unit(work)
+        except _WriteRefused as exc:
+            redo.append(exc)  # rolled back: the same date again, recorded as refused
+
+
+def _occurrence_unit(work):
+    """One occurrence's transaction. At the top level its own, a deadlock or serialization
+    failure retrying the whole claim (``ledger.retry``); inside a caller's transaction (a
+    test's, an admin action's) a savepoint, so that a :class:`_WriteRefused` still undoes
+    exactly that attempt."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return work()
     return atomic_with_retries(work)
 
 
@@ -773,7 +822,7 @@ def scheduled_run_due(
     the run out to ``shares`` workers (``transfers.tasks``), each listing only the members
     of its share.
 
-    The day's institution-wide figures (rates, fee schedule, institutional limits) are kept
+    The day's institution-wide figures (rates, fee schedule) are kept
     for a few seconds across dates (``transfers.run_figures``); the receipts each committed
     date queued are handed to the outbox's workers a hundred at a time
     (``outbox.services.outbox_publishing_batched``)."""

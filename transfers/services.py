@@ -14,6 +14,7 @@ transfer service registers the product in the same transaction, so the one PIN t
 typed covers both and neither happens without the other.
 """
 
+import functools
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +36,7 @@ from beneficiaries.rules import mask_name
 from ledger import services as ledger
 from ledger.codes import InternalAccount
 from ledger.exceptions import LedgerError
-from ledger.models import Account, Posting
+from ledger.models import Account, Holder, Posting
 from ledger.money import format_money
 from ledger.retry import atomic_with_retries
 from ledger.selectors import internal_account_get, member_accounts_list
@@ -49,7 +50,16 @@ from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
 from .qr.services import qr_code_check, qr_code_claim
-from .quotes import REGULATORY_THRESHOLD_USD, Quote, quote_build
+from .quotes import (
+    FIGURES_COLUMNS,
+    FIGURES_SQL,
+    REGULATORY_THRESHOLD_USD,
+    MemberFigures,
+    Quote,
+    figures_of,
+    figures_params,
+    quote_build,
+)
 
 
 @dataclass(frozen=True)
@@ -144,18 +154,63 @@ class Destination:
     name: str = ""
 
 
-def _own_ends(*, member_id: int, order: TransferOrder) -> tuple[Account, Destination]:
-    """Both accounts of a transfer between the member's own accounts, in one read (the same
-    checks as :func:`_source` and :func:`_destination`; the signing step pays every query)."""
-    wanted = {order.source_account_id, order.destination_account_id} - {None}
-    found = {a.pk: a for a in debitable_accounts(member_id=member_id).filter(pk__in=wanted)}
+# A transfer between the member's own accounts: both accounts (the rules of
+# debitable_accounts: a member product the member holds, open) and the member's figures for the
+# limits (transfers.quotes.FIGURES_SQL), in ONE statement under the member lock: the signing
+# step and every scheduled date pay each round trip. The figures row always comes back; the
+# accounts join it (none found: NULL account columns). Table and column names come from the
+# models' meta; every value is a bound parameter.
+_OWN_ENDS_SQL = (
+    "SELECT f.*, {columns} FROM ({figures}) f "  # nosec B608
+    "LEFT JOIN {account} a ON a.kind = %s AND a.status = %s AND a.id = ANY(%s) "
+    "AND EXISTS (SELECT 1 FROM {holder} h WHERE h.account_id = a.id AND h.member_id = %s)"
+)
+
+
+@functools.cache
+def _own_ends_sql() -> str:
+    return _OWN_ENDS_SQL.format(
+        columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
+        figures=FIGURES_SQL,
+        account=Account._meta.db_table,
+        holder=Holder._meta.db_table,
+    )
+
+
+_ACCOUNT_COLUMNS = [f.column for f in Account._meta.concrete_fields]
+_ACCOUNT_ATTNAMES = [f.attname for f in Account._meta.concrete_fields]
+
+
+def _own_ends(
+    *, member_id: int, order: TransferOrder, now: datetime
+) -> tuple[Account, Destination, MemberFigures]:
+    """Both accounts of a transfer between the member's own accounts and the member's figures
+    at ``now``, in one read (the same checks as :func:`_source` and :func:`_destination`)."""
+    wanted = [pk for pk in {order.source_account_id, order.destination_account_id} if pk]
+    params = figures_params(member_id=member_id, transfer_type=order.transfer_type, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _own_ends_sql(),
+            [*params, Account.Kind.MEMBER, Account.Status.OPEN, wanted, member_id],
+        )
+        rows = cursor.fetchall()
+    figures = figures_of(rows[0][:FIGURES_COLUMNS], now=now)
+    found = {
+        account.pk: account
+        for account in (
+            Account.from_db("default", _ACCOUNT_ATTNAMES, row[FIGURES_COLUMNS:])
+            for row in rows
+            if row[FIGURES_COLUMNS] is not None
+        )
+    }
     source = found.get(order.source_account_id)
     if source is None:
         raise TransferError(_("Choose a valid source account."), field="source_account")
     account = found.get(order.destination_account_id)
     if account is None or account.pk == source.pk:
         raise _invalid_destination()
-    return source, Destination(key=str(account.pk), currency=account.currency, account=account)
+    destination = Destination(key=str(account.pk), currency=account.currency, account=account)
+    return source, destination, figures
 
 
 def _invalid_destination() -> TransferError:
@@ -284,8 +339,10 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
     # After a PIN reset or a device change only own-account transfers (accounts.selectors).
     if order.transfer_type != TransferType.OWN and (msg := signing_restriction_error(user=user)):
         raise TransferError(msg)
+    now = now or timezone.now()
+    figures = None
     if order.transfer_type == TransferType.OWN:
-        source, destination = _own_ends(member_id=user.member_id, order=order)
+        source, destination, figures = _own_ends(member_id=user.member_id, order=order, now=now)
     else:
         source = _source(member_id=user.member_id, account_id=order.source_account_id)
         destination = _destination(member_id=user.member_id, order=order)
@@ -305,6 +362,7 @@ def _checked(*, user, order: TransferOrder, now: datetime | None = None) -> _Che
         ),
         destination_bank_id=destination.bank.pk if destination.bank else None,
         destination_number=destination.number if destination.bank else "",
+        figures=figures,
     )
     _regulatory_check(
         quote=quote, funds_origin=order.funds_origin, funds_destination=order.funds_destination

@@ -433,6 +433,42 @@ def test_a_closed_source_account_fails_the_date(owner):
     assert ScheduledOccurrence.objects.get().status == "failed"
 
 
+def test_a_posting_refused_after_the_rows_are_written_fails_the_date_and_leaves_nothing(
+    owner, monkeypatch
+):
+    """The ledger refusing under the lock, after the transfer and its audit row were written:
+    the attempt is undone whole (no savepoint on the success path), and the date is recorded
+    as failed with the ledger's reason, told, and counted, in a transaction of its own."""
+    from audit.models import AuditEvent
+    from ledger.exceptions import AccountNotOperational
+    from transfers import services
+
+    order, a, b = _monthly(owner, day=10, start=date(2027, 3, 1))
+
+    def refused(**kwargs):
+        assert Transfer.objects.exists()  # the rows are written when the ledger refuses
+        raise AccountNotOperational()
+
+    monkeypatch.setattr(services.ledger, "posting_create", refused)
+    audited = AuditEvent.objects.count()
+    with time_machine.travel(at(date(2027, 3, 10)), tick=False):
+        assert sched.scheduled_run_due() == 1
+    occurrence = ScheduledOccurrence.objects.get()
+    assert occurrence.status == ScheduledOccurrence.Status.FAILED
+    assert occurrence.reason == str(AccountNotOperational().message)
+    assert occurrence.transfer is None
+    assert not Transfer.objects.exists()
+    assert AuditEvent.objects.count() == audited
+    # Told once (the failure's notice and its email); no receipt of the undone transfer.
+    assert Notice.objects.filter(user=owner, kind=NoticeKind.SCHEDULED).count() == 1
+    assert OutboxMessage.objects.filter(recipient="titular@example.com").count() == 1
+    order.refresh_from_db()
+    assert (order.consecutive_failures, order.next_due_date) == (1, date(2027, 4, 10))
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.balance, b.balance) == (Decimal("1000.00"), Decimal("0.00"))
+
+
 def test_the_daily_limit_applies_to_each_date(owner):
     DailyLimit.objects.update_or_create(
         transfer_type=TransferType.OWN, defaults={"amount_bob": Decimal("50.00")}
