@@ -65,20 +65,30 @@ def penalty_due_on(*, instalment: Instalment, loan: Loan, as_of: date) -> Decima
     """
     if instalment.is_paid:
         return ZERO
-    accrued = instalment.penalty_accrued
+    accrued = penalty_accrued_to(instalment=instalment, loan=loan, as_of=as_of)
+    if accrued is None:
+        accrued = instalment.penalty_accrued
+    return calc.penalty_charge(accrued - instalment.penalty_paid)
+
+
+def penalty_accrued_to(*, instalment: Instalment, loan: Loan, as_of: date) -> Decimal | None:
+    """The exact penalty accrued on ``instalment`` through ``as_of``: its current stretch
+    recomputed from its start (loans.calc, "Penalty"), so the page, the payment and the nightly
+    accrual read one figure whichever nights ran. None when ``as_of`` adds no day to what is
+    stored."""
     start = calc.penalty_accrual_start(
         due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
     )
-    if as_of > start:
-        accrued = calc.penalty_accrued_on(
-            base_360=instalment.penalty_base_360,
-            due_date=instalment.due_date,
-            stretch_from=instalment.penalty_stretch_from,
-            unpaid_principal=instalment.principal_due,
-            annual_penalty_rate=loan.penalty_rate,
-            as_of=as_of,
-        )
-    return calc.penalty_charge(accrued - instalment.penalty_paid)
+    if as_of <= start:
+        return None
+    return calc.penalty_accrued_on(
+        base_360=instalment.penalty_base_360,
+        due_date=instalment.due_date,
+        stretch_from=instalment.penalty_stretch_from,
+        unpaid_principal=instalment.principal_due,
+        annual_penalty_rate=loan.penalty_rate,
+        as_of=as_of,
+    )
 
 
 def effective_status(*, instalment: Instalment, as_of: date) -> str:

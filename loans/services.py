@@ -269,20 +269,11 @@ def _accrue_loan(*, loan: Loan, as_of: date) -> list[Instalment]:
         if instalment.status != InstalmentStatus.OVERDUE:
             instalment.move_to(InstalmentStatus.OVERDUE)
             fields.append("status")
-        start = calc.penalty_accrual_start(
-            due_date=instalment.due_date, accrued_through=instalment.penalty_accrued_through
-        )
-        if as_of > start:
-            # The current stretch recomputed from its start, not a day's increment added: the
-            # same figure whichever nights ran (loans.calc, "Penalty").
-            instalment.penalty_accrued = calc.penalty_accrued_on(
-                base_360=instalment.penalty_base_360,
-                due_date=instalment.due_date,
-                stretch_from=instalment.penalty_stretch_from,
-                unpaid_principal=instalment.principal_due,
-                annual_penalty_rate=loan.penalty_rate,
-                as_of=as_of,
-            )
+        # The current stretch recomputed from its start, not a day's increment added: the
+        # same figure whichever nights ran (loans.calc, "Penalty").
+        accrued = selectors.penalty_accrued_to(instalment=instalment, loan=loan, as_of=as_of)
+        if accrued is not None:
+            instalment.penalty_accrued = accrued
             instalment.penalty_accrued_through = as_of
             fields += ["penalty_accrued", "penalty_accrued_through"]
         if fields:
