@@ -10,7 +10,8 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-COOPERATIVE = "Cooperativa de Ahorro y Crédito Abierta Progreso R.L."
+from ledger.statements import COOPERATIVE_NAME
+
 LEFT = 12 * mm
 VALUE_AT = 58 * mm
 
@@ -25,7 +26,7 @@ class ReceiptPdf:
         self.height = A5[1]
         self.y = self.height - 18 * mm
         self.pdf.setFont("Helvetica-Bold", 12)
-        self.pdf.drawString(LEFT, self.y, COOPERATIVE)
+        self.pdf.drawString(LEFT, self.y, COOPERATIVE_NAME)
         self.y -= 7 * mm
         self.pdf.setFont("Helvetica", 10)
         self.pdf.drawString(LEFT, self.y, heading)
