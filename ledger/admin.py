@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.signing import StaffAuthorisation
 from audit.services import client_ip
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin, ServiceCheckedForm
+from progresonet.admin_mixins import (
+    ReadOnlyMixin,
+    ReadOnlyTabularInline,
+    RefusableSaveMixin,
+    ServiceCheckedForm,
+)
 from progresonet.forms import TextField
 
 from . import rates, services
@@ -28,10 +33,8 @@ from .forms import AmountField
 from .models import Account, ExchangeRate, Holder, Posting, PostingLine
 
 
-class HolderInline(ReadOnlyMixin, admin.TabularInline):
-    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
+class HolderInline(ReadOnlyTabularInline):
     model = Holder
-    extra = 0
     fields = ("member", "role")
     readonly_fields = fields
 
@@ -127,10 +130,8 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return render(request, "admin/ledger/account/cash.html", context)
 
 
-class PostingLineInline(ReadOnlyMixin, admin.TabularInline):
-    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
+class PostingLineInline(ReadOnlyTabularInline):
     model = PostingLine
-    extra = 0
     fields = ("account", "amount", "currency", "balance_after", "description")
     readonly_fields = fields
 

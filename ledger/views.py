@@ -5,7 +5,9 @@ unknown id is a 404 before any movement is read. Bad filter input (dates, page c
 the statement page with the errors and status 400; nothing here can turn input into a 500.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -45,26 +47,27 @@ def _detail_page(
     return render(request, "ledger/account_detail.html", context, status=status)
 
 
-def _filter_rejected(request: HttpRequest, account: Account, form: StatementFilterForm):
-    """The statement page with the form's errors: the member sees what to fix, and no data
-    is read with input that failed validation."""
-    return _detail_page(request, account, form, status=400, page=None)
+def _statement_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every statement view starts here: a logged-in user's own account (404 otherwise) and a
+    valid filter form are handed to ``view``. A bad filter gets the statement page with the
+    form's errors (400): the member sees what to fix, and no data is read with input that
+    failed validation."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, account_id: int) -> HttpResponse:
+        account = _account(request, account_id)
+        form = StatementFilterForm(request.GET)
+        if not form.is_valid():
+            return _detail_page(request, account, form, status=400, page=None)
+        return view(request, account, form)
+
+    return login_required(wrapper)
 
 
-def _filtered(request: HttpRequest, account_id: int):
-    """The member's account and its bound filter form, and the 400 page when the filter is bad
-    (``None`` when it is good): every statement view starts here."""
-    account = _account(request, account_id)
-    form = StatementFilterForm(request.GET)
-    rejected = None if form.is_valid() else _filter_rejected(request, account, form)
-    return account, form, rejected
-
-
-@login_required
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account, form, rejected = _filtered(request, account_id)
-    if rejected is not None:
-        return rejected
+@_statement_view
+def account_detail(
+    request: HttpRequest, account: Account, form: StatementFilterForm
+) -> HttpResponse:
     data = form.cleaned_data
     page = selectors.statement_page(
         account=account,
@@ -88,11 +91,10 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse:
-    account, form, rejected = _filtered(request, account_id)
-    if rejected is not None:
-        return rejected
+@_statement_view
+def account_statement_csv(
+    request: HttpRequest, account: Account, form: StatementFilterForm
+) -> HttpResponse:
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     # iterator() reads the movements in chunks through a server-side cursor, so a long
     # history streams in constant memory instead of being loaded whole.
@@ -108,11 +110,10 @@ def account_statement_csv(request: HttpRequest, account_id: int) -> HttpResponse
     return attachment(response, filename)
 
 
-@login_required
-def account_statement_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
-    account, form, rejected = _filtered(request, account_id)
-    if rejected is not None:
-        return rejected
+@_statement_view
+def account_statement_pdf(
+    request: HttpRequest, account: Account, form: StatementFilterForm
+) -> HttpResponse:
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     lines = list(
         selectors.statement_lines_iter(account=account, date_from=date_from, date_to=date_to)[

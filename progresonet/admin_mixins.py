@@ -2,6 +2,7 @@
 for form fields): no app's models, only Django's admin.
 """
 
+from django.contrib import admin
 from django.http import HttpResponseRedirect
 
 
@@ -17,6 +18,25 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
+    """Rows staff read on their parent's page (a posting's lines, an order's events), in the
+    table that scrolls sideways on a phone and can be scrolled with the keyboard too."""
+
+    template = "admin/edit_inline/tabular_scroll.html"
+    extra = 0
+    can_delete = False
+
+
+class ValueListFilter(admin.SimpleListFilter):
+    """A list filter on the field named ``parameter_name``, offering the values ``lookups``
+    names (known in code, not a DISTINCT over the whole table on every list page)."""
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.parameter_name: self.value()})
+        return queryset
 
 
 class RefusableSaveMixin:

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import client_ip
 from ledger.forms import AmountField
 from ledger.statements import csv_safe
-from progresonet.admin_mixins import ReadOnlyMixin, RefusableSaveMixin, ServiceCheckedForm
+from progresonet.admin_mixins import (
+    ReadOnlyMixin,
+    ReadOnlyTabularInline,
+    RefusableSaveMixin,
+    ServiceCheckedForm,
+)
 from progresonet.downloads import attachment
 
 from . import fees
@@ -253,15 +258,9 @@ class MemberDailyLimitAdmin(ReadOnlyAdmin):
     search_fields = ("member__document_number",)
 
 
-class InterbankOrderEventInline(admin.TabularInline):
-    template = "admin/edit_inline/tabular_scroll.html"  # keyboard-scrollable on a phone
+class InterbankOrderEventInline(ReadOnlyTabularInline):
     model = InterbankOrderEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ("status", "note", "occurred_at")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(InterbankOrder)
@@ -281,19 +280,11 @@ class InterbankOrderAdmin(ReadOnlyAdmin):
     inlines = [InterbankOrderEventInline]
 
 
-class ScheduledOccurrenceInline(admin.TabularInline):
+class ScheduledOccurrenceInline(ReadOnlyTabularInline):
     model = ScheduledOccurrence
-    extra = 0
-    can_delete = False
     fields = ("due_date", "status", "transfer", "reason", "claimed_at")
     readonly_fields = fields
     ordering = ("-due_date",)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ScheduledTransfer)

@@ -39,9 +39,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger import services as ledger
-from outbox.services import email_enqueue
 
 from .ach import TRANSIENT_ERRORS, gateway
+from .emails import transfer_email_member
 from .models import InterbankOrder, InterbankOrderEvent, Transfer, TransferStatus
 
 logger = logging.getLogger(__name__)
@@ -88,14 +88,12 @@ def _reject(order: InterbankOrder, reason: str) -> None:
     transfer.save(update_fields=["reversal_posting", "status"])
     order.rejection_reason = reason[:200]
     _record(order, InterbankOrder.Status.REJECTED, reason)
-    email = transfer.created_by.email or transfer.member.email
-    if email:
-        email_enqueue(
-            to=email,
-            subject=_("Your transfer %(code)s was rejected") % {"code": transfer.verification_code},
-            template="transfers/email/transfer_rejected",
-            context={"transfer": transfer, "reason": reason},
-        )
+    transfer_email_member(
+        transfer,
+        subject=_("Your transfer %(code)s was rejected") % {"code": transfer.verification_code},
+        template="transfers/email/transfer_rejected",
+        context={"transfer": transfer, "reason": reason},
+    )
 
 
 def _fail_or_retry(order: InterbankOrder, exc: Exception, now) -> None:
