@@ -165,17 +165,9 @@ class LoanAdmin(RefusableSaveMixin, admin.ModelAdmin):
         try:
             loan = services.loan_create_and_disburse(
                 actor=request.user,
-                member=data["member"],
-                account=data["account"],
-                product_name=data["product_name"],
-                currency=data["currency"],
-                principal=data["principal"],
-                annual_rate=data["annual_rate"],
-                term=data["term"],
-                frequency=data["frequency"],
-                disbursement_date=data["disbursement_date"],
-                penalty_rate=data["penalty_rate"],
                 ip_address=client_ip(request),
+                # The form's fields are the service's terms, by the same names.
+                **{name: data[name] for name in LoanAddForm.Meta.fields},
             )
         except LoanError as exc:
             # The form checked the same rules; a refusal here (e.g. the account was blocked in
