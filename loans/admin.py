@@ -6,7 +6,7 @@ penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -172,8 +172,7 @@ class LoanAdmin(RefusableSaveMixin, admin.ModelAdmin):
         except LoanError as exc:
             # The form checked the same rules; a refusal here (e.g. the account was blocked in
             # the meantime) wrote nothing: report it and send staff back to the form.
-            messages.error(request, exc.message)
-            obj._refused = True
+            self.save_refused(request, obj, exc.message)
             return
         # The admin continues with ``obj`` (log entry, redirect): make it the created loan.
         obj.pk = loan.pk
