@@ -158,13 +158,17 @@ def new_password_check(form: forms.Form, first: str, second: str, mismatch: str)
     return one
 
 
-class CodeForm(forms.Form):
-    code = forms.RegexField(
-        label=_("Security code"),
+def _code_field(label) -> forms.RegexField:
+    return forms.RegexField(
+        label=label,
         regex=r"^\s*[0-9]{6}\s*$",
         error_messages={"invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class CodeForm(forms.Form):
+    code = _code_field(_("Security code"))
 
 
 class SecondFactorProofForm(forms.Form):
@@ -194,15 +198,6 @@ class SecondFactorProofForm(forms.Form):
             password=data.get("password", ""),
             email_code=data.get("email_code", ""),
         )
-
-
-def _code_field(label) -> forms.RegexField:
-    return forms.RegexField(
-        label=label,
-        regex=r"^\s*[0-9]{6}\s*$",
-        error_messages={"invalid": _("The code has 6 digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
 
 
 class PinResetForm(_NewPinMixin, forms.Form):

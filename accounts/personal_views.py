@@ -1,6 +1,7 @@
 """'Configuración personal' pages. Thin: validate a form, call one service, render."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -275,33 +276,75 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return _done(request)
 
 
+@dataclass
+class _DeviceForms:
+    """The forms of a device page: the new device's code and its second-factor proof (the
+    ``confirm_action`` button), and the proof that removes the current device."""
+
+    confirm_action: str
+    code: CodeForm
+    proof: SecondFactorProofForm
+    remove: SecondFactorProofForm
+
+
+def _device_forms(request: HttpRequest, confirm_action: str, needs) -> _DeviceForms:
+    """Each form bound only when its own button was pressed."""
+    return _DeviceForms(
+        confirm_action=confirm_action,
+        code=CodeForm(request.POST if confirm_action in request.POST else None),
+        proof=_proof_form(request, confirm_action, needs),
+        remove=_proof_form(request, "remove", needs),
+    )
+
+
 def _device_post(
     request: HttpRequest,
+    forms: _DeviceForms,
     *,
-    confirm_action: str,
-    code_form: CodeForm,
-    proof_form: SecondFactorProofForm,
-    remove_form: SecondFactorProofForm,
     confirm: Callable[..., bool],
     remove: Callable[..., object],
     bad_code: str,
 ) -> HttpResponse | None:
-    """The two proved buttons of a device page: ``confirm_action`` (the new device's code
-    plus the second-factor proof) and "remove" (the proof). A response when one went through
-    or the refusal locked the user; None to show the page again with the errors."""
+    """The two proved buttons of a device page: ``forms.confirm_action`` (the new device's
+    code plus the second-factor proof) and "remove" (the proof). A response when one went
+    through or the refusal locked the user; None to show the page again with the errors."""
     user = request.user
     try:
-        if "remove" in request.POST and remove_form.is_valid():
-            remove(request=request, user=user, proof=remove_form.proof())
+        if "remove" in request.POST and forms.remove.is_valid():
+            remove(request=request, user=user, proof=forms.remove.proof())
             return _done(request)
-        if confirm_action in request.POST and code_form.is_valid() and proof_form.is_valid():
-            code = code_form.cleaned_data["code"]
-            if confirm(request=request, user=user, code=code, proof=proof_form.proof()):
+        if (
+            forms.confirm_action in request.POST
+            and forms.code.is_valid()
+            and forms.proof.is_valid()
+        ):
+            code = forms.code.cleaned_data["code"]
+            if confirm(request=request, user=user, code=code, proof=forms.proof.proof()):
                 return _done(request)
-            code_form.add_error("code", bad_code)
+            forms.code.add_error("code", bad_code)
     except ValidationError as exc:
-        return _refused(request, remove_form if "remove" in request.POST else proof_form, exc)
+        return _refused(request, forms.remove if "remove" in request.POST else forms.proof, exc)
     return None
+
+
+def _device_page(
+    request: HttpRequest, template: str, forms: _DeviceForms, *, needs, confirmed, **extra
+) -> HttpResponse:
+    """A device page: the current device, the three forms, what the proof needs, and the
+    page's own ``extra`` context."""
+    return render(
+        request,
+        template,
+        {
+            "confirmed": confirmed,
+            "code_form": forms.code,
+            "proof_form": forms.proof,
+            "remove_form": forms.remove,
+            "needs": needs,
+            "sms_device": isinstance(needs.device, SmsDevice),
+            **extra,
+        },
+    )
 
 
 @login_required
@@ -309,18 +352,13 @@ def device_change_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     needs = stepup.proof_needs(user=user)
-    code_form = CodeForm(request.POST if "enrol" in request.POST else None)
-    proof_form = _proof_form(request, "enrol", needs)
-    remove_form = _proof_form(request, "remove", needs)
+    forms = _device_forms(request, "enrol", needs)
     if request.method == "POST":
         if _send_code(request):
             return redirect("accounts:device_change")
         response = _device_post(
             request,
-            confirm_action="enrol",
-            code_form=code_form,
-            proof_form=proof_form,
-            remove_form=remove_form,
+            forms,
             confirm=personal.totp_confirm,
             remove=personal.totp_remove,
             bad_code=_("The code is not valid. Check the time on your phone."),
@@ -328,19 +366,14 @@ def device_change_view(request: HttpRequest) -> HttpResponse:
         if response is not None:
             return response
     pending = personal.totp_pending(user=user)
-    return render(
+    return _device_page(
         request,
         "accounts/device.html",
-        {
-            "confirmed": confirmed,
-            "code_form": code_form,
-            "proof_form": proof_form,
-            "remove_form": remove_form,
-            "needs": needs,
-            "sms_device": isinstance(needs.device, SmsDevice),
-            "qr": personal.totp_qr_data_uri(device=pending),
-            "secret": personal.totp_secret_text(device=pending),
-        },
+        forms,
+        needs=needs,
+        confirmed=confirmed,
+        qr=personal.totp_qr_data_uri(device=pending),
+        secret=personal.totp_secret_text(device=pending),
     )
 
 
@@ -355,9 +388,7 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
         request.POST if "send" in request.POST else None,
         initial={"number": member.mobile_phone if member else ""},
     )
-    code_form = CodeForm(request.POST if "confirm" in request.POST else None)
-    proof_form = _proof_form(request, "confirm", needs)
-    remove_form = _proof_form(request, "remove", needs)
+    forms = _device_forms(request, "confirm", needs)
     if request.method == "POST":
         if _send_code(request):
             return redirect("accounts:sms_token")
@@ -375,29 +406,21 @@ def sms_token_view(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:sms_token")
         response = _device_post(
             request,
-            confirm_action="confirm",
-            code_form=code_form,
-            proof_form=proof_form,
-            remove_form=remove_form,
+            forms,
             confirm=personal.sms_device_confirm,
             remove=personal.sms_device_remove,
             bad_code=_("The code is not valid or has expired."),
         )
         if response is not None:
             return response
-    return render(
+    return _device_page(
         request,
         "accounts/sms.html",
-        {
-            "confirmed": confirmed,
-            "pending": pending,
-            "number_form": number_form,
-            "code_form": code_form,
-            "proof_form": proof_form,
-            "remove_form": remove_form,
-            "needs": needs,
-            "sms_device": isinstance(needs.device, SmsDevice),
-        },
+        forms,
+        needs=needs,
+        confirmed=confirmed,
+        pending=pending,
+        number_form=number_form,
     )
 
 

@@ -260,10 +260,12 @@ def _signed_register(
     actor: Any,
     signature: SignatureReceipt | None,
     fingerprint: str,
-    register: Callable[[], ThirdPartyProduct],
+    idempotency_key: str | None,
+    ip_address: str | None,
+    check: Callable[[], dict[str, Any]],
 ) -> ThirdPartyProduct:
-    """The member's registration receipt over ``fingerprint``, used in the same transaction
-    as ``register()`` (so a refusal there rolls the use back)."""
+    """:func:`_register_once` under the member's registration receipt over ``fingerprint``,
+    used in the same transaction (so a refusal there rolls the use back)."""
     with transaction.atomic():
         _consume(
             signature=signature,
@@ -272,7 +274,13 @@ def _signed_register(
             purpose=BENEFICIARY_REGISTER_PURPOSE,
             fingerprint=fingerprint,
         )
-        return register()
+        return _register_once(
+            owner=owner,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            ip_address=ip_address,
+            check=check,
+        )
 
 
 def beneficiary_register_member(
@@ -291,22 +299,15 @@ def beneficiary_register_member(
     A submit repeated with the same ``idempotency_key`` (and a new signature) returns the
     first one's product.
     """
+    fields = {"number": number, "alias": alias, "email": email}
     return _signed_register(
         owner=owner,
         actor=actor,
         signature=signature,
-        fingerprint=beneficiary_register_member_fingerprint(
-            owner=owner, number=number, alias=alias, email=email
-        ),
-        register=lambda: _register_member(
-            owner=owner,
-            actor=actor,
-            number=number,
-            alias=alias,
-            email=email,
-            idempotency_key=idempotency_key,
-            ip_address=ip_address,
-        ),
+        fingerprint=beneficiary_register_member_fingerprint(owner=owner, **fields),
+        idempotency_key=idempotency_key,
+        ip_address=ip_address,
+        check=lambda: beneficiary_member_check(owner=owner, **fields),
     )
 
 
@@ -411,13 +412,9 @@ def beneficiary_register_other_bank(
         actor=actor,
         signature=signature,
         fingerprint=beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
-        register=lambda: _register_once(
-            owner=owner,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            ip_address=ip_address,
-            check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
-        ),
+        idempotency_key=idempotency_key,
+        ip_address=ip_address,
+        check=lambda: beneficiary_other_bank_check(owner=owner, **fields),
     )
 
 

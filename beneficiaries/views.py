@@ -70,12 +70,13 @@ def _to_signing(
     *,
     kind: str,
     data: dict[str, Any],
-    check: Callable[[], object],
+    check: Callable[..., object],
 ) -> HttpResponse | None:
-    """A wizard's "Siguiente": the service's own ``check`` of ``data`` (its refusal goes on
-    the form: None), then ``data`` kept for the signing step under a fresh key, and on to it."""
+    """A wizard's "Siguiente": the service's own ``check`` of ``data`` for the member (its
+    refusal goes on the form: None), then ``data`` kept for the signing step under a fresh key,
+    and on to it."""
     try:
-        check()
+        check(owner=request.user.member, **data)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return None
@@ -150,9 +151,7 @@ def add_member(request: HttpRequest) -> HttpResponse:
                     form,
                     kind=ThirdPartyProduct.Kind.MEMBER,
                     data=data,
-                    check=lambda: services.beneficiary_member_check(
-                        owner=request.user.member, **data
-                    ),
+                    check=services.beneficiary_member_check,
                 )
                 if checked is not None:
                     return checked
@@ -210,9 +209,7 @@ def add_other_bank(request: HttpRequest) -> HttpResponse:
                 form,
                 kind=ThirdPartyProduct.Kind.OTHER_BANK,
                 data=fields,
-                check=lambda: services.beneficiary_other_bank_check(
-                    owner=request.user.member, **fields
-                ),
+                check=services.beneficiary_other_bank_check,
             )
             if checked is not None:
                 return checked

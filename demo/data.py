@@ -269,23 +269,6 @@ def _beneficiaries(members: dict[str, Member]) -> None:
 
     owner = members["4871236"]
     user = User.objects.get(member=owner)
-    # The services require mperez's signature; the loader is trusted code with no PIN to type
-    # (her PIN may have been changed since the first run), so it issues the receipt itself.
-    member_fields = {"number": "1011000245", "alias": "Juan Carlos", "email": ""}  # jgomez's
-    beneficiary_services.beneficiary_register_member(
-        owner=owner,
-        actor=user,
-        signature=signature_issue(
-            user=user,
-            summary=member_fields,
-            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
-            fingerprint=beneficiary_services.beneficiary_register_member_fingerprint(
-                owner=owner, **member_fields
-            ),
-        ),
-        idempotency_key="demo-mperez-jgomez",
-        **member_fields,
-    )
     other_bank_fields = {
         "bank_id": Bank.objects.get(code="BUN").pk,
         "product_type": "checking",
@@ -297,20 +280,32 @@ def _beneficiaries(members: dict[str, Member]) -> None:
         "alias": "Sara",
         "email": "pagos@consultora-silvia.example.com",
     }
-    beneficiary_services.beneficiary_register_other_bank(
-        owner=owner,
-        actor=user,
-        signature=signature_issue(
-            user=user,
-            summary=other_bank_fields,
-            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
-            fingerprint=beneficiary_services.beneficiary_register_other_bank_fingerprint(
-                owner=owner, **other_bank_fields
-            ),
+    registrations = [
+        (
+            beneficiary_services.beneficiary_register_member,
+            beneficiary_services.beneficiary_register_member_fingerprint,
+            "demo-mperez-jgomez",
+            {"number": "1011000245", "alias": "Juan Carlos", "email": ""},  # jgomez's
         ),
-        idempotency_key="demo-mperez-sara",
-        **other_bank_fields,
-    )
+        (
+            beneficiary_services.beneficiary_register_other_bank,
+            beneficiary_services.beneficiary_register_other_bank_fingerprint,
+            "demo-mperez-sara",
+            other_bank_fields,
+        ),
+    ]
+    for register, fingerprint, idempotency_key, fields in registrations:
+        # The services require mperez's signature; the loader is trusted code with no PIN to
+        # type (her PIN may have been changed since the first run), so it issues the receipt.
+        signature = signature_issue(
+            user=user,
+            summary=fields,
+            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+            fingerprint=fingerprint(owner=owner, **fields),
+        )
+        register(
+            owner=owner, actor=user, signature=signature, idempotency_key=idempotency_key, **fields
+        )
 
 
 class DemoRefused(Exception):

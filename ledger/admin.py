@@ -235,8 +235,7 @@ class ExchangeRateAdmin(RefusableSaveMixin, admin.ModelAdmin):
         except ExchangeRateRefused as exc:
             # The form checked the same rules; another rate published meanwhile can still
             # make this one refused. Nothing was written: say why and return to the form.
-            messages.error(request, exc.message)
-            obj._refused = True
+            self.save_refused(request, obj, exc.message)
             return
         obj.pk, obj.status = row.pk, row.status
         if row.status == ExchangeRate.Status.PENDING:

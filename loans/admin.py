@@ -6,7 +6,7 @@ penalty rate, which goes through :func:`loans.services.loan_penalty_rate_update`
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -165,23 +165,14 @@ class LoanAdmin(RefusableSaveMixin, admin.ModelAdmin):
         try:
             loan = services.loan_create_and_disburse(
                 actor=request.user,
-                member=data["member"],
-                account=data["account"],
-                product_name=data["product_name"],
-                currency=data["currency"],
-                principal=data["principal"],
-                annual_rate=data["annual_rate"],
-                term=data["term"],
-                frequency=data["frequency"],
-                disbursement_date=data["disbursement_date"],
-                penalty_rate=data["penalty_rate"],
                 ip_address=client_ip(request),
+                # The form's fields are the service's terms, by the same names.
+                **{name: data[name] for name in LoanAddForm.Meta.fields},
             )
         except LoanError as exc:
             # The form checked the same rules; a refusal here (e.g. the account was blocked in
             # the meantime) wrote nothing: report it and send staff back to the form.
-            messages.error(request, exc.message)
-            obj._refused = True
+            self.save_refused(request, obj, exc.message)
             return
         # The admin continues with ``obj`` (log entry, redirect): make it the created loan.
         obj.pk = loan.pk

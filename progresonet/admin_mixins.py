@@ -2,7 +2,7 @@
 for form fields): no app's models, only Django's admin.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 
@@ -42,10 +42,16 @@ class ValueListFilter(admin.SimpleListFilter):
 class RefusableSaveMixin:
     """An admin whose ``save_model`` calls a service that may refuse.
 
-    On a refusal ``save_model`` shows the reason (``messages.error``), sets ``obj._refused``
-    and returns with nothing written; then no "added"/"changed" log entry is made and staff go
-    back to the form instead of to an object that was not saved.
+    On a refusal ``save_model`` calls :meth:`save_refused` (the reason shown, ``obj._refused``
+    set) and returns with nothing written; then no "added"/"changed" log entry is made and
+    staff go back to the form instead of to an object that was not saved.
     """
+
+    def save_refused(self, request, obj, message: str) -> None:
+        """What ``save_model`` does on a refusal, before it returns: show ``message`` and mark
+        ``obj`` as not saved."""
+        messages.error(request, message)
+        obj._refused = True
 
     def log_addition(self, request, obj, message):
         if not getattr(obj, "_refused", False):

@@ -204,8 +204,7 @@ class FeeBandAdmin(RefusableSaveMixin, admin.ModelAdmin):
         except fees.FeeBandRefused as exc:
             # The form checked the same rules; a change made meanwhile by someone else can
             # still refuse this one. Nothing was written: say why and return to the form.
-            messages.error(request, exc.message)
-            obj._refused = True
+            self.save_refused(request, obj, exc.message)
             return
         obj.pk, obj.max_amount = band.pk, band.max_amount
 

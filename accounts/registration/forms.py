@@ -68,8 +68,10 @@ class _IdentityMixin:
             raise ValidationError(_("That email address is already registered."))
         return email
 
-    def _document(self, value: str, pattern: re.Pattern, document_type: str, message) -> str:
-        number = _digits(value)
+    def _document(self, pattern: re.Pattern, document_type: str, message) -> str:
+        """``clean_document_number`` of both forms: the digits, if they match ``pattern`` and
+        no web-banking user already has that document."""
+        number = _digits(self.cleaned_data["document_number"])
         if not pattern.match(number):
             raise ValidationError(message)
         # Says "registered for web banking", never "is a member": the same answer for
@@ -130,7 +132,6 @@ class PersonForm(_IdentityMixin, forms.Form):
 
     def clean_document_number(self) -> str:
         return self._document(
-            self.cleaned_data["document_number"],
             CI_RE,
             Member.DocumentType.CI,
             _("The CI number must have 5 to 10 digits, without letters or the issuing place."),
@@ -182,7 +183,6 @@ class CompanyForm(_IdentityMixin, forms.Form):
 
     def clean_document_number(self) -> str:
         return self._document(
-            self.cleaned_data["document_number"],
             NIT_RE,
             Member.DocumentType.NIT,
             _("The NIT must have 7 to 12 digits."),

@@ -68,6 +68,30 @@ def test_bad_grants_are_refused_with_nothing_posted(staff_client, overrides, for
     assert not Posting.objects.filter(kind=Posting.Kind.LOAN).exists()
 
 
+def test_a_grant_the_service_refuses_after_the_form_passed_returns_to_the_form(
+    staff_client, monkeypatch
+):
+    """The account blocked between the form's check and the disbursement: the service's
+    refusal is shown, nothing is written or logged, and staff are back on the add form."""
+    from django.contrib.admin.models import LogEntry
+
+    from loans import services
+    from loans.exceptions import LoanError
+
+    def refuse(**kwargs):
+        raise LoanError("La cuenta de desembolso fue bloqueada.")
+
+    monkeypatch.setattr(services, "loan_create_and_disburse", refuse)
+    member = make_member()
+    account = make_account(member=member)
+    url = reverse("admin:loans_loan_add")
+    response = staff_client.post(url, _add_data(member, account), follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "La cuenta de desembolso fue bloqueada." in response.content.decode()
+    assert not Loan.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
 def test_staff_change_only_the_penalty_rate(staff_client):
     loan = make_loan()
     url = reverse("admin:loans_loan_change", args=[loan.pk])
