@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Currency
+from progresonet.model_fields import TimestampedModel
 
 
 class Bank(models.Model):
@@ -23,7 +24,7 @@ class Bank(models.Model):
         return self.name
 
 
-class ThirdPartyProduct(models.Model):
+class ThirdPartyProduct(TimestampedModel):
     """A product a member registered as a transfer destination ("Producto de terceros").
 
     Two kinds share the table: another member's savings account at the cooperative
@@ -88,8 +89,6 @@ class ThirdPartyProduct(models.Model):
     document_number = models.CharField(_("document number"), max_length=20, blank=True)
     alias = models.CharField(_("alias"), max_length=40)
     email = models.EmailField(_("beneficiary email"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # The signed final step carries this key; the unique index turns a double submit into one row.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ledger.models import MONEY, Currency
-from progresonet.model_fields import acting_user_field
+from progresonet.model_fields import CreatedAtModel, acting_user_field
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 # Shown by the admin forms before the database check refuses the same value.
@@ -41,7 +41,7 @@ class Frequency(models.TextChoices):
 FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 
 
-class Loan(models.Model):
+class Loan(CreatedAtModel):
     class Status(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("loan status", "Active")
         PAID_OFF = "paid_off", _("Paid off")
@@ -76,7 +76,6 @@ class Loan(models.Model):
         related_name="disbursed_loan",
     )
     created_by = acting_user_field()
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("loan")

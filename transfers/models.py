@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import MONEY, Currency
+from progresonet.model_fields import CreatedAtModel, TimestampedModel
 
 
 class TransferType(models.TextChoices):
@@ -315,7 +316,7 @@ class MemberDailyLimit(models.Model):
         return f"{self.member_id} {self.transfer_type}: Bs {self.amount_bob}"
 
 
-class InterbankOrder(models.Model):
+class InterbankOrder(CreatedAtModel):
     """An order to the clearing house for a transfer to another bank.
 
     Written in the transaction that posts the transfer, so it cannot be lost; Celery submits
@@ -343,7 +344,6 @@ class InterbankOrder(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("interbank order")
@@ -383,7 +383,7 @@ class InterbankOrderEvent(models.Model):
         return f"{self.order_id} {self.status}"
 
 
-class ScheduledTransfer(models.Model):
+class ScheduledTransfer(TimestampedModel):
     """A signed standing order ("Transferencia programada"): the order as the member signed it
     once with the PIN (``signed_fingerprint``, see ``transfers.scheduled``) and its schedule.
     Each date becomes a :class:`ScheduledOccurrence`, run by the periodic job."""
@@ -444,8 +444,6 @@ class ScheduledTransfer(models.Model):
     consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
     signed_fingerprint = models.CharField(_("signed fingerprint"), max_length=64)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("scheduled transfer")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import MONEY, Currency
+from progresonet.model_fields import CreatedAtModel
 
 
 class QrCodeStatus(models.TextChoices):
@@ -22,7 +23,7 @@ class QrCodeStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class QrCode(models.Model):
+class QrCode(CreatedAtModel):
     member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="qr_codes")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -39,7 +40,6 @@ class QrCode(models.Model):
     )
     merchant_name = models.CharField(_("name on the code"), max_length=25)
     payload = models.CharField(_("payload"), max_length=512)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     used_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
