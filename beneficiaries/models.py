@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Currency
+from accounts.models import Member
+from ledger.models import Currency, mask_account_number
 from progresonet.model_fields import TimestampedModel
 
 
@@ -52,9 +53,8 @@ class ThirdPartyProduct(TimestampedModel):
         SAVINGS = "savings", _("Savings account")
         CHECKING = "checking", _("Checking account")
 
-    class DocumentType(models.TextChoices):
-        CI = "CI", _("Identity card")
-        NIT = "NIT", _("NIT")
+    # A beneficiary at another bank shows the same Bolivian documents a member does.
+    DocumentType = Member.DocumentType
 
     owner = models.ForeignKey(
         "accounts.Member",
@@ -145,8 +145,7 @@ class ThirdPartyProduct(TimestampedModel):
 
     @property
     def masked_number(self) -> str:
-        """The portal's account mask: only the last three digits are shown."""
-        return f"X000X-{self.number[-3:]}"
+        return mask_account_number(self.number)
 
     @property
     def is_member_account(self) -> bool:

@@ -29,6 +29,12 @@ from progresonet.model_fields import acting_user_field
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
+def mask_account_number(number: str) -> str:
+    """The guide's mask: only the last three digits of an account number are shown
+    ("X000X-136"), wherever the portal names an account."""
+    return f"X000X-{number[-3:]}"
+
+
 class Currency(models.TextChoices):
     BOB = "BOB", _("Bolivianos")
     USD = "USD", _("US dollars")
@@ -107,8 +113,7 @@ class Account(models.Model):
 
     @property
     def masked_number(self) -> str:
-        """The guide's mask: only the last three digits are shown ("X000X-136")."""
-        return f"X000X-{self.number[-3:]}"
+        return mask_account_number(self.number)
 
 
 class Holder(models.Model):

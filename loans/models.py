@@ -24,7 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ledger.models import MONEY, Currency
-from progresonet.model_fields import CreatedAtModel, acting_user_field
+from progresonet.model_fields import (
+    CreatedAtModel,
+    InvalidTransition,  # noqa: F401  (raised by Instalment.move_to; callers import it here)
+    StatusMachineModel,
+    acting_user_field,
+)
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 # Shown by the admin forms before the database check refuses the same value.
@@ -143,12 +148,9 @@ INSTALMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InvalidTransition(Exception):
-    pass
-
-
-class Instalment(models.Model):
+class Instalment(StatusMachineModel):
     Status = InstalmentStatus
+    TRANSITIONS = INSTALMENT_TRANSITIONS
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
     number = models.PositiveSmallIntegerField(_("instalment number"))
@@ -234,16 +236,6 @@ class Instalment(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status == InstalmentStatus.PAID
-
-    # The project's one state-change idiom (as RegistrationRequest): can_move_to asks,
-    # move_to changes the status in memory (the caller saves) or raises InvalidTransition.
-    def can_move_to(self, status: str) -> bool:
-        return status in INSTALMENT_TRANSITIONS[self.status]
-
-    def move_to(self, status: str) -> None:
-        if not self.can_move_to(status):
-            raise InvalidTransition(f"{self.status} → {status}")
-        self.status = status
 
 
 def new_verification_code() -> str:

@@ -1,9 +1,12 @@
 """Model fields several apps declare alike, built in one place so they stay alike.
 
 Field factories for a field that means the same on every model that has it, and abstract bases
-for the timestamps most rows keep. Inherited fields come first in ``_meta.fields``; nothing in a
-migration depends on that order.
+for the timestamps most rows keep and for the project's one state-change idiom. Inherited fields
+come first in ``_meta.fields``; nothing in a migration depends on that order.
 """
+
+from collections.abc import Collection, Mapping
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -58,3 +61,26 @@ class TimestampedModel(CreatedAtModel):
 
     class Meta:
         abstract = True
+
+
+class InvalidTransition(ValueError):
+    """The row is not in a status from which the asked move is allowed."""
+
+
+class StatusMachineModel(models.Model):
+    """A row whose ``status`` moves only along ``TRANSITIONS`` (status → the statuses it may
+    move to), declared once beside the model. ``can_move_to`` asks; ``move_to`` changes the
+    status in memory (the caller saves) or raises :class:`InvalidTransition`."""
+
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = {}
+
+    class Meta:
+        abstract = True
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def move_to(self, status: str) -> None:
+        if not self.can_move_to(status):
+            raise InvalidTransition(f"{self._meta.label} {self.pk}: {self.status} → {status}")
+        self.status = status

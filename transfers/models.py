@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import MONEY, Currency
-from progresonet.model_fields import CreatedAtModel, TimestampedModel
+from progresonet.model_fields import CreatedAtModel, StatusMachineModel, TimestampedModel
 
 
 class TransferType(models.TextChoices):
@@ -48,7 +48,9 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class Transfer(models.Model):
+class Transfer(StatusMachineModel):
+    TRANSITIONS = ALLOWED_TRANSITIONS
+
     transfer_type = models.CharField(
         _("transfer type"), max_length=12, choices=TransferType.choices
     )
@@ -149,12 +151,6 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verification_code} {self.amount} {self.currency}"
-
-    def move_to(self, status: str) -> None:
-        """Change status if the state machine allows it; ValueError otherwise."""
-        if status not in ALLOWED_TRANSITIONS[self.status]:
-            raise ValueError(f"transfer {self.pk}: {self.status} -> {status} is not allowed")
-        self.status = status
 
     @property
     def total_debit(self):

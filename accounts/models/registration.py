@@ -23,16 +23,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from progresonet.model_fields import acting_user_field
+from progresonet.model_fields import (
+    InvalidTransition,  # noqa: F401  (raised by RegistrationRequest.move_to; re-exported)
+    StatusMachineModel,
+    acting_user_field,
+)
 
 from .member import Member, MemberIdentity
 
 
-class InvalidTransition(Exception):
-    """The request is not in a state from which the asked move is allowed."""
-
-
-class RegistrationRequest(MemberIdentity):
+class RegistrationRequest(MemberIdentity, StatusMachineModel):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Pending")
         EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
@@ -146,14 +146,9 @@ class RegistrationRequest(MemberIdentity):
             ),
         ]
 
-    def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
-
     def move_to(self, status: str) -> None:
-        """Change the status in memory (the caller saves), refusing moves the machine forbids."""
-        if not self.can_move_to(status):
-            raise InvalidTransition(f"{self.status} → {status}")
-        self.status = status
+        """The state machine's move, and the moment each step was reached."""
+        super().move_to(status)
         now = timezone.now()
         if status == self.Status.EMAIL_CONFIRMED:
             self.email_confirmed_at = now
