@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
-from ledger.models import Currency, mask_account_number
+from ledger.models import currency_field, mask_account_number
 from progresonet.model_fields import TimestampedModel
 
 
@@ -80,7 +80,7 @@ class ThirdPartyProduct(TimestampedModel):
         related_name="products",
     )
     product_type = models.CharField(_("product type"), max_length=10, choices=ProductType.choices)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     number = models.CharField(_("product number"), max_length=32)
     holder_name = models.CharField(_("beneficiary name"), max_length=120)
     document_type = models.CharField(

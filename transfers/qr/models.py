@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import MONEY, Currency
+from ledger.models import currency_field, money_field
 from progresonet.model_fields import CreatedAtModel
 
 
@@ -30,8 +30,8 @@ class QrCode(CreatedAtModel):
     )
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="qr_codes")
     token = models.CharField(_("token"), max_length=32, unique=True)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    currency = currency_field()
+    amount = money_field(_("amount"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=25, blank=True)
     single_use = models.BooleanField(_("single use"), default=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
