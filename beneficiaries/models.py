@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Currency
+from accounts.models import Member
+from ledger.models import currency_field, mask_account_number
+from progresonet.model_fields import TimestampedModel
 
 
 class Bank(models.Model):
@@ -23,7 +25,7 @@ class Bank(models.Model):
         return self.name
 
 
-class ThirdPartyProduct(models.Model):
+class ThirdPartyProduct(TimestampedModel):
     """A product a member registered as a transfer destination ("Producto de terceros").
 
     Two kinds share the table: another member's savings account at the cooperative
@@ -51,9 +53,8 @@ class ThirdPartyProduct(models.Model):
         SAVINGS = "savings", _("Savings account")
         CHECKING = "checking", _("Checking account")
 
-    class DocumentType(models.TextChoices):
-        CI = "CI", _("Identity card")
-        NIT = "NIT", _("NIT")
+    # A beneficiary at another bank shows the same Bolivian documents a member does.
+    DocumentType = Member.DocumentType
 
     owner = models.ForeignKey(
         "accounts.Member",
@@ -79,7 +80,7 @@ class ThirdPartyProduct(models.Model):
         related_name="products",
     )
     product_type = models.CharField(_("product type"), max_length=10, choices=ProductType.choices)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     number = models.CharField(_("product number"), max_length=32)
     holder_name = models.CharField(_("beneficiary name"), max_length=120)
     document_type = models.CharField(
@@ -88,8 +89,6 @@ class ThirdPartyProduct(models.Model):
     document_number = models.CharField(_("document number"), max_length=20, blank=True)
     alias = models.CharField(_("alias"), max_length=40)
     email = models.EmailField(_("beneficiary email"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # The signed final step carries this key; the unique index turns a double submit into one row.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -146,8 +145,7 @@ class ThirdPartyProduct(models.Model):
 
     @property
     def masked_number(self) -> str:
-        """The portal's account mask: only the last three digits are shown."""
-        return f"X000X-{self.number[-3:]}"
+        return mask_account_number(self.number)
 
     @property
     def is_member_account(self) -> bool:

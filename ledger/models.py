@@ -26,12 +26,30 @@ from django.utils.translation import pgettext_lazy
 
 from progresonet.model_fields import acting_user_field
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+
+def mask_account_number(number: str) -> str:
+    """The guide's mask: only the last three digits of an account number are shown
+    ("X000X-136"), wherever the portal names an account."""
+    return f"X000X-{number[-3:]}"
 
 
 class Currency(models.TextChoices):
     BOB = "BOB", _("Bolivianos")
     USD = "USD", _("US dollars")
+
+
+def money_field(verbose_name, **options) -> models.DecimalField:
+    """An amount of money, signed or not: 18 digits with cents, the precision every balance,
+    line, transfer and loan amount shares (``Decimal``, rounded by the services)."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, **options)
+
+
+def currency_field(verbose_name=None, **options) -> models.CharField:
+    """Which of the cooperative's currencies an amount is in (its ISO code); named "currency"
+    unless the model says which one it is ("transfer currency")."""
+    return models.CharField(
+        verbose_name or _("currency"), max_length=3, choices=Currency.choices, **options
+    )
 
 
 class Account(models.Model):
@@ -62,11 +80,11 @@ class Account(models.Model):
     holder_mode = models.CharField(
         _("holder mode"), max_length=10, choices=HolderMode.choices, blank=True
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     name = models.CharField(_("name"), max_length=120, blank=True)
     # Internal accounts are looked up by code (e.g. "VAULT"); member products leave it empty.
     code = models.CharField(_("code"), max_length=40, blank=True)
-    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
+    balance = money_field(_("balance"), default=Decimal("0.00"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -107,8 +125,7 @@ class Account(models.Model):
 
     @property
     def masked_number(self) -> str:
-        """The guide's mask: only the last three digits are shown ("X000X-136")."""
-        return f"X000X-{self.number[-3:]}"
+        return mask_account_number(self.number)
 
 
 class Holder(models.Model):
@@ -169,10 +186,10 @@ class PostingLine(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="lines", db_index=False
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     # Denormalised from the account so the per-currency balance check needs no join.
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    currency = currency_field()
+    balance_after = money_field(_("balance after"))
     booked_at = models.DateTimeField(_("booked at"))
     description = models.CharField(_("description"), max_length=200)
 
@@ -212,9 +229,7 @@ class ExchangeRate(models.Model):
         APPROVED = "approved", _("In force")
         REJECTED = "rejected", pgettext_lazy("exchange rate", "Rejected")
 
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.USD
-    )
+    currency = currency_field(default=Currency.USD)
     rate_type = models.CharField(_("rate type"), max_length=20, choices=RateType.choices)
     valid_from = models.DateField(_("valid from"))
     rate = models.DecimalField(_("rate (BOB per unit)"), max_digits=10, decimal_places=4)

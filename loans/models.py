@@ -23,8 +23,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ledger.models import MONEY, Currency
-from progresonet.model_fields import acting_user_field
+from ledger.models import currency_field, money_field
+from progresonet.model_fields import (
+    CreatedAtModel,
+    InvalidTransition,  # noqa: F401  (raised by Instalment.move_to; callers import it here)
+    StatusMachineModel,
+    acting_user_field,
+)
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 # Shown by the admin forms before the database check refuses the same value.
@@ -41,7 +46,7 @@ class Frequency(models.TextChoices):
 FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 
 
-class Loan(models.Model):
+class Loan(CreatedAtModel):
     class Status(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("loan status", "Active")
         PAID_OFF = "paid_off", _("Paid off")
@@ -50,8 +55,8 @@ class Loan(models.Model):
         "accounts.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="loans"
     )
     product_name = models.CharField(_("product"), max_length=120)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    principal = models.DecimalField(_("principal"), **MONEY)
+    currency = currency_field()
+    principal = money_field(_("principal"))
     annual_rate = models.DecimalField(_("annual interest rate (%)"), **RATE)
     term = models.PositiveSmallIntegerField(_("term (instalments)"))
     disbursement_date = models.DateField(_("disbursement date"))
@@ -76,7 +81,6 @@ class Loan(models.Model):
         related_name="disbursed_loan",
     )
     created_by = acting_user_field()
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("loan")
@@ -144,33 +148,30 @@ INSTALMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InvalidTransition(Exception):
-    pass
-
-
-class Instalment(models.Model):
+class Instalment(StatusMachineModel):
     Status = InstalmentStatus
+    TRANSITIONS = INSTALMENT_TRANSITIONS
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
     number = models.PositiveSmallIntegerField(_("instalment number"))
     due_date = models.DateField(_("due date"))
-    principal = models.DecimalField(_("principal"), **MONEY)
-    interest = models.DecimalField(_("interest"), **MONEY)
+    principal = money_field(_("principal"))
+    interest = money_field(_("interest"))
     # Outstanding principal of the loan once this instalment is paid, as scheduled.
-    balance_after = models.DecimalField(_("outstanding balance"), **MONEY)
+    balance_after = money_field(_("outstanding balance"))
     status = models.CharField(
         _("status"), max_length=16, choices=InstalmentStatus.choices, default="pending"
     )
-    principal_paid = models.DecimalField(_("principal paid"), default=ZERO, **MONEY)
-    interest_paid = models.DecimalField(_("interest paid"), default=ZERO, **MONEY)
+    principal_paid = money_field(_("principal paid"), default=ZERO)
+    interest_paid = money_field(_("interest paid"), default=ZERO)
     # Interest forgiven by an early full payoff (interest of periods not yet run).
-    interest_waived = models.DecimalField(_("interest waived"), default=ZERO, **MONEY)
+    interest_waived = money_field(_("interest waived"), default=ZERO)
     # Exact accrual (6 decimals: a day's penalty on a small unpaid principal is well below a
     # cent); rounded to cents once, when a payment charges it (loans.calc, "Penalty").
     penalty_accrued = models.DecimalField(
         _("penalty accrued"), default=ZERO, max_digits=22, decimal_places=6
     )
-    penalty_paid = models.DecimalField(_("penalty paid"), default=ZERO, **MONEY)
+    penalty_paid = money_field(_("penalty paid"), default=ZERO)
     # Penalty is accrued up to and including this day; accruing again for it adds nothing.
     penalty_accrued_through = models.DateField(null=True, blank=True)
     # The current stretch of constant unpaid principal and penalty rate runs from the day after
@@ -236,16 +237,6 @@ class Instalment(models.Model):
     def is_paid(self) -> bool:
         return self.status == InstalmentStatus.PAID
 
-    # The project's one state-change idiom (as RegistrationRequest): can_move_to asks,
-    # move_to changes the status in memory (the caller saves) or raises InvalidTransition.
-    def can_move_to(self, status: str) -> bool:
-        return status in INSTALMENT_TRANSITIONS[self.status]
-
-    def move_to(self, status: str) -> None:
-        if not self.can_move_to(status):
-            raise InvalidTransition(f"{self.status} → {status}")
-        self.status = status
-
 
 def new_verification_code() -> str:
     """Twelve random hex digits, as transfers' receipts carry."""
@@ -272,12 +263,12 @@ class LoanPayment(models.Model):
     paid_by = acting_user_field()
     paid_on = models.DateField(_("payment date"))
     paid_at = models.DateTimeField(_("paid at"), auto_now_add=True)
-    principal = models.DecimalField(_("principal"), **MONEY)
-    interest = models.DecimalField(_("interest"), **MONEY)
-    penalty = models.DecimalField(_("penalty interest"), **MONEY)
-    total = models.DecimalField(_("total"), **MONEY)
+    principal = money_field(_("principal"))
+    interest = money_field(_("interest"))
+    penalty = money_field(_("penalty interest"))
+    total = money_field(_("total"))
     # Outstanding principal of the loan right after this payment (the statement's running balance).
-    balance_after = models.DecimalField(_("outstanding balance"), **MONEY)
+    balance_after = money_field(_("outstanding balance"))
     # One key per confirmation page: a second submit of the same page finds this row.
     idempotency_key = models.CharField(max_length=64, unique=True)
     # Printed on the receipt (HTML and PDF) like a transfer's: random, so a receipt cannot be
@@ -317,10 +308,10 @@ class PaymentAllocation(models.Model):
 
     payment = models.ForeignKey(LoanPayment, on_delete=models.CASCADE, related_name="allocations")
     instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="allocations")
-    principal = models.DecimalField(_("principal"), **MONEY)
-    interest = models.DecimalField(_("interest"), **MONEY)
-    penalty = models.DecimalField(_("penalty interest"), **MONEY)
-    interest_waived = models.DecimalField(_("interest waived"), default=ZERO, **MONEY)
+    principal = money_field(_("principal"))
+    interest = money_field(_("interest"))
+    penalty = money_field(_("penalty interest"))
+    interest_waived = money_field(_("interest waived"), default=ZERO)
 
     class Meta:
         verbose_name = _("payment allocation")

@@ -9,9 +9,10 @@ This app imports no money app and no ``accounts`` model (foreign keys by string)
 app may import it.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from progresonet.model_fields import CreatedAtModel, owning_user_field
 
 
 class NoticeKind(models.TextChoices):
@@ -33,16 +34,13 @@ SECURITY_KINDS = frozenset(
 )
 
 
-class Notice(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
-    )
+class Notice(CreatedAtModel):
+    user = owning_user_field(related_name="notices")
     kind = models.CharField(_("kind"), max_length=24, choices=NoticeKind.choices)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     # A path inside the portal (never an outside address).
     link = models.CharField(_("link"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set for notices that must be written once only (an instalment's reminder): a second
     # attempt with the same key for the same user writes nothing.
@@ -80,9 +78,7 @@ class NoticePreference(models.Model):
     """Per user and kind: whether the notice also goes by email and by SMS. No row means the
     default (email on, SMS off); security kinds always email whatever the row says."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences"
-    )
+    user = owning_user_field(related_name="notice_preferences")
     kind = models.CharField(_("kind"), max_length=24, choices=NoticeKind.choices)
     email = models.BooleanField(_("by email"), default=True)
     sms = models.BooleanField(_("by SMS"), default=False)
@@ -103,9 +99,7 @@ class KnownBrowser(models.Model):
     ``notices.middleware.BrowserCookieMiddleware`` gives every browser): a sign-in from a
     browser not in this table tells the member (``notices.browsers``)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_browsers"
-    )
+    user = owning_user_field(related_name="known_browsers")
     token_hash = models.CharField(max_length=64)
     device = models.CharField(_("device"), max_length=120)
     first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)

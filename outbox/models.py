@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.model_fields import CreatedAtModel
 
-class OutboxMessage(models.Model):
+
+class OutboxMessage(CreatedAtModel):
     """A message (email or SMS) to deliver, written in the transaction that caused it.
 
     State machine: pending → sent, or pending → failed after ``MAX_ATTEMPTS``; staff may put
@@ -29,7 +31,6 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

@@ -11,7 +11,8 @@ from django.contrib.postgres.fields import DecimalRangeField, RangeOperators
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import MONEY, Currency
+from ledger.models import currency_field, money_field
+from progresonet.model_fields import CreatedAtModel, StatusMachineModel, TimestampedModel
 
 
 class TransferType(models.TextChoices):
@@ -28,6 +29,13 @@ class TransferStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected and reversed")
     DECLINED = "declined", _("Declined by a co-holder")
     EXPIRED = "expired", _("Expired")
+
+
+def transfer_type_field(**options) -> models.CharField:
+    """Which kind of transfer (:class:`TransferType`) a row is about."""
+    return models.CharField(
+        _("transfer type"), max_length=12, choices=TransferType.choices, **options
+    )
 
 
 # The transfer state machine in one place: status → statuses it may move to.
@@ -47,10 +55,10 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class Transfer(models.Model):
-    transfer_type = models.CharField(
-        _("transfer type"), max_length=12, choices=TransferType.choices
-    )
+class Transfer(StatusMachineModel):
+    TRANSITIONS = ALLOWED_TRANSITIONS
+
+    transfer_type = transfer_type_field()
     status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers"
@@ -85,14 +93,12 @@ class Transfer(models.Model):
     )
     destination_number = models.CharField(_("destination number"), max_length=32, blank=True)
     destination_name = models.CharField(_("beneficiary name"), max_length=200, blank=True)
-    destination_currency = models.CharField(
-        _("destination currency"), max_length=3, choices=Currency.choices
-    )
-    currency = models.CharField(_("transfer currency"), max_length=3, choices=Currency.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    debit_amount = models.DecimalField(_("amount debited"), **MONEY)
-    credit_amount = models.DecimalField(_("amount credited"), **MONEY)
-    fee_amount = models.DecimalField(_("transaction cost"), **MONEY)
+    destination_currency = currency_field(_("destination currency"))
+    currency = currency_field(_("transfer currency"))
+    amount = money_field(_("amount"))
+    debit_amount = money_field(_("amount debited"))
+    credit_amount = money_field(_("amount credited"))
+    fee_amount = money_field(_("transaction cost"))
     exchange_rate = models.DecimalField(
         _("exchange rate"), max_digits=10, decimal_places=4, null=True, blank=True
     )
@@ -100,9 +106,9 @@ class Transfer(models.Model):
     notify_email = models.EmailField(_("notification email"), blank=True)
     funds_origin = models.CharField(_("origin of funds"), max_length=200, blank=True)
     funds_destination = models.CharField(_("destination of funds"), max_length=200, blank=True)
-    usd_equivalent = models.DecimalField(_("USD equivalent"), **MONEY)
-    bob_equivalent = models.DecimalField(_("BOB equivalent"), **MONEY)
-    rolling_usd_total = models.DecimalField(_("5-day USD total"), **MONEY)
+    usd_equivalent = money_field(_("USD equivalent"))
+    bob_equivalent = money_field(_("BOB equivalent"))
+    rolling_usd_total = money_field(_("5-day USD total"))
     exceeds_threshold = models.BooleanField(_("exceeds regulatory amount"), default=False)
     idempotency_key = models.CharField(max_length=64, unique=True)
     # The quote fingerprint the initiator signed (transfers.quotes.Quote.fingerprint): a
@@ -148,12 +154,6 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verification_code} {self.amount} {self.currency}"
-
-    def move_to(self, status: str) -> None:
-        """Change status if the state machine allows it; ValueError otherwise."""
-        if status not in ALLOWED_TRANSITIONS[self.status]:
-            raise ValueError(f"transfer {self.pk}: {self.status} -> {status} is not allowed")
-        self.status = status
 
     @property
     def total_debit(self):
@@ -206,13 +206,11 @@ class FeeBand(models.Model):
     bands through :mod:`transfers.fees`, which splits and merges bands so the rule always holds.
     """
 
-    transfer_type = models.CharField(
-        _("transfer type"), max_length=12, choices=TransferType.choices
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    min_amount = models.DecimalField(_("from amount"), **MONEY)
-    max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, **MONEY)
-    fixed_fee = models.DecimalField(_("fixed fee"), **MONEY)
+    transfer_type = transfer_type_field()
+    currency = currency_field()
+    min_amount = money_field(_("from amount"))
+    max_amount = money_field(_("up to amount"), null=True, blank=True)
+    fixed_fee = money_field(_("fixed fee"))
 
     class Meta:
         verbose_name = _("fee band")
@@ -254,10 +252,8 @@ class FeeBand(models.Model):
 class DailyLimit(models.Model):
     """Institutional daily limit per member and transfer type, in BOB equivalent."""
 
-    transfer_type = models.CharField(
-        _("transfer type"), max_length=12, choices=TransferType.choices, unique=True
-    )
-    amount_bob = models.DecimalField(_("daily limit (BOB equivalent)"), **MONEY)
+    transfer_type = transfer_type_field(unique=True)
+    amount_bob = money_field(_("daily limit (BOB equivalent)"))
 
     class Meta:
         verbose_name = _("daily limit")
@@ -286,13 +282,9 @@ class MemberDailyLimit(models.Model):
     member = models.ForeignKey(
         "accounts.Member", on_delete=models.CASCADE, related_name="transfer_limits"
     )
-    transfer_type = models.CharField(
-        _("transfer type"), max_length=12, choices=TransferType.choices
-    )
-    amount_bob = models.DecimalField(_("my daily limit (BOB equivalent)"), **MONEY)
-    pending_amount_bob = models.DecimalField(
-        _("requested new limit"), null=True, blank=True, **MONEY
-    )
+    transfer_type = transfer_type_field()
+    amount_bob = money_field(_("my daily limit (BOB equivalent)"))
+    pending_amount_bob = money_field(_("requested new limit"), null=True, blank=True)
     pending_effective_at = models.DateTimeField(_("new limit applies from"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -315,7 +307,7 @@ class MemberDailyLimit(models.Model):
         return f"{self.member_id} {self.transfer_type}: Bs {self.amount_bob}"
 
 
-class InterbankOrder(models.Model):
+class InterbankOrder(CreatedAtModel):
     """An order to the clearing house for a transfer to another bank.
 
     Written in the transaction that posts the transfer, so it cannot be lost; Celery submits
@@ -343,7 +335,6 @@ class InterbankOrder(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("interbank order")
@@ -383,7 +374,7 @@ class InterbankOrderEvent(models.Model):
         return f"{self.order_id} {self.status}"
 
 
-class ScheduledTransfer(models.Model):
+class ScheduledTransfer(TimestampedModel):
     """A signed standing order ("Transferencia programada"): the order as the member signed it
     once with the PIN (``signed_fingerprint``, see ``transfers.scheduled``) and its schedule.
     Each date becomes a :class:`ScheduledOccurrence`, run by the periodic job."""
@@ -408,9 +399,7 @@ class ScheduledTransfer(models.Model):
     member = models.ForeignKey(
         "accounts.Member", on_delete=models.PROTECT, related_name="scheduled_transfers"
     )
-    transfer_type = models.CharField(
-        _("transfer type"), max_length=12, choices=TransferType.choices
-    )
+    transfer_type = transfer_type_field()
     source_account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     destination_account = models.ForeignKey(
         "ledger.Account", on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -424,8 +413,8 @@ class ScheduledTransfer(models.Model):
     )
     # What the member was shown as the destination (masked), for the list and the notices.
     destination_label = models.CharField(_("destination"), max_length=200)
-    currency = models.CharField(_("transfer currency"), max_length=3, choices=Currency.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = currency_field(_("transfer currency"))
+    amount = money_field(_("amount"))
     description = models.CharField(_("description"), max_length=140)
     notify_email = models.EmailField(_("notification email"), blank=True)
     funds_origin = models.CharField(_("origin of funds"), max_length=200, blank=True)
@@ -444,8 +433,6 @@ class ScheduledTransfer(models.Model):
     consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
     signed_fingerprint = models.CharField(_("signed fingerprint"), max_length=64)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("scheduled transfer")

@@ -6,8 +6,16 @@ It exists whether or not the member uses web banking.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from progresonet.model_fields import CreatedAtModel
 
-class Member(models.Model):
+
+class MemberIdentity(models.Model):
+    """Who a member is, as the cooperative records it: a person (CI) or a company (NIT).
+
+    The member record and an online registration request (which names the member it asks for)
+    declare it alike; each keeps its own constraint that the document matches the kind.
+    """
+
     class Kind(models.TextChoices):
         PERSON = "person", _("Person")
         COMPANY = "company", _("Company")
@@ -37,10 +45,24 @@ class Member(models.Model):
     last_names = models.CharField(_("last names"), max_length=100, blank=True)
     business_name = models.CharField(_("business name"), max_length=200, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.document_type} {self.document_number})"
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == self.Kind.COMPANY:
+            return self.business_name
+        return f"{self.first_names} {self.last_names}".strip()
+
+
+class Member(MemberIdentity, CreatedAtModel):
     email = models.EmailField(_("email"), blank=True)
     mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("member")
@@ -57,12 +79,3 @@ class Member(models.Model):
                 name="member_document_matches_kind",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.document_type} {self.document_number})"
-
-    @property
-    def display_name(self) -> str:
-        if self.kind == self.Kind.COMPANY:
-            return self.business_name
-        return f"{self.first_names} {self.last_names}".strip()

@@ -23,16 +23,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from progresonet.model_fields import acting_user_field
+from progresonet.model_fields import (
+    InvalidTransition,  # noqa: F401  (raised by RegistrationRequest.move_to; re-exported)
+    StatusMachineModel,
+    acting_user_field,
+)
 
-from .member import Member
+from .member import Member, MemberIdentity
 
 
-class InvalidTransition(Exception):
-    """The request is not in a state from which the asked move is allowed."""
-
-
-class RegistrationRequest(models.Model):
+class RegistrationRequest(MemberIdentity, StatusMachineModel):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Pending")
         EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
@@ -52,18 +52,7 @@ class RegistrationRequest(models.Model):
         Status.REJECTED: frozenset(),
     }
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Member.Kind.choices)
-    document_type = models.CharField(
-        _("document type"), max_length=3, choices=Member.DocumentType.choices
-    )
-    document_number = models.CharField(_("document number"), max_length=20)
-    document_issued_in = models.CharField(
-        _("issued in"), max_length=2, choices=Member.Department.choices, blank=True
-    )
-    first_names = models.CharField(_("first names"), max_length=100, blank=True)
-    last_names = models.CharField(_("last names"), max_length=100, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    business_name = models.CharField(_("business name"), max_length=200, blank=True)
+    # The identity fields (kind, document, names, date of birth) are the member record's.
     legal_representative = models.CharField(_("legal representative"), max_length=200, blank=True)
     legal_representative_ci = models.CharField(
         _("legal representative's CI"), max_length=20, blank=True
@@ -157,23 +146,9 @@ class RegistrationRequest(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.document_type} {self.document_number})"
-
-    @property
-    def display_name(self) -> str:
-        if self.kind == Member.Kind.COMPANY:
-            return self.business_name
-        return f"{self.first_names} {self.last_names}".strip()
-
-    def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
-
     def move_to(self, status: str) -> None:
-        """Change the status in memory (the caller saves), refusing moves the machine forbids."""
-        if not self.can_move_to(status):
-            raise InvalidTransition(f"{self.status} → {status}")
-        self.status = status
+        """The state machine's move, and the moment each step was reached."""
+        super().move_to(status)
         now = timezone.now()
         if status == self.Status.EMAIL_CONFIRMED:
             self.email_confirmed_at = now

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import SideChannelDevice, ThrottlingMixin
 
 from outbox.services import email_enqueue, sms_enqueue
+from progresonet.model_fields import CreatedAtModel, owning_user_field
 
 
 class TransactionPin(models.Model):
@@ -49,14 +50,7 @@ class TransactionPin(models.Model):
 class SignInAttempt(models.Model):
     """One row per login attempt: the member's "last 10 sign-ins" and the per-IP throttle."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="sign_in_attempts",
-    )
+    user = owning_user_field(_("user"), related_name="sign_in_attempts", null=True)
     # What was typed (truncated), so staff can see attacks on unknown names too.
     username = models.CharField(_("username"), max_length=150)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -77,23 +71,17 @@ class SignInAttempt(models.Model):
         return f"{self.username} {self.occurred_at:%Y-%m-%d %H:%M} {self.succeeded}"
 
 
-class UserSession(models.Model):
+class UserSession(CreatedAtModel):
     """An open web session of a user, so the member can see and close their other sessions.
 
     ``session_key`` follows the Django session through key rotations (the session stores this
     row's id); closing deletes the Django session row, which kills the cookie on the server.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="web_sessions",
-    )
+    user = owning_user_field(_("user"), related_name="web_sessions")
     session_key = models.CharField(_("session key"), max_length=40, unique=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_seen = models.DateTimeField(_("last seen"), auto_now_add=True)
 
     class Meta:
@@ -186,12 +174,7 @@ class SignatureGrant(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="signature_grants",
-    )
+    user = owning_user_field(_("user"), related_name="signature_grants")
     purpose = models.CharField(_("purpose"), max_length=40)
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     digest = models.CharField(_("digest"), max_length=64, unique=True)

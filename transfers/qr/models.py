@@ -13,7 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import MONEY, Currency
+from ledger.models import currency_field, money_field
+from progresonet.model_fields import CreatedAtModel
 
 
 class QrCodeStatus(models.TextChoices):
@@ -22,15 +23,15 @@ class QrCodeStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class QrCode(models.Model):
+class QrCode(CreatedAtModel):
     member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="qr_codes")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="qr_codes")
     token = models.CharField(_("token"), max_length=32, unique=True)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    currency = currency_field()
+    amount = money_field(_("amount"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=25, blank=True)
     single_use = models.BooleanField(_("single use"), default=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
@@ -39,7 +40,6 @@ class QrCode(models.Model):
     )
     merchant_name = models.CharField(_("name on the code"), max_length=25)
     payload = models.CharField(_("payload"), max_length=512)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     used_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
