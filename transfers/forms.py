@@ -96,9 +96,13 @@ class SourceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["transfer_type"].choices = [(transfer_type, TransferType(transfer_type).label)]
         field = self.fields["source_account"]
-        field.queryset = debitable_accounts(member_id=user.member_id)
         if accounts is not None:
+            # The choices are given: the queryset stays empty (it would never be read, and
+            # building it was a good part of each step's CPU: the wizard builds this form
+            # at every later step too).
             field.accounts_set(accounts)
+        else:
+            field.queryset = debitable_accounts(member_id=user.member_id)
 
 
 class OwnDestinationForm(forms.Form):
@@ -114,13 +118,15 @@ class OwnDestinationForm(forms.Form):
 
     def __init__(self, *args, user, source: Account | None, accounts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["destination_account"]
+        if accounts is not None:
+            # As in SourceForm: given choices, no queryset built.
+            field.accounts_set([a for a in accounts if source is None or a.pk != source.pk])
+            return
         queryset = debitable_accounts(member_id=user.member_id)
         if source is not None:
             queryset = queryset.exclude(pk=source.pk)
-        field = self.fields["destination_account"]
         field.queryset = queryset
-        if accounts is not None:
-            field.accounts_set([a for a in accounts if source is None or a.pk != source.pk])
 
 
 class DataForm(forms.Form):

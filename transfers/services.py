@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member, User
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
-from audit.services import audit_record
+from audit.services import audit_insert_sql, audit_record
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
@@ -134,6 +134,38 @@ def debitable_accounts(*, member_id: int | None):
     return member_accounts_list(member_id=member_id, with_holders=False).filter(
         status=Account.Status.OPEN
     )
+
+
+# The member's debitable accounts as one plain statement (the same rules as
+# debitable_accounts: a member product the member holds, open; the same order as
+# member_accounts_list). The wizard reads this list at every step (its steps' forms choose
+# among them) and building the ORM query cost more CPU than running it. Table and column
+# names come from the models' meta; every value is a bound parameter.
+_DEBITABLE_SQL = (
+    "SELECT {columns} FROM {account} a "  # nosec B608
+    "WHERE a.kind = %s AND a.status = %s "
+    "AND EXISTS (SELECT 1 FROM {holder} h WHERE h.account_id = a.id AND h.member_id = %s) "
+    "ORDER BY a.currency, a.number"
+)
+
+
+@functools.cache
+def _debitable_sql() -> str:
+    return _DEBITABLE_SQL.format(
+        columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
+        account=Account._meta.db_table,
+        holder=Holder._meta.db_table,
+    )
+
+
+def debitable_accounts_list(*, member_id: int | None) -> list[Account]:
+    """:func:`debitable_accounts`, read (see ``_DEBITABLE_SQL``)."""
+    if member_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_debitable_sql(), [Account.Kind.MEMBER, Account.Status.OPEN, member_id])
+        rows = cursor.fetchall()
+    return [Account.from_db("default", _ACCOUNT_ATTNAMES, row) for row in rows]
 
 
 def _source(*, member_id: int, account_id: int) -> Account:
@@ -548,10 +580,49 @@ def _register_destination(
 def _replayed(*, user, idempotency_key: str) -> Transfer | None:
     """The transfer a repeated ``idempotency_key`` already made (a double click, a replayed
     signed step), or None; another user's key is refused."""
-    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None and existing.created_by_id != user.pk:
+    # Almost always none: one plain statement for the check (every signed transfer runs it),
+    # the whole row read only for a replay.
+    with connection.cursor() as cursor:
+        cursor.execute(_replayed_sql(), [idempotency_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[1] != user.pk:
         raise TransferError()
-    return existing
+    return Transfer.objects.get(pk=row[0])
+
+
+_REPLAYED_SQL = "SELECT {pk}, {created_by} FROM {table} WHERE {key} = %s ORDER BY {pk} LIMIT 1"  # nosec B608
+
+
+@functools.cache
+def _replayed_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(Transfer._meta.get_field(name).column)
+
+    return _REPLAYED_SQL.format(
+        pk=column("id"),
+        created_by=column("created_by"),
+        table=connection.ops.quote_name(Transfer._meta.db_table),
+        key=column("idempotency_key"),
+    )
+
+
+_MEMBER_LOCK_SQL = "SELECT 1 FROM {table} WHERE {pk} = %s FOR UPDATE"  # nosec B608
+
+
+@functools.cache
+def _member_lock_sql() -> str:
+    q = connection.ops.quote_name
+    return _MEMBER_LOCK_SQL.format(table=q(Member._meta.db_table), pk=q(Member._meta.pk.column))
+
+
+def _member_lock(*, member_id: int) -> None:
+    """Serialise this member's transfers (see transfer_execute): the member row locked by one
+    plain statement (the signing step runs it every time; the ORM's query building cost more
+    CPU than the lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_member_lock_sql(), [member_id])
 
 
 def _transfer_row(
@@ -568,7 +639,7 @@ def _transfer_row(
 ) -> Transfer:
     """Write the transfer row exactly as priced under the member lock, and its audit row."""
     quote, source, destination = checked.quote, checked.source, checked.destination
-    transfer = Transfer.objects.create(
+    transfer = Transfer(
         transfer_type=executed.transfer_type,
         status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
         created_by=user,
@@ -599,10 +670,11 @@ def _transfer_row(
         verification_code=secrets.token_hex(6).upper(),
         qr_code=qr_code,
     )
-    audit_record(
+    audit_sql, audit_params = audit_insert_sql(
         actor=user,
         event=event,
-        subject=transfer,
+        subject=Transfer._meta.label_lower,
+        subject_id_from="t",
         new={
             "type": transfer.transfer_type,
             "amount": str(transfer.amount),
@@ -611,7 +683,41 @@ def _transfer_row(
         },
         ip_address=ip_address,
     )
+    # The transfer row and its audit row in ONE statement (a data-modifying WITH; the audit
+    # row's subject takes the new id inside it): every transfer pays for these two writes,
+    # and two ORM creates cost more CPU than the rows. The values are prepared by the
+    # model's own fields (defaults and ``created_at`` included), as ``create`` would.
+    fields = _transfer_insert_fields()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS ({_transfer_insert_sql()}), a AS ({audit_sql}) SELECT id FROM t",  # noqa: S608  # nosec B608
+            [f.get_db_prep_save(f.pre_save(transfer, True), connection) for f in fields]
+            + audit_params,
+        )
+        transfer.pk = cursor.fetchone()[0]
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
     return transfer
+
+
+_TRANSFER_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # nosec B608
+
+
+@functools.cache
+def _transfer_insert_fields() -> list:
+    return [f for f in Transfer._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _transfer_insert_sql() -> str:
+    q = connection.ops.quote_name
+    fields = _transfer_insert_fields()
+    return _TRANSFER_INSERT_SQL.format(
+        table=q(Transfer._meta.db_table),
+        columns=", ".join(q(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=f"{q(Transfer._meta.pk.column)} AS id",
+    )
 
 
 def _cosignatures_open(*, transfer: Transfer, source: Account, user) -> None:
@@ -698,7 +804,7 @@ def transfer_execute(
         )
         # Serialise this member's transfers: limits and the regulatory total read below stay
         # true until commit, and duplicate submits queue here and then find the first one.
-        Member.objects.select_for_update().filter(pk=user.member_id).exists()
+        _member_lock(member_id=user.member_id)
         existing = _replayed(user=user, idempotency_key=idempotency_key)
         if existing is not None:
             return existing
