@@ -42,6 +42,7 @@ Conversion rules (official BCB rates, dated, from ``ledger.ExchangeRate``):
   member has their own.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -59,9 +60,9 @@ from beneficiaries.selectors import (
     cooling_period,
     destination_cooling_until,
 )
+from ledger.exceptions import ExchangeRateMissing
 from ledger.models import Account, ExchangeRate
 from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_down, quantize_up
-from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
 from .limits import limit_in_force, personal_limit_now
@@ -142,10 +143,40 @@ def validate_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+# The official rate in force, as ONE plain statement: the same rows, filter and order as
+# ``ledger.selectors.exchange_rate_in_force`` (approved, newest ``valid_from`` on or before the
+# day, then the latest published, then the newest row). Every priced step (the data step and
+# the signing step) reads it, and building the ORM query cost more CPU than running it. Table
+# and column names come from the model's meta; every value is a bound parameter.
+_RATE_SQL = (
+    "SELECT {rate} FROM {table} WHERE {currency} = %s AND {rate_type} = %s "  # nosec B608
+    "AND {valid_from} <= %s AND {status} = %s "
+    "ORDER BY {valid_from} DESC, {published_at} DESC, {id} DESC LIMIT 1"
+)
+
+
+@functools.cache
+def _rate_sql() -> str:
+    names = ("rate", "currency", "rate_type", "valid_from", "status", "published_at", "id")
+    return _RATE_SQL.format(
+        table=connection.ops.quote_name(ExchangeRate._meta.db_table),
+        **{n: connection.ops.quote_name(ExchangeRate._meta.get_field(n).column) for n in names},
+    )
+
+
+def _rate_read(*, rate_type: str, on: date) -> Decimal:
+    with connection.cursor() as cursor:
+        cursor.execute(_rate_sql(), ["USD", rate_type, on, ExchangeRate.Status.APPROVED])
+        row = cursor.fetchone()
+    if row is None:
+        raise ExchangeRateMissing()
+    return row[0]
+
+
 def _rate(*, rate_type: str, on: date) -> Decimal:
     """The official rate in force on ``on`` (kept for a moment by a batch job:
     ``transfers.run_figures``)."""
-    return kept(("rate", rate_type, on), lambda: exchange_rate_get(rate_type=rate_type, on=on))
+    return kept(("rate", rate_type, on), lambda: _rate_read(rate_type=rate_type, on=on))
 
 
 def convert(
@@ -221,6 +252,39 @@ def effective_rate(*, debit: Decimal, credit: Decimal, source_currency: str) -> 
     return (bob / usd).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
+# A type's fee schedule in one currency, highest band first, as ONE plain statement (read by
+# every priced step, like _RATE_SQL, for the same reason). Names from the model's meta; every
+# value is a bound parameter.
+_FEE_BANDS_SQL = (
+    "SELECT {columns} FROM {table} WHERE {transfer_type} = %s AND {currency} = %s "  # nosec B608
+    "ORDER BY {min_amount} DESC"
+)
+
+
+@functools.cache
+def _fee_bands_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(FeeBand._meta.get_field(name).column)
+
+    return _FEE_BANDS_SQL.format(
+        columns=", ".join(connection.ops.quote_name(f.column) for f in _fee_band_fields()),
+        table=connection.ops.quote_name(FeeBand._meta.db_table),
+        transfer_type=column("transfer_type"),
+        currency=column("currency"),
+        min_amount=column("min_amount"),
+    )
+
+
+@functools.cache
+def _fee_band_fields() -> tuple:
+    return tuple(FeeBand._meta.concrete_fields)
+
+
+def _fee_bands_read(*, transfer_type: str, currency: str) -> list[FeeBand]:
+    # Through raw(): the fields' converters apply as for any ORM read.
+    return list(FeeBand.objects.raw(_fee_bands_sql(), [transfer_type, currency]))
+
+
 def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
     """The fixed fee of the band holding ``amount``. An amount in no band is refused, never
     priced at zero: a hole in the schedule must not make transfers free (the database keeps
@@ -229,11 +293,7 @@ def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
     # job: transfers.run_figures); the band is the highest one starting at or below amount.
     bands = kept(
         ("fees", transfer_type, currency),
-        lambda: list(
-            FeeBand.objects.filter(transfer_type=transfer_type, currency=currency).order_by(
-                "-min_amount"
-            )
-        ),
+        lambda: _fee_bands_read(transfer_type=transfer_type, currency=currency),
     )
     band = next(
         (
