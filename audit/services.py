@@ -129,22 +129,35 @@ def audit_insert_sql(
         new=new or {},
         ip_address=ip_address,
     )
+    fields = _insert_fields()
+    params = [
+        f"{subject}:"
+        if subject_id_from and f.name == "subject"
+        else f.get_db_prep_save(f.pre_save(row, True), connection)
+        for f in fields
+    ]
+    return _insert_sql(subject_id_from), params
+
+
+@lru_cache(maxsize=1)
+def _insert_fields() -> tuple:
+    return tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(subject_id_from: str) -> str:
+    """The constant text of :func:`audit_insert_sql`'s statement (built once per shape)."""
     q = connection.ops.quote_name
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    values, params = [], []
-    for f in fields:
-        # Typed placeholders: an untyped parameter in a SELECT list would be read as text.
-        placeholder = f"%s::{f.cast_db_type(connection)}"
+    values = []
+    for f in _insert_fields():
         if subject_id_from and f.name == "subject":
-            placeholder = f"%s || {q(subject_id_from)}.id::text"
-            params.append(f"{subject}:")
+            values.append(f"%s || {q(subject_id_from)}.id::text")
         else:
-            params.append(f.get_db_prep_save(f.pre_save(row, True), connection))
-        values.append(placeholder)
-    columns = ", ".join(q(f.column) for f in fields)
+            # Typed placeholders: an untyped parameter in a SELECT list would be read as text.
+            values.append(f"%s::{f.cast_db_type(connection)}")
+    columns = ", ".join(q(f.column) for f in _insert_fields())
     source = f" FROM {q(subject_id_from)}" if subject_id_from else ""
-    sql = (
+    return (
         f"INSERT INTO {q(AuditEvent._meta.db_table)} ({columns}) "  # nosec B608
         f"SELECT {', '.join(values)}{source}"
     )
-    return sql, params

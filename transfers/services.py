@@ -162,10 +162,11 @@ def debitable_accounts_list(*, member_id: int | None) -> list[Account]:
     """:func:`debitable_accounts`, read (see ``_DEBITABLE_SQL``)."""
     if member_id is None:
         return []
-    # Through raw(): the fields' converters apply as for any ORM read.
-    return list(
-        Account.objects.raw(_debitable_sql(), [Account.Kind.MEMBER, Account.Status.OPEN, member_id])
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_debitable_sql(), [Account.Kind.MEMBER, Account.Status.OPEN, member_id])
+        rows = cursor.fetchall()
+    # As _own_ends builds them (no Account field needs a converter on PostgreSQL).
+    return [Account.from_db(connection.alias, _ACCOUNT_ATTNAMES, row) for row in rows]
 
 
 def _source(*, member_id: int, account_id: int) -> Account:
