@@ -99,6 +99,7 @@ tests and benchmarks, which obtain receipts through :func:`signature_issue` (the
 path as ``signature_verify`` after the PIN check; never call it from a view).
 """
 
+import functools
 import hashlib
 import json
 import uuid
@@ -109,8 +110,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -126,7 +126,7 @@ from accounts.services.pin import (
     pin_strike,
     pin_strikes_reset,
 )
-from audit.services import audit_record
+from audit.services import audit_insert_sql
 
 from .events import AccountEvent
 
@@ -191,21 +191,47 @@ def signature_device(*, user: User) -> TOTPDevice | SmsDevice | None:
     return SmsDevice.objects.filter(user=user, confirmed=True).first()
 
 
+# The member's signature state in ONE plain statement: the PIN row (none: needs setup) and
+# whether a confirmed device exists (read in full only then). The data step (showing step 4)
+# and the signing POST both pay for it, and building the ORM query with its two EXISTS
+# annotations cost more CPU than the query itself. Table and column names come from the
+# models' meta; the user id is a bound parameter.
+_STATE_SQL = (
+    "SELECT p.{locked} IS NOT NULL, "  # nosec B608
+    "EXISTS (SELECT 1 FROM {totp} t WHERE t.{totp_user} = p.{pin_user} AND t.{totp_ok}) "
+    "OR EXISTS (SELECT 1 FROM {sms} s WHERE s.{sms_user} = p.{pin_user} AND s.{sms_ok}) "
+    "FROM {pin} p WHERE p.{pin_user} = %s"
+)
+
+
+@functools.cache
+def _state_sql() -> str:
+    def column(model, name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    return _STATE_SQL.format(
+        locked=column(TransactionPin, "locked_at"),
+        pin=connection.ops.quote_name(TransactionPin._meta.db_table),
+        pin_user=column(TransactionPin, "user"),
+        totp=connection.ops.quote_name(TOTPDevice._meta.db_table),
+        totp_user=column(TOTPDevice, "user"),
+        totp_ok=column(TOTPDevice, "confirmed"),
+        sms=connection.ops.quote_name(SmsDevice._meta.db_table),
+        sms_user=column(SmsDevice, "user"),
+        sms_ok=column(SmsDevice, "confirmed"),
+    )
+
+
 def signature_state(*, user: User) -> SignatureState:
     # One query in the common case (no security device): the devices are read only when the
-    # PIN row says there is one. Every signature pays for this read.
-    row = (
-        TransactionPin.objects.filter(user=user)
-        .annotate(
-            has_device=Exists(TOTPDevice.objects.filter(user=user, confirmed=True))
-            | Exists(SmsDevice.objects.filter(user=user, confirmed=True))
-        )
-        .first()
-    )
+    # PIN row says there is one. Every signature pays for this read (see _STATE_SQL).
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(), [user.pk])
+        row = cursor.fetchone()
     return SignatureState(
         needs_setup=row is None,
-        locked=row is not None and row.is_locked,
-        device=signature_device(user=user) if row is not None and row.has_device else None,
+        locked=row is not None and row[0],
+        device=signature_device(user=user) if row is not None and row[1] else None,
     )
 
 
@@ -292,6 +318,20 @@ def signature_verify(
     )
 
 
+_GRANT_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values})"  # nosec B608
+
+
+@functools.cache
+def _grant_insert_sql() -> str:
+    q = connection.ops.quote_name
+    fields = SignatureGrant._meta.concrete_fields
+    return _GRANT_INSERT_SQL.format(
+        table=q(SignatureGrant._meta.db_table),
+        columns=", ".join(q(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+    )
+
+
 def signature_issue(
     *,
     user: User,
@@ -320,7 +360,7 @@ def signature_issue(
         ).encode()
     ).hexdigest()
     signed_at = timezone.now()
-    SignatureGrant.objects.create(
+    grant = SignatureGrant(
         id=grant_id,
         user=user,
         purpose=purpose,
@@ -328,7 +368,7 @@ def signature_issue(
         digest=digest,
         created_at=signed_at,
     )
-    audit_record(
+    audit_sql, audit_params = audit_insert_sql(
         actor=user,
         event=AccountEvent.SIGNATURE_VERIFIED,
         subject=user,
@@ -340,6 +380,16 @@ def signature_issue(
         },
         ip_address=ip_address,
     )
+    # The grant and its audit row in ONE statement (a data-modifying WITH): every signature
+    # pays for these two writes, and two ORM creates cost more CPU than the rows. Both commit
+    # or neither (one statement); the values are prepared by the models' own fields.
+    fields = SignatureGrant._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH g AS ({_grant_insert_sql()}) {audit_sql}",  # noqa: S608  # nosec B608
+            [f.get_db_prep_save(f.pre_save(grant, True), connection) for f in fields]
+            + audit_params,
+        )
     return SignatureReceipt(
         user_id=user.pk,
         signed_at=signed_at,
@@ -363,6 +413,26 @@ def _refused(code: str) -> SignatureRefused:
         "stale": _("The signature expired. Please sign again."),
     }
     return SignatureRefused(messages[code], f"signature_{code}")
+
+
+_CONSUME_SQL = (
+    "UPDATE {table} SET {used_at} = %s WHERE {id} = %s AND {user} = %s "  # nosec B608
+    "AND {purpose} = %s AND {fingerprint} = %s AND {digest} = %s "
+    "AND {used_at} IS NULL AND {created_at} > %s"
+)
+
+
+@functools.cache
+def _consume_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(SignatureGrant._meta.get_field(name).column)
+
+    return _CONSUME_SQL.format(
+        table=connection.ops.quote_name(SignatureGrant._meta.db_table),
+        **{name: column(name) for name in ("used_at", "id", "user", "purpose", "fingerprint")},
+        digest=column("digest"),
+        created_at=column("created_at"),
+    )
 
 
 def signature_consume(
@@ -389,16 +459,32 @@ def signature_consume(
     ):
         raise _refused("mismatch")
     now = timezone.now()
-    grant = SignatureGrant.objects.filter(
+    # The use itself: one plain conditional UPDATE (every signed operation runs it; the ORM's
+    # query building cost more CPU than the statement). Table and column names from the
+    # model's meta; every value a bound parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _consume_sql(),
+            [
+                now,
+                signature.grant_id,
+                user.pk,
+                purpose,
+                fingerprint,
+                signature.digest,
+                now - signature_ttl(),
+            ],
+        )
+        if cursor.rowcount:
+            return
+    # Refused (rare): say why.
+    row = SignatureGrant.objects.filter(
         pk=signature.grant_id,
         user_id=user.pk,
         purpose=purpose,
         fingerprint=fingerprint,
         digest=signature.digest,
-    )
-    if grant.filter(used_at__isnull=True, created_at__gt=now - signature_ttl()).update(used_at=now):
-        return
-    row = grant.first()
+    ).first()
     if row is None:
         raise _refused("mismatch")  # no grant written by a verified PIN says this
     raise _refused("used" if row.used_at is not None else "stale")

@@ -45,12 +45,28 @@ class AccountChoiceField(forms.ModelChoiceField):
 
     iterator = AccountChoiceIterator
     _accounts: list[Account] | None = None
+    _queryset_later = None
+
+    def _get_queryset(self):
+        if self._queryset_later is not None:
+            build, self._queryset_later = self._queryset_later, None
+            # The accounts given with it stay: they were read from this very queryset.
+            super()._set_queryset(build())
+        return super()._get_queryset()
 
     def _set_queryset(self, queryset) -> None:
+        self._queryset_later = None
         super()._set_queryset(queryset)
         self._accounts = None
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+    queryset = property(_get_queryset, _set_queryset)
+
+    def queryset_later(self, build) -> None:
+        """The field's queryset, built by ``build()`` only if something reads it (a subclass
+        narrowing it, say): when the form is given the accounts, nothing on the wizard's path
+        does, and building it was a good part of each step's CPU (the wizard builds the
+        earlier steps' forms again at every later step). Call :meth:`accounts_set` after."""
+        self._queryset_later = build
 
     def accounts(self) -> list[Account]:
         if self._accounts is None:
@@ -96,9 +112,12 @@ class SourceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["transfer_type"].choices = [(transfer_type, TransferType(transfer_type).label)]
         field = self.fields["source_account"]
-        field.queryset = debitable_accounts(member_id=user.member_id)
+        member_id = user.member_id
         if accounts is not None:
+            field.queryset_later(lambda: debitable_accounts(member_id=member_id))
             field.accounts_set(accounts)
+        else:
+            field.queryset = debitable_accounts(member_id=member_id)
 
 
 class OwnDestinationForm(forms.Form):
@@ -114,13 +133,18 @@ class OwnDestinationForm(forms.Form):
 
     def __init__(self, *args, user, source: Account | None, accounts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        queryset = debitable_accounts(member_id=user.member_id)
-        if source is not None:
-            queryset = queryset.exclude(pk=source.pk)
+        member_id, source_id = user.member_id, source.pk if source is not None else None
+
+        def queryset():
+            accounts = debitable_accounts(member_id=member_id)
+            return accounts.exclude(pk=source_id) if source_id is not None else accounts
+
         field = self.fields["destination_account"]
-        field.queryset = queryset
         if accounts is not None:
-            field.accounts_set([a for a in accounts if source is None or a.pk != source.pk])
+            field.queryset_later(queryset)
+            field.accounts_set([a for a in accounts if source_id is None or a.pk != source_id])
+        else:
+            field.queryset = queryset()
 
 
 class DataForm(forms.Form):

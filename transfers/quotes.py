@@ -42,10 +42,12 @@ Conversion rules (official BCB rates, dated, from ``ledger.ExchangeRate``):
   member has their own.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q, Sum
@@ -59,9 +61,9 @@ from beneficiaries.selectors import (
     cooling_period,
     destination_cooling_until,
 )
+from ledger.exceptions import ExchangeRateMissing
 from ledger.models import Account, ExchangeRate
 from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_down, quantize_up
-from ledger.selectors import exchange_rate_get
 
 from .exceptions import TransferError
 from .limits import limit_in_force, personal_limit_now
@@ -142,10 +144,40 @@ def validate_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+# The official rate in force, as ONE plain statement: the same rows, filter and order as
+# ``ledger.selectors.exchange_rate_in_force`` (approved, newest ``valid_from`` on or before the
+# day, then the latest published, then the newest row). Every priced step (the data step and
+# the signing step) reads it, and building the ORM query cost more CPU than running it. Table
+# and column names come from the model's meta; every value is a bound parameter.
+_RATE_SQL = (
+    "SELECT {rate} FROM {table} WHERE {currency} = %s AND {rate_type} = %s "  # nosec B608
+    "AND {valid_from} <= %s AND {status} = %s "
+    "ORDER BY {valid_from} DESC, {published_at} DESC, {id} DESC LIMIT 1"
+)
+
+
+@functools.cache
+def _rate_sql() -> str:
+    names = ("rate", "currency", "rate_type", "valid_from", "status", "published_at", "id")
+    return _RATE_SQL.format(
+        table=connection.ops.quote_name(ExchangeRate._meta.db_table),
+        **{n: connection.ops.quote_name(ExchangeRate._meta.get_field(n).column) for n in names},
+    )
+
+
+def _rate_read(*, rate_type: str, on: date) -> Decimal:
+    with connection.cursor() as cursor:
+        cursor.execute(_rate_sql(), ["USD", rate_type, on, ExchangeRate.Status.APPROVED])
+        row = cursor.fetchone()
+    if row is None:
+        raise ExchangeRateMissing()
+    return row[0]
+
+
 def _rate(*, rate_type: str, on: date) -> Decimal:
     """The official rate in force on ``on`` (kept for a moment by a batch job:
     ``transfers.run_figures``)."""
-    return kept(("rate", rate_type, on), lambda: exchange_rate_get(rate_type=rate_type, on=on))
+    return kept(("rate", rate_type, on), lambda: _rate_read(rate_type=rate_type, on=on))
 
 
 def convert(
@@ -221,6 +253,42 @@ def effective_rate(*, debit: Decimal, credit: Decimal, source_currency: str) -> 
     return (bob / usd).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
+# A type's fee schedule in one currency, highest band first, as ONE plain statement (read by
+# every priced step, like _RATE_SQL, for the same reason). Names from the model's meta; every
+# value is a bound parameter.
+_FEE_BANDS_SQL = (
+    "SELECT {columns} FROM {table} WHERE {transfer_type} = %s AND {currency} = %s "  # nosec B608
+    "ORDER BY {min_amount} DESC"
+)
+
+
+@functools.cache
+def _fee_bands_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(FeeBand._meta.get_field(name).column)
+
+    return _FEE_BANDS_SQL.format(
+        columns=", ".join(column(name) for name in _Band._fields),
+        table=connection.ops.quote_name(FeeBand._meta.db_table),
+        transfer_type=column("transfer_type"),
+        currency=column("currency"),
+        min_amount=column("min_amount"),
+    )
+
+
+class _Band(NamedTuple):
+    min_amount: Decimal
+    max_amount: Decimal | None
+    fixed_fee: Decimal
+
+
+def _fee_bands_read(*, transfer_type: str, currency: str) -> list[_Band]:
+    # Only the three figures fee_for reads: no model instances to build.
+    with connection.cursor() as cursor:
+        cursor.execute(_fee_bands_sql(), [transfer_type, currency])
+        return [_Band(*row) for row in cursor.fetchall()]
+
+
 def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
     """The fixed fee of the band holding ``amount``. An amount in no band is refused, never
     priced at zero: a hole in the schedule must not make transfers free (the database keeps
@@ -229,11 +297,7 @@ def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
     # job: transfers.run_figures); the band is the highest one starting at or below amount.
     bands = kept(
         ("fees", transfer_type, currency),
-        lambda: list(
-            FeeBand.objects.filter(transfer_type=transfer_type, currency=currency).order_by(
-                "-min_amount"
-            )
-        ),
+        lambda: _fee_bands_read(transfer_type=transfer_type, currency=currency),
     )
     band = next(
         (
@@ -274,12 +338,21 @@ def bob_equivalent(*, debit: Decimal, source_currency: str, on: date) -> Decimal
 
 def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
     """USD equivalent of the member's counted transfers in the regulatory window."""
-    total = Transfer.objects.filter(
-        member_id=member_id,
-        status__in=COUNTED_STATUSES,
-        created_at__gt=now - REGULATORY_WINDOW,
-    ).aggregate(total=Sum("usd_equivalent"))["total"]
+    # One plain statement (the data step shows this total on every visit; building the ORM
+    # aggregate cost more CPU than running it): the same rows as FIGURES_SQL's ``rolling``.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROLLING_SQL,
+            [member_id, [str(s) for s in COUNTED_STATUSES], now - REGULATORY_WINDOW],
+        )
+        total = cursor.fetchone()[0]
     return total or Decimal("0.00")
+
+
+_ROLLING_SQL = (
+    "SELECT SUM(usd_equivalent) FROM transfers_transfer "
+    "WHERE member_id = %s AND status = ANY(%s) AND created_at > %s"
+)
 
 
 def _counted(exclude_transfer_id: int | None):

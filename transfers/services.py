@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member, User
 from accounts.selectors import signing_restriction_error
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
-from audit.services import audit_record
+from audit.services import audit_insert_sql, audit_record
 from beneficiaries.models import Bank, ThirdPartyProduct
 from beneficiaries.rules import mask_name
 from ledger import services as ledger
@@ -134,6 +134,39 @@ def debitable_accounts(*, member_id: int | None):
     return member_accounts_list(member_id=member_id, with_holders=False).filter(
         status=Account.Status.OPEN
     )
+
+
+# The member's debitable accounts as one plain statement (the same rules as
+# debitable_accounts: a member product the member holds, open; the same order as
+# member_accounts_list). The wizard reads this list at every step (its steps' forms choose
+# among them) and building the ORM query cost more CPU than running it. Table and column
+# names come from the models' meta; every value is a bound parameter.
+_DEBITABLE_SQL = (
+    "SELECT {columns} FROM {account} a "  # nosec B608
+    "WHERE a.kind = %s AND a.status = %s "
+    "AND EXISTS (SELECT 1 FROM {holder} h WHERE h.account_id = a.id AND h.member_id = %s) "
+    "ORDER BY a.currency, a.number"
+)
+
+
+@functools.cache
+def _debitable_sql() -> str:
+    return _DEBITABLE_SQL.format(
+        columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
+        account=Account._meta.db_table,
+        holder=Holder._meta.db_table,
+    )
+
+
+def debitable_accounts_list(*, member_id: int | None) -> list[Account]:
+    """:func:`debitable_accounts`, read (see ``_DEBITABLE_SQL``)."""
+    if member_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_debitable_sql(), [Account.Kind.MEMBER, Account.Status.OPEN, member_id])
+        rows = cursor.fetchall()
+    # As _own_ends builds them (no Account field needs a converter on PostgreSQL).
+    return [Account.from_db(connection.alias, _ACCOUNT_ATTNAMES, row) for row in rows]
 
 
 def _source(*, member_id: int, account_id: int) -> Account:
@@ -442,6 +475,23 @@ def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
     return lines
 
 
+_POSTED_SQL = "UPDATE {table} SET {posting} = %s, {posted_at} = %s, {status} = %s WHERE {id} = %s"  # nosec B608
+
+
+@functools.cache
+def _posted_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(Transfer._meta.get_field(name).column)
+
+    return _POSTED_SQL.format(
+        table=connection.ops.quote_name(Transfer._meta.db_table),
+        posting=column("posting"),
+        posted_at=column("posted_at"),
+        status=column("status"),
+        id=column("id"),
+    )
+
+
 def _post(*, transfer: Transfer, actor) -> None:
     posting = ledger.posting_create(
         kind=Posting.Kind.TRANSFER,
@@ -461,7 +511,12 @@ def _post(*, transfer: Transfer, actor) -> None:
         transfer_transition(transfer=transfer, to=transition)
     else:
         transfer.status = transition
-    transfer.save(update_fields=["posting", "posted_at", "status"])
+    # What save(update_fields=...) would write, as one plain UPDATE: every posted transfer
+    # runs it, and the ORM's save machinery cost more CPU than the statement.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _posted_sql(), [transfer.posting_id, transfer.posted_at, transfer.status, transfer.pk]
+        )
     if transfer.transfer_type == TransferType.OTHER_BANK:
         interbank_order_create(transfer=transfer)
     _notify(transfer=transfer)
@@ -548,10 +603,54 @@ def _register_destination(
 def _replayed(*, user, idempotency_key: str) -> Transfer | None:
     """The transfer a repeated ``idempotency_key`` already made (a double click, a replayed
     signed step), or None; another user's key is refused."""
-    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None and existing.created_by_id != user.pk:
+    # Almost always none: one plain statement for the check (every signed transfer runs it),
+    # the whole row read only for a replay.
+    with connection.cursor() as cursor:
+        cursor.execute(_replayed_sql(), [idempotency_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[1] != user.pk:
         raise TransferError()
-    return existing
+    return Transfer.objects.get(pk=row[0])
+
+
+_REPLAYED_SQL = "SELECT {pk}, {created_by} FROM {table} WHERE {key} = %s ORDER BY {pk} LIMIT 1"  # nosec B608
+
+
+@functools.cache
+def _replayed_sql() -> str:
+    def column(name: str) -> str:
+        return connection.ops.quote_name(Transfer._meta.get_field(name).column)
+
+    return _REPLAYED_SQL.format(
+        pk=column("id"),
+        created_by=column("created_by"),
+        table=connection.ops.quote_name(Transfer._meta.db_table),
+        key=column("idempotency_key"),
+    )
+
+
+_MEMBER_LOCK_SQL = "SELECT {columns} FROM {table} WHERE {pk} = %s FOR UPDATE"  # nosec B608
+
+
+@functools.cache
+def _member_lock_sql() -> str:
+    q = connection.ops.quote_name
+    return _MEMBER_LOCK_SQL.format(
+        columns=", ".join(q(f.column) for f in Member._meta.concrete_fields),
+        table=q(Member._meta.db_table),
+        pk=q(Member._meta.pk.column),
+    )
+
+
+def _member_lock(*, member_id: int) -> Member | None:
+    """Serialise this member's transfers (see transfer_execute): the member row locked by one
+    plain statement (the signing step runs it every time; the ORM's query building cost more
+    CPU than the lock). The row is returned: the transfer's emails and notices read the
+    member's address and name from it instead of reading the row again."""
+    # Through raw(): the fields' converters apply as for any ORM read.
+    return next(iter(Member.objects.raw(_member_lock_sql(), [member_id])), None)
 
 
 def _transfer_row(
@@ -565,10 +664,11 @@ def _transfer_row(
     ip_address: str | None,
     event: str = TransferEvent.CREATED,
     qr_code=None,
+    member: Member | None = None,
 ) -> Transfer:
     """Write the transfer row exactly as priced under the member lock, and its audit row."""
     quote, source, destination = checked.quote, checked.source, checked.destination
-    transfer = Transfer.objects.create(
+    transfer = Transfer(
         transfer_type=executed.transfer_type,
         status=TransferStatus.PENDING_COSIGN if joint else TransferStatus.POSTED,
         created_by=user,
@@ -599,10 +699,14 @@ def _transfer_row(
         verification_code=secrets.token_hex(6).upper(),
         qr_code=qr_code,
     )
-    audit_record(
+    if member is not None:
+        # The row the caller locked: _notify reads the member's address from it.
+        transfer.member = member
+    audit_sql, audit_params = audit_insert_sql(
         actor=user,
         event=event,
-        subject=transfer,
+        subject=Transfer._meta.label_lower,
+        subject_id_from="t",
         new={
             "type": transfer.transfer_type,
             "amount": str(transfer.amount),
@@ -611,7 +715,41 @@ def _transfer_row(
         },
         ip_address=ip_address,
     )
+    # The transfer row and its audit row in ONE statement (a data-modifying WITH; the audit
+    # row's subject takes the new id inside it): every transfer pays for these two writes,
+    # and two ORM creates cost more CPU than the rows. The values are prepared by the
+    # model's own fields (defaults and ``created_at`` included), as ``create`` would.
+    fields = _transfer_insert_fields()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS ({_transfer_insert_sql()}), a AS ({audit_sql}) SELECT id FROM t",  # noqa: S608  # nosec B608
+            [f.get_db_prep_save(f.pre_save(transfer, True), connection) for f in fields]
+            + audit_params,
+        )
+        transfer.pk = cursor.fetchone()[0]
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
     return transfer
+
+
+_TRANSFER_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # nosec B608
+
+
+@functools.cache
+def _transfer_insert_fields() -> list:
+    return [f for f in Transfer._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _transfer_insert_sql() -> str:
+    q = connection.ops.quote_name
+    fields = _transfer_insert_fields()
+    return _TRANSFER_INSERT_SQL.format(
+        table=q(Transfer._meta.db_table),
+        columns=", ".join(q(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=f"{q(Transfer._meta.pk.column)} AS id",
+    )
 
 
 def _cosignatures_open(*, transfer: Transfer, source: Account, user) -> None:
@@ -642,12 +780,14 @@ def _transfer_record(
     ip_address: str | None = None,
     event: str = TransferEvent.CREATED,
     qr_code=None,
+    member: Member | None = None,
 ) -> Transfer:
     """Write the transfer priced in ``checked`` and post it (or open the co-signatures of a
     joint account). The inner part of :func:`transfer_execute`, shared with the scheduled
     orders' runner (``transfers.scheduled``): the caller holds the member lock, has checked
     its authority (a consumed receipt, or the order's stored signature) and priced the order
-    under that lock with :func:`_checked`."""
+    under that lock with :func:`_checked`. ``member``: the member row the caller locked, if it
+    has it (the emails read it)."""
     source = checked.source
     joint = source.holder_mode == Account.HolderMode.CONJUNTA
     transfer = _transfer_row(
@@ -660,6 +800,7 @@ def _transfer_record(
         ip_address=ip_address,
         event=event,
         qr_code=qr_code,
+        member=member,
     )
     if joint:
         # Nothing moves yet: the co-holders sign first (transfer_cosign posts it).
@@ -698,7 +839,7 @@ def transfer_execute(
         )
         # Serialise this member's transfers: limits and the regulatory total read below stay
         # true until commit, and duplicate submits queue here and then find the first one.
-        Member.objects.select_for_update().filter(pk=user.member_id).exists()
+        member = _member_lock(member_id=user.member_id)
         existing = _replayed(user=user, idempotency_key=idempotency_key)
         if existing is not None:
             return existing
@@ -723,6 +864,7 @@ def transfer_execute(
             signed_fingerprint=expected_fingerprint,
             ip_address=ip_address,
             qr_code=qr_code,
+            member=member,
         )
 
     try:

@@ -37,7 +37,7 @@ from .scheduled_views import ScheduleStepMixin
 from .services import (
     TRANSFER_EXECUTE_PURPOSE,
     TransferOrder,
-    debitable_accounts,
+    debitable_accounts_list,
     transfer_execute,
     transfer_prepare,
     transfer_signing_fingerprint,
@@ -136,7 +136,7 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         """The member's debitable accounts, read once per request: every step's form
         (validated again from the session at each later step) chooses among them."""
         if not hasattr(self, "_member_accounts"):
-            self._member_accounts = list(debitable_accounts(member_id=self.request.user.member_id))
+            self._member_accounts = debitable_accounts_list(member_id=self.request.user.member_id)
         return self._member_accounts
 
     def destination_kwargs(self) -> dict:

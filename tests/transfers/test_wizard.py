@@ -232,13 +232,15 @@ def test_signing_step_query_count_is_pinned(client, maria, django_assert_num_que
     source = make_account(member=maria.member, balance="1000")
     destination = make_account(member=maria.member)
     response = _walk_to_confirm(client, source, destination)
-    # 18 + 2 for the signature receipt: its grant row is written, then consumed by the service.
+    # 16 + 2 for the signature receipt: its grant row is written (in one statement with its
+    # audit row), then consumed by the service. The transfer row and its audit row are one
+    # statement too (transfers.services._transfer_row).
     # The posting itself is ONE statement (ledger_posting_create): no lock query, no savepoint.
     # The steps validated again from the session read the member's accounts once; the session
     # is read through the cache and its row not rewritten (accounts.session_store). Under the
     # member lock both own accounts, both limits and today's/5-day totals are ONE statement
     # (transfers.services._own_ends).
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         _step(client, "confirm", {"pin": PIN}, idempotency_key=_key(response))
 
 
