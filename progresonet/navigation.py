@@ -8,13 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,56 +79,8 @@ USER_MENU = Menu(
 )
 
 
-# The menus' markup, rendered once per (template, language, URLconf, script prefix). Looping
-# over the 21 links with {% for %}/{% with %}/{% if %} was about half of the template time of
-# every member page (bench/request_cost.py --profile get), for HTML that is the same for every
-# member: the labels depend only on the language, the links only on the URLconf and the script
-# prefix. What is the member's own (the greeting, the logout form's CSRF token, the bell)
-# stays in templates/base.html, rendered per request.
-_rendered: dict[tuple[str, str | None, str, str], SafeString] = {}
-# A script prefix comes from the server (SCRIPT_NAME), not the member, but the cache stays
-# bounded whatever arrives.
-_RENDERED_MAX = 64
-
-
-def _fragment(template_name: str, context: dict[str, object]) -> SafeString:
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    key = (template_name, get_language(), str(urlconf), get_script_prefix())
-    html = _rendered.get(key)
-    if html is None:
-        html = render_to_string(template_name, context)
-        # With DEBUG a template edit shows at the next request (runserver's template reload).
-        if not settings.DEBUG:
-            if len(_rendered) >= _RENDERED_MAX:
-                _rendered.clear()
-            _rendered[key] = html
-    return html
-
-
-@receiver(setting_changed)
-def _forget_rendered(**kwargs: object) -> None:
-    # Tests that override templates, languages or URLconfs must not see an earlier rendering.
-    _rendered.clear()
-
-
-class SiteMenus:
-    """The header's menus for base.html: ``{{ site_menus.main }}`` and
-    ``{{ site_menus.user_items }}`` (the user menu's links, without the logout form)."""
-
-    @property
-    def main(self) -> SafeString:
-        return _fragment("includes/main_menu.html", {"main_menu": MAIN_MENU})
-
-    @property
-    def user_items(self) -> SafeString:
-        return _fragment("includes/user_menu_items.html", {"user_menu": USER_MENU})
-
-
-SITE_MENUS = SiteMenus()
-
-
 def menu(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"site_menus": SITE_MENUS}
+    return {"main_menu": MAIN_MENU, "user_menu": USER_MENU}
