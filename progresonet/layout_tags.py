@@ -26,7 +26,7 @@ from django.template.base import VariableNode
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -64,7 +64,7 @@ class SharedNode(template.Node):
         key = (_generation[0], get_language(), str(urlconf), get_script_prefix())
         html = self.rendered.get(key)
         if html is None:
-            html = mark_safe(self.nodelist.render(context))  # noqa: S308 - rendered, escaped
+            html = self.nodelist.render(context)  # a SafeString: escaped as it rendered
             if len(self.rendered) >= RENDERED_MAX:
                 self.rendered.clear()
             self.rendered[key] = html
