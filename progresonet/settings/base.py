@@ -110,6 +110,8 @@ TEMPLATES = [
                 "progresonet.navigation.menu",
                 "notices.context_processors.notice_bell",
             ],
+            # {% shared %}: the layout's member-independent HTML rendered once (base.html).
+            "libraries": {"layout": "progresonet.layout_tags"},
         },
     },
 ]
