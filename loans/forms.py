@@ -1,12 +1,13 @@
 """Forms of the payment flow: they shape the input; loans.selectors decides if it is valid."""
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
-from ledger.templatetags.money import amounts
+from ledger.templatetags.money import amounts, money
 
 from . import selectors
 from .exceptions import LoanError
@@ -36,7 +37,11 @@ class PaymentForm(forms.Form):
             attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": "20"}
         ),
     )
-    source_account = forms.TypedChoiceField(label=_("Source account"), coerce=int)
+    # Radios, not a select: a closed select cut "1011000136 Caja de Ahor…" at 320 px and hid
+    # the balance the member chooses by.
+    source_account = forms.TypedChoiceField(
+        label=_("Source account"), coerce=int, widget=forms.RadioSelect
+    )
 
     def __init__(
         self, *args, summary: selectors.LoanSummary, accounts: list[Account], **kwargs
@@ -62,17 +67,24 @@ class PaymentForm(forms.Form):
             for line in summary.unpaid
         ]
         self.fields["source_account"].choices = [
+            # As the transfers' "Cuenta origen" reads it: product, number, balance in a money span.
             (
                 account.pk,
-                amounts(
-                    f"{account.number} {account.get_product_type_display()} "
-                    f"{format_money(account.balance, account.currency)}"
+                format_html(
+                    "{} {} {}",
+                    account.get_product_type_display(),
+                    account.number,
+                    money(account.balance, account.currency),
                 ),
             )
             for account in accounts
         ]
+        # The loan's own account if the member may pay from it, else the first one: a select
+        # showed its first option, and a member with one account needs no extra click.
         if summary.loan.account_id in self.accounts:
             self.fields["source_account"].initial = summary.loan.account_id
+        elif accounts:
+            self.fields["source_account"].initial = accounts[0].pk
         if summary.unpaid:
             self.fields["instalments"].initial = [summary.unpaid[0].instalment.pk]
         self.breakdown = None

@@ -1,6 +1,7 @@
 """The wizard's steps. Forms shape input; pricing and every rule live in transfers.services."""
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import rules
@@ -9,7 +10,7 @@ from beneficiaries.selectors import products_list
 from ledger.forms import AmountField
 from ledger.models import Account
 from ledger.money import format_money
-from ledger.templatetags.money import amounts
+from ledger.templatetags.money import money
 from progresonet.forms import DeclarationField, TextEmailField, TextField
 
 from .models import TransferType
@@ -91,21 +92,43 @@ class AccountChoiceField(forms.ModelChoiceField):
             params={"value": value},
         )
 
+    def first_pk(self) -> int | None:
+        """The first account's id: a callable ``initial`` that preselects it, as a select did
+        by showing its first option. Read when the page is drawn, after a subclass narrowed
+        the queryset (:class:`transfers.qr.forms.QrSourceForm`)."""
+        accounts = self.accounts()
+        return accounts[0].pk if accounts else None
+
     def label_from_instance(self, account: Account) -> str:
-        label = (
+        if isinstance(self.widget, forms.RadioSelect):
+            # The balance sits beside the text as its own item (portal.css): no "—" between.
+            return format_html(
+                "{} {} {}",
+                account.get_product_type_display(),
+                account.number,
+                money(account.balance, account.currency),
+            )
+        return (
             f"{account.get_product_type_display()} {account.number} — "
             f"{format_money(account.balance, account.currency)}"
         )
-        return amounts(label) if isinstance(self.widget, forms.RadioSelect) else label
 
 
 class SourceForm(forms.Form):
     """Paso 1: "Tipo de transferencia" and "Cuenta origen". ``accounts``: the member's
-    :func:`debitable_accounts`, when the caller already read them in this request."""
+    :func:`debitable_accounts`, when the caller already read them in this request.
+
+    The accounts are radios, not a select: a closed select cut "Caja de Ahorros 1011000079 —
+    Bs 23.167,76" at 320 px, and the member could not tell the accounts or their balances
+    apart. The first one is preselected, as the select showed it, unless the caller's
+    ``initial`` names another."""
 
     transfer_type = forms.ChoiceField(label=_("Transfer type"))
     source_account = AccountChoiceField(
-        label=_("Source account"), queryset=Account.objects.none(), empty_label=None
+        label=_("Source account"),
+        queryset=Account.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, user, transfer_type: str, accounts: list | None = None, **kwargs):
@@ -118,6 +141,8 @@ class SourceForm(forms.Form):
             field.accounts_set(accounts)
         else:
             field.queryset = debitable_accounts(member_id=member_id)
+        if field.initial is None:
+            field.initial = field.first_pk
 
 
 class OwnDestinationForm(forms.Form):

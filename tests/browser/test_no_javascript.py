@@ -79,7 +79,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
     menu.get_by_role("link", name="Entre mis cuentas").click()
 
     # Entre mis cuentas, BOB to USD, signed with the PIN, to the receipt.
-    page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
+    page.get_by_role("radio", name=re.compile(savings.number)).check()
     _next(page)
     page.get_by_label(re.compile("2011000393")).check()
     _next(page)
@@ -96,7 +96,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
 
     # A cuenta de terceros: a typed number, "Buscar" as a plain post, then the transfer.
     page.goto("/transferencias/a-cuenta-de-terceros/")
-    page.get_by_label("Cuenta origen").select_option(value=str(savings.pk))
+    page.get_by_role("radio", name=re.compile(savings.number)).check()
     _next(page)
     page.get_by_label("Número de cuenta").fill("1011000784")
     with page.expect_navigation():
@@ -133,7 +133,7 @@ def test_member_flows_without_javascript(no_js_page: Page, settings):
     page.get_by_role("link", name="Pagar cuotas").click()
     page.get_by_label("Cuotas seleccionadas").check()
     page.get_by_label(re.compile(r"^Cuota 1 —")).check()
-    page.get_by_label("Cuenta origen").select_option(str(loan.account_id))
+    page.get_by_role("radio", name=re.compile(loan.account.number)).check()
     _next(page)
     _sign(page)
     expect(page.get_by_role("heading", name="Comprobante de pago")).to_be_visible()

@@ -41,7 +41,7 @@ def test_member_pays_the_next_instalment(browser_page):
     instalment_1 = page.get_by_label(re.compile(r"^Cuota 1 —"))
     instalment_1.check()
     assert page.get_by_label(re.compile(r"^Cuota 2 —")).is_checked() is False
-    page.get_by_label("Cuenta origen").select_option(str(loan.account_id))
+    page.get_by_role("radio", name=re.compile(loan.account.number)).check()
     page.get_by_role("button", name="Siguiente").click()
 
     page.get_by_role("heading", name=re.compile("Paso 2 de 2")).wait_for()

@@ -75,8 +75,8 @@ def fill_data_and_sign(page: Page, amount: str, description: str) -> None:
 
 
 def choose_source(page: Page, source) -> None:
-    # The option reads "Caja de Ahorros X000X-001 — Bs 1.000,00"; its value is the account id.
-    page.get_by_label("Cuenta origen").select_option(value=str(source.pk))
+    # The radio reads "Caja de Ahorros X000X-001 Bs 1.000,00".
+    page.get_by_role("radio", name=re.compile(re.escape(source.number))).check()
     page.get_by_role("button", name="Siguiente").click()
     expect(page.get_by_role("heading", level=2)).to_have_text(
         "Paso 2 de 4: Seleccionar cuenta destino"

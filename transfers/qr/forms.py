@@ -1,6 +1,8 @@
 """QR forms: shape input only; every rule lives in transfers.qr.services/selectors."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ledger.forms import AmountField
@@ -96,10 +98,25 @@ class QrSourceForm(SourceForm):
         field.queryset = field.queryset.filter(currency=currency)
 
 
+class ReadOnlyText(forms.Widget):
+    """A value the member reads and cannot change, drawn as text that wraps: a disabled input
+    cut "Juan Carlos Gomez Mamani X…" at 320 px. transfers/wizard.html shows it as a summary
+    row (``field.widget_type == "readonlytext"``), since a ``<label for>`` needs a control.
+    Nothing is posted, as from the disabled input before; the field's value is its initial."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        ident = (attrs or {}).get("id")
+        return format_html(
+            "<span{}>{}</span>", flatatt({"id": ident} if ident else {}), value or ""
+        )
+
+
 class QrDestinationForm(forms.Form):
     """Paso 2 of a QR payment: the payee the code names, shown and never editable."""
 
-    payee = TextField(label=_("Destination account"), required=False, disabled=True)
+    payee = TextField(
+        label=_("Destination account"), required=False, disabled=True, widget=ReadOnlyText
+    )
 
     def __init__(self, *args, payee: str, **kwargs):
         super().__init__(*args, **kwargs)

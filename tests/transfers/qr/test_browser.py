@@ -1,5 +1,6 @@
 """Cobrar con QR / Pagar con QR in Chromium, by the labels members read."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -35,7 +36,7 @@ def _pay_through_wizard(page: Page, source) -> None:
     expect(page.get_by_role("heading", level=2)).to_have_text(
         "Paso 1 de 4: Seleccionar tipo y cuenta origen"
     )
-    page.get_by_label("Cuenta origen").select_option(value=str(source.pk))
+    page.get_by_role("radio", name=re.compile(re.escape(source.number))).check()
     page.get_by_role("button", name="Siguiente").click()
     expect(page.get_by_role("heading", level=2)).to_have_text(
         "Paso 2 de 4: Seleccionar cuenta destino"
