@@ -19,8 +19,13 @@ class QrCollectForm(forms.Form):
 
     USAGE_CHOICES = [("single", _("Single use")), ("reusable", _("Reusable until a date"))]
 
+    # Radios, as wherever a member picks one of their accounts: a closed select cuts the
+    # number and balance on a phone.
     account = AccountChoiceField(
-        label=_("Account to collect into"), queryset=Account.objects.none(), empty_label=None
+        label=_("Account to collect into"),
+        queryset=Account.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
     )
     amount = AmountField(
         label=_("Amount"),
@@ -48,6 +53,8 @@ class QrCollectForm(forms.Form):
         self.fields["account"].queryset = member_accounts_list(
             member_id=user.member_id, with_holders=False
         ).filter(status=Account.Status.OPEN)
+        if self.fields["account"].initial is None:
+            self.fields["account"].initial = self.fields["account"].first_pk
 
     def clean(self):
         data = super().clean()
