@@ -8,14 +8,18 @@ parameter (``%s``), never formatted into the text. Three pieces, each cached, so
 pays a dictionary look-up, never the building:
 
 ``sql(template, **parts)`` — the statement's text, built once per template. A template is a
-constant ``str.format`` string; each part is a model (or a :class:`Columns` set, or a constant
-identifier such as a ``WITH`` query's name, quoted). For a model part ``g``:
+constant ``str.format`` string (never one holding input: values go in the parameters); each
+part is a model, a :class:`Columns` set, or a ``str`` naming a constant identifier such as a
+``WITH`` query (quoted). For a model part ``g``:
 
 - ``{g}`` — its quoted table name;
 - ``{g.used_at}`` — the quoted column of the field ``used_at`` (a name or attname; ``{g.pk}``
   the primary key's);
 - ``{g.columns}`` — every concrete column, in field order, comma-separated; ``{g.columns:a}``
-  the same prefixed by the SQL alias ``a`` (``a."id", a."number", …``).
+  the same prefixed by the SQL alias ``a`` (``a."id", a."number", …``). (A field named
+  ``columns`` would be hidden by it: none is.)
+
+An unknown field name fails when the text is built (``FieldDoesNotExist``), on the first use.
 
 ``insert_columns(Model, exclude=())`` — the columns an INSERT writes (every concrete field but
 an auto primary key, less ``exclude``): ``{c}`` formats as the column list, ``{c.values}`` as
@@ -37,9 +41,10 @@ Example::
 
     cursor.execute(sql(_CONSUME_SQL, g=SignatureGrant), [now, grant_id])
 
-A template without ``.format`` at its own line is a plain constant: bandit (B608) and ruff
-(S608) only flag SQL built in place, so a ``# nosec`` is needed only where a caller still
-composes text (a data-modifying ``WITH`` around another service's statement).
+A template is a plain string constant, formatted here on data from ``_meta`` only: bandit
+(B608) and ruff (S608) flag SQL text built in place, so a caller needs ``# nosec`` /
+``noqa: S608`` only where it still composes text itself (a data-modifying ``WITH`` around
+another service's statement, a template built from another).
 
 The names are quoted by the default connection's backend (PostgreSQL, the project's only one).
 """
