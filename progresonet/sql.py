@@ -55,7 +55,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils.functional import cached_property
 
 __all__ = ["Columns", "Names", "insert_columns", "names", "sql"]
@@ -110,7 +110,9 @@ class Columns:
             for i, functions, col in converters:
                 for convert in functions:
                     row[i] = convert(row[i], col, connection)
-        return self.model.from_db(connection.alias, attnames, row)
+        # ``connection`` is the default database's (its alias read through the proxy costs
+        # more than building the instance).
+        return self.model.from_db(DEFAULT_DB_ALIAS, attnames, row)
 
     def instances(self, rows: Iterable[Sequence[Any]]) -> list[models.Model]:
         return [self.instance(row) for row in rows]
