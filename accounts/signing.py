@@ -99,7 +99,6 @@ tests and benchmarks, which obtain receipts through :func:`signature_issue` (the
 path as ``signature_verify`` after the PIN check; never call it from a view).
 """
 
-import functools
 import hashlib
 import json
 import uuid
@@ -127,6 +126,7 @@ from accounts.services.pin import (
     pin_strikes_reset,
 )
 from audit.services import audit_insert_sql
+from progresonet.sql import insert_columns, sql
 
 from .events import AccountEvent
 
@@ -194,39 +194,22 @@ def signature_device(*, user: User) -> TOTPDevice | SmsDevice | None:
 # The member's signature state in ONE plain statement: the PIN row (none: needs setup) and
 # whether a confirmed device exists (read in full only then). The data step (showing step 4)
 # and the signing POST both pay for it, and building the ORM query with its two EXISTS
-# annotations cost more CPU than the query itself. Table and column names come from the
-# models' meta; the user id is a bound parameter.
+# annotations cost more CPU than the query itself (progresonet.sql: names, bound values).
 _STATE_SQL = (
-    "SELECT p.{locked} IS NOT NULL, "  # nosec B608
-    "EXISTS (SELECT 1 FROM {totp} t WHERE t.{totp_user} = p.{pin_user} AND t.{totp_ok}) "
-    "OR EXISTS (SELECT 1 FROM {sms} s WHERE s.{sms_user} = p.{pin_user} AND s.{sms_ok}) "
-    "FROM {pin} p WHERE p.{pin_user} = %s"
+    "SELECT p.{pin.locked_at} IS NOT NULL, "
+    "EXISTS (SELECT 1 FROM {totp} t WHERE t.{totp.user} = p.{pin.user} AND t.{totp.confirmed}) "
+    "OR EXISTS (SELECT 1 FROM {sms} s WHERE s.{sms.user} = p.{pin.user} AND s.{sms.confirmed}) "
+    "FROM {pin} p WHERE p.{pin.user} = %s"
 )
-
-
-@functools.cache
-def _state_sql() -> str:
-    def column(model, name: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(name).column)
-
-    return _STATE_SQL.format(
-        locked=column(TransactionPin, "locked_at"),
-        pin=connection.ops.quote_name(TransactionPin._meta.db_table),
-        pin_user=column(TransactionPin, "user"),
-        totp=connection.ops.quote_name(TOTPDevice._meta.db_table),
-        totp_user=column(TOTPDevice, "user"),
-        totp_ok=column(TOTPDevice, "confirmed"),
-        sms=connection.ops.quote_name(SmsDevice._meta.db_table),
-        sms_user=column(SmsDevice, "user"),
-        sms_ok=column(SmsDevice, "confirmed"),
-    )
 
 
 def signature_state(*, user: User) -> SignatureState:
     # One query in the common case (no security device): the devices are read only when the
     # PIN row says there is one. Every signature pays for this read (see _STATE_SQL).
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(), [user.pk])
+        cursor.execute(
+            sql(_STATE_SQL, pin=TransactionPin, totp=TOTPDevice, sms=SmsDevice), [user.pk]
+        )
         row = cursor.fetchone()
     return SignatureState(
         needs_setup=row is None,
@@ -318,18 +301,7 @@ def signature_verify(
     )
 
 
-_GRANT_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values})"  # nosec B608
-
-
-@functools.cache
-def _grant_insert_sql() -> str:
-    q = connection.ops.quote_name
-    fields = SignatureGrant._meta.concrete_fields
-    return _GRANT_INSERT_SQL.format(
-        table=q(SignatureGrant._meta.db_table),
-        columns=", ".join(q(f.column) for f in fields),
-        values=", ".join(["%s"] * len(fields)),
-    )
+_GRANT_INSERT_SQL = "INSERT INTO {g} ({c}) VALUES ({c.values})"
 
 
 def signature_issue(
@@ -382,13 +354,13 @@ def signature_issue(
     )
     # The grant and its audit row in ONE statement (a data-modifying WITH): every signature
     # pays for these two writes, and two ORM creates cost more CPU than the rows. Both commit
-    # or neither (one statement); the values are prepared by the models' own fields.
-    fields = SignatureGrant._meta.concrete_fields
+    # or neither (one statement); the values are the ones create() would write.
+    columns = insert_columns(SignatureGrant)
+    grant_sql = sql(_GRANT_INSERT_SQL, g=SignatureGrant, c=columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH g AS ({_grant_insert_sql()}) {audit_sql}",  # noqa: S608  # nosec B608
-            [f.get_db_prep_save(f.pre_save(grant, True), connection) for f in fields]
-            + audit_params,
+            f"WITH g AS ({grant_sql}) {audit_sql}",
+            columns.params(grant) + audit_params,
         )
     return SignatureReceipt(
         user_id=user.pk,
@@ -416,23 +388,10 @@ def _refused(code: str) -> SignatureRefused:
 
 
 _CONSUME_SQL = (
-    "UPDATE {table} SET {used_at} = %s WHERE {id} = %s AND {user} = %s "  # nosec B608
-    "AND {purpose} = %s AND {fingerprint} = %s AND {digest} = %s "
-    "AND {used_at} IS NULL AND {created_at} > %s"
+    "UPDATE {g} SET {g.used_at} = %s WHERE {g.id} = %s AND {g.user} = %s "
+    "AND {g.purpose} = %s AND {g.fingerprint} = %s AND {g.digest} = %s "
+    "AND {g.used_at} IS NULL AND {g.created_at} > %s"
 )
-
-
-@functools.cache
-def _consume_sql() -> str:
-    def column(name: str) -> str:
-        return connection.ops.quote_name(SignatureGrant._meta.get_field(name).column)
-
-    return _CONSUME_SQL.format(
-        table=connection.ops.quote_name(SignatureGrant._meta.db_table),
-        **{name: column(name) for name in ("used_at", "id", "user", "purpose", "fingerprint")},
-        digest=column("digest"),
-        created_at=column("created_at"),
-    )
 
 
 def signature_consume(
@@ -460,11 +419,10 @@ def signature_consume(
         raise _refused("mismatch")
     now = timezone.now()
     # The use itself: one plain conditional UPDATE (every signed operation runs it; the ORM's
-    # query building cost more CPU than the statement). Table and column names from the
-    # model's meta; every value a bound parameter.
+    # query building cost more CPU than the statement; progresonet.sql).
     with connection.cursor() as cursor:
         cursor.execute(
-            _consume_sql(),
+            sql(_CONSUME_SQL, g=SignatureGrant),
             [
                 now,
                 signature.grant_id,

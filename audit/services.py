@@ -15,8 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.http import HttpRequest
+
+from progresonet.sql import insert_columns, sql
 
 from .models import AuditEvent
 
@@ -80,7 +82,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return str(hop)
 
 
-def audit_record(
+def _audit_row(
     *,
     actor: Any,
     event: str,
@@ -89,9 +91,12 @@ def audit_record(
     new: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
+    """The unsaved audit row of an event: the keywords of :func:`audit_record` and
+    :func:`audit_insert_sql` (an anonymous actor is none; a model subject is named by its
+    label and primary key)."""
     if isinstance(subject, models.Model):
         subject = f"{subject._meta.label_lower}:{subject.pk}"
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         event=event,
         subject=subject,
@@ -101,63 +106,36 @@ def audit_record(
     )
 
 
-def audit_insert_sql(
-    *,
-    actor: Any,
-    event: str,
-    subject: models.Model | str,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    ip_address: str | None = None,
-    subject_id_from: str = "",
-) -> tuple[str, list[Any]]:
+def audit_record(**fields: Any) -> AuditEvent:
+    """Write the audit row of an event: ``fields`` are ``actor``, ``event``, ``subject`` and
+    optionally ``old``, ``new``, ``ip_address`` (see :func:`_audit_row`)."""
+    row = _audit_row(**fields)
+    row.save(force_insert=True)  # what AuditEvent.objects.create does
+    return row
+
+
+# audit_insert_sql's statements (progresonet.sql): typed placeholders, since an untyped
+# parameter in a SELECT list would be read as text. With a caller's WITH query (``src``) the
+# subject is the given label and that query's new id.
+_INSERT_SQL = "INSERT INTO {e} ({c}) SELECT {c.typed}"
+_INSERT_FROM_SQL = (
+    "INSERT INTO {e} ({c}, {e.subject}) SELECT {c.typed}, %s || {src}.id::text FROM {src}"
+)
+
+
+def audit_insert_sql(*, subject_id_from: str = "", **fields: Any) -> tuple[str, list[Any]]:
     """The row :func:`audit_record` writes, as an INSERT statement and its bound parameters,
     for a hot path that writes it in the same statement as its own row (a data-modifying
     ``WITH``): one round trip and no ORM query building instead of a second ``create``.
 
     ``subject_id_from`` names a ``WITH`` query of the caller returning ``id``: the subject is
     then ``subject`` (a model class's label, e.g. ``transfers.transfer``) and that id, which
-    is only known inside the statement. Every value is prepared by the model's own fields, so
+    is only known inside the statement. Every value is the one ``create`` would write, so
     the row is the one ``audit_record`` would write."""
-    if isinstance(subject, models.Model):
-        subject = f"{subject._meta.label_lower}:{subject.pk}"
-    row = AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
-        event=event,
-        subject=subject,
-        old=old or {},
-        new=new or {},
-        ip_address=ip_address,
-    )
-    fields = _insert_fields()
-    params = [
-        f"{subject}:"
-        if subject_id_from and f.name == "subject"
-        else f.get_db_prep_save(f.pre_save(row, True), connection)
-        for f in fields
-    ]
-    return _insert_sql(subject_id_from), params
-
-
-@lru_cache(maxsize=1)
-def _insert_fields() -> tuple:
-    return tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
-
-
-@lru_cache(maxsize=8)
-def _insert_sql(subject_id_from: str) -> str:
-    """The constant text of :func:`audit_insert_sql`'s statement (built once per shape)."""
-    q = connection.ops.quote_name
-    values = []
-    for f in _insert_fields():
-        if subject_id_from and f.name == "subject":
-            values.append(f"%s || {q(subject_id_from)}.id::text")
-        else:
-            # Typed placeholders: an untyped parameter in a SELECT list would be read as text.
-            values.append(f"%s::{f.cast_db_type(connection)}")
-    columns = ", ".join(q(f.column) for f in _insert_fields())
-    source = f" FROM {q(subject_id_from)}" if subject_id_from else ""
-    return (
-        f"INSERT INTO {q(AuditEvent._meta.db_table)} ({columns}) "  # nosec B608
-        f"SELECT {', '.join(values)}{source}"
-    )
+    row = _audit_row(**fields)
+    if subject_id_from:
+        columns = insert_columns(AuditEvent, exclude=("subject",))
+        statement = sql(_INSERT_FROM_SQL, e=AuditEvent, c=columns, src=subject_id_from)
+        return statement, [*columns.params(row), f"{row.subject}:"]
+    columns = insert_columns(AuditEvent)
+    return sql(_INSERT_SQL, e=AuditEvent, c=columns), columns.params(row)

@@ -42,7 +42,6 @@ Conversion rules (official BCB rates, dated, from ``ledger.ExchangeRate``):
   member has their own.
 """
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -64,10 +63,11 @@ from beneficiaries.selectors import (
 from ledger.exceptions import ExchangeRateMissing
 from ledger.models import Account, ExchangeRate
 from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_down, quantize_up
+from progresonet.sql import sql
 
 from .exceptions import TransferError
 from .limits import limit_in_force, personal_limit_now
-from .models import FeeBand, Transfer, TransferStatus
+from .models import DailyLimit, FeeBand, MemberDailyLimit, Transfer, TransferStatus
 from .run_figures import kept
 
 REGULATORY_THRESHOLD_USD = Decimal("1000.00")
@@ -147,27 +147,20 @@ def validate_amount(amount: Decimal) -> Decimal:
 # The official rate in force, as ONE plain statement: the same rows, filter and order as
 # ``ledger.selectors.exchange_rate_in_force`` (approved, newest ``valid_from`` on or before the
 # day, then the latest published, then the newest row). Every priced step (the data step and
-# the signing step) reads it, and building the ORM query cost more CPU than running it. Table
-# and column names come from the model's meta; every value is a bound parameter.
+# the signing step) reads it, and building the ORM query cost more CPU than running it
+# (progresonet.sql).
 _RATE_SQL = (
-    "SELECT {rate} FROM {table} WHERE {currency} = %s AND {rate_type} = %s "  # nosec B608
-    "AND {valid_from} <= %s AND {status} = %s "
-    "ORDER BY {valid_from} DESC, {published_at} DESC, {id} DESC LIMIT 1"
+    "SELECT {r.rate} FROM {r} WHERE {r.currency} = %s AND {r.rate_type} = %s "
+    "AND {r.valid_from} <= %s AND {r.status} = %s "
+    "ORDER BY {r.valid_from} DESC, {r.published_at} DESC, {r.id} DESC LIMIT 1"
 )
-
-
-@functools.cache
-def _rate_sql() -> str:
-    names = ("rate", "currency", "rate_type", "valid_from", "status", "published_at", "id")
-    return _RATE_SQL.format(
-        table=connection.ops.quote_name(ExchangeRate._meta.db_table),
-        **{n: connection.ops.quote_name(ExchangeRate._meta.get_field(n).column) for n in names},
-    )
 
 
 def _rate_read(*, rate_type: str, on: date) -> Decimal:
     with connection.cursor() as cursor:
-        cursor.execute(_rate_sql(), ["USD", rate_type, on, ExchangeRate.Status.APPROVED])
+        cursor.execute(
+            sql(_RATE_SQL, r=ExchangeRate), ["USD", rate_type, on, ExchangeRate.Status.APPROVED]
+        )
         row = cursor.fetchone()
     if row is None:
         raise ExchangeRateMissing()
@@ -254,26 +247,12 @@ def effective_rate(*, debit: Decimal, credit: Decimal, source_currency: str) -> 
 
 
 # A type's fee schedule in one currency, highest band first, as ONE plain statement (read by
-# every priced step, like _RATE_SQL, for the same reason). Names from the model's meta; every
-# value is a bound parameter.
+# every priced step, like _RATE_SQL, for the same reason). Only the three figures fee_for
+# reads (_Band's fields, in order): no model instances to build.
 _FEE_BANDS_SQL = (
-    "SELECT {columns} FROM {table} WHERE {transfer_type} = %s AND {currency} = %s "  # nosec B608
-    "ORDER BY {min_amount} DESC"
+    "SELECT {f.min_amount}, {f.max_amount}, {f.fixed_fee} FROM {f} "
+    "WHERE {f.transfer_type} = %s AND {f.currency} = %s ORDER BY {f.min_amount} DESC"
 )
-
-
-@functools.cache
-def _fee_bands_sql() -> str:
-    def column(name: str) -> str:
-        return connection.ops.quote_name(FeeBand._meta.get_field(name).column)
-
-    return _FEE_BANDS_SQL.format(
-        columns=", ".join(column(name) for name in _Band._fields),
-        table=connection.ops.quote_name(FeeBand._meta.db_table),
-        transfer_type=column("transfer_type"),
-        currency=column("currency"),
-        min_amount=column("min_amount"),
-    )
 
 
 class _Band(NamedTuple):
@@ -283,9 +262,8 @@ class _Band(NamedTuple):
 
 
 def _fee_bands_read(*, transfer_type: str, currency: str) -> list[_Band]:
-    # Only the three figures fee_for reads: no model instances to build.
     with connection.cursor() as cursor:
-        cursor.execute(_fee_bands_sql(), [transfer_type, currency])
+        cursor.execute(sql(_FEE_BANDS_SQL, f=FeeBand), [transfer_type, currency])
         return [_Band(*row) for row in cursor.fetchall()]
 
 
@@ -342,7 +320,7 @@ def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
     # aggregate cost more CPU than running it): the same rows as FIGURES_SQL's ``rolling``.
     with connection.cursor() as cursor:
         cursor.execute(
-            _ROLLING_SQL,
+            sql(_ROLLING_SQL, t=Transfer),
             [member_id, [str(s) for s in COUNTED_STATUSES], now - REGULATORY_WINDOW],
         )
         total = cursor.fetchone()[0]
@@ -350,8 +328,8 @@ def rolling_usd_total(*, member_id: int, now: datetime) -> Decimal:
 
 
 _ROLLING_SQL = (
-    "SELECT SUM(usd_equivalent) FROM transfers_transfer "
-    "WHERE member_id = %s AND status = ANY(%s) AND created_at > %s"
+    "SELECT SUM({t.usd_equivalent}) FROM {t} "
+    "WHERE {t.member} = %s AND {t.status} = ANY(%s) AND {t.created_at} > %s"
 )
 
 
@@ -368,20 +346,23 @@ def _counted(exclude_transfer_id: int | None):
 # institutional limit, the member's own limit row, today's BOB total of the type and the
 # 5-day USD total. The aggregate over the member's counted transfers always yields one row;
 # the limits are a scalar subquery and a left join (both unique per type / member and type).
-# Constant text, every value a bound parameter (:func:`figures_params`); the same rows and
-# filters as ``transfers.limits.effective_limit`` and :func:`rolling_usd_total`. A transfer
-# between the member's own accounts reads its two accounts in the same statement
+# A template of progresonet.sql over FIGURES_MODELS (``sql(FIGURES_SQL, **FIGURES_MODELS)``),
+# every value a bound parameter (:func:`figures_params`); the same rows and filters as
+# ``transfers.limits.effective_limit`` and :func:`rolling_usd_total`. A transfer between the
+# member's own accounts reads its two accounts in the same statement
 # (``transfers.services._own_ends``).
 FIGURES_SQL = (
-    "SELECT (SELECT d.amount_bob FROM transfers_dailylimit d WHERE d.transfer_type = %s) "
-    "AS institutional, p.amount_bob AS personal, p.pending_amount_bob AS pending, "
-    "p.pending_effective_at AS pending_at, t.today, t.rolling "
-    "FROM (SELECT SUM(bob_equivalent) FILTER (WHERE transfer_type = %s AND created_at >= %s) "
-    "AS today, SUM(usd_equivalent) FILTER (WHERE created_at > %s) AS rolling "
-    "FROM transfers_transfer WHERE member_id = %s AND status = ANY(%s) "
-    "AND (created_at >= %s OR created_at > %s) AND id <> COALESCE(%s, 0)) t "
-    "LEFT JOIN transfers_memberdailylimit p ON p.member_id = %s AND p.transfer_type = %s"
+    "SELECT (SELECT d.{dl.amount_bob} FROM {dl} d WHERE d.{dl.transfer_type} = %s) "
+    "AS institutional, p.{ml.amount_bob} AS personal, p.{ml.pending_amount_bob} AS pending, "
+    "p.{ml.pending_effective_at} AS pending_at, t.today, t.rolling "
+    "FROM (SELECT SUM({tr.bob_equivalent}) "
+    "FILTER (WHERE {tr.transfer_type} = %s AND {tr.created_at} >= %s) AS today, "
+    "SUM({tr.usd_equivalent}) FILTER (WHERE {tr.created_at} > %s) AS rolling "
+    "FROM {tr} WHERE {tr.member} = %s AND {tr.status} = ANY(%s) "
+    "AND ({tr.created_at} >= %s OR {tr.created_at} > %s) AND {tr.id} <> COALESCE(%s, 0)) t "
+    "LEFT JOIN {ml} p ON p.{ml.member} = %s AND p.{ml.transfer_type} = %s"
 )
+FIGURES_MODELS = {"dl": DailyLimit, "ml": MemberDailyLimit, "tr": Transfer}
 FIGURES_COLUMNS = 6
 
 
@@ -441,7 +422,7 @@ def member_figures(
         exclude_transfer_id=exclude_transfer_id,
     )
     with connection.cursor() as cursor:
-        cursor.execute(FIGURES_SQL, params)
+        cursor.execute(sql(FIGURES_SQL, **FIGURES_MODELS), params)
         return figures_of(cursor.fetchone(), now=now)
 
 

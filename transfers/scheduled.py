@@ -82,6 +82,7 @@ from ledger.retry import atomic_with_retries
 from notices.models import NoticeKind
 from notices.services import notice_create
 from outbox.services import outbox_publishing_batched
+from progresonet.sql import names, sql
 
 from .events import TransferEvent
 from .exceptions import DeclarationsRequired, TransferError
@@ -667,58 +668,50 @@ class _WriteRefused(Exception):
         self.order_id, self.due, self.error = order_id, due, error
 
 
-def _columns(model, alias: str) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
-
-def _claim_sql(*, by_id: bool) -> str:
-    """The claim, in one round trip: a due order nobody holds (``SKIP LOCKED``: two runners
-    never take the same one), its creator, and a lock on its member — the lock a signed
-    one-off transfer takes (``transfer_execute``), waited for if a transfer of that member is
-    running. ``by_id``: that order if it is still due (the run's list, :func:`_due_ids`);
-    otherwise the first due one."""
-    order_table = ScheduledTransfer._meta.db_table
-    # Table and column names come from the models' meta; every value is a bound parameter.
-    return (
-        f"SELECT {_columns(ScheduledTransfer, 'o')}, {_columns(User, 'u')} "  # noqa: S608  # nosec B608
-        f"FROM {order_table} o "
-        f"JOIN {User._meta.db_table} u ON u.id = o.created_by_id "
-        f"JOIN {Member._meta.db_table} m ON m.id = o.member_id "
-        "WHERE o.status = %s AND o.next_due_date <= %s"
-        + (" AND o.id = %s" if by_id else "")
-        + " ORDER BY o.next_due_date, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED FOR UPDATE OF m"
-    )
+# The claim, in one round trip: a due order nobody holds (``SKIP LOCKED``: two runners never
+# take the same one), its creator, and a lock on its member — the lock a signed one-off
+# transfer takes (``transfer_execute``), waited for if a transfer of that member is running.
+# By id (the run's list, :func:`_due_ids`): that order if it is still due; otherwise the first
+# due one. Templates of progresonet.sql.
+_CLAIM_HEAD = (
+    "SELECT {o.columns:o}, {u.columns:u} FROM {o} o "
+    "JOIN {u} u ON u.{u.id} = o.{o.created_by} "
+    "JOIN {m} m ON m.{m.id} = o.{o.member} "
+    "WHERE o.{o.status} = %s AND o.{o.next_due_date} <= %s"
+)
+_CLAIM_TAIL = (
+    " ORDER BY o.{o.next_due_date}, o.{o.id} LIMIT 1 FOR UPDATE OF o SKIP LOCKED FOR UPDATE OF m"
+)
+_CLAIM_SQL = _CLAIM_HEAD + _CLAIM_TAIL
+_CLAIM_BY_ID_SQL = _CLAIM_HEAD + " AND o.{o.id} = %s" + _CLAIM_TAIL
 
 
 def _claim(*, today: date, order_id: int | None) -> ScheduledTransfer | None:
     params: list = [ScheduledTransfer.Status.ACTIVE, today]
     if order_id is not None:
         params.append(order_id)
+    template = _CLAIM_SQL if order_id is None else _CLAIM_BY_ID_SQL
     with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(by_id=order_id is not None), params)
+        cursor.execute(sql(template, o=ScheduledTransfer, u=User, m=Member), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    width = len(ScheduledTransfer._meta.concrete_fields)
-    scheduled = ScheduledTransfer.from_db(
-        "default", [f.attname for f in ScheduledTransfer._meta.concrete_fields], row[:width]
-    )
-    scheduled.created_by = User.from_db(
-        "default", [f.attname for f in User._meta.concrete_fields], row[width:]
-    )
+    orders = names(ScheduledTransfer).columns
+    scheduled = orders.instance(row[: len(orders)])
+    scheduled.created_by = names(User).columns.instance(row[len(orders) :])
     return scheduled
 
 
 _RECORD_SQL = (
-    # The occurrence row (unique per order and date) and the order's next state, one statement.
+    # The occurrence row (unique per order and date) and the order's next state, one statement
+    # (a template of progresonet.sql).
     "WITH occurrence AS ("
-    "INSERT INTO transfers_scheduledoccurrence "
-    "(order_id, due_date, status, transfer_id, reason, claimed_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id) "
-    "UPDATE transfers_scheduledtransfer SET status = %s, next_due_date = %s, "
-    "occurrences_made = %s, consecutive_failures = %s, updated_at = %s "
-    "WHERE id = %s RETURNING (SELECT id FROM occurrence)"
+    "INSERT INTO {c} "
+    "({c.order}, {c.due_date}, {c.status}, {c.transfer}, {c.reason}, {c.claimed_at}) "
+    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING {c.id}) "
+    "UPDATE {o} SET {o.status} = %s, {o.next_due_date} = %s, "
+    "{o.occurrences_made} = %s, {o.consecutive_failures} = %s, {o.updated_at} = %s "
+    "WHERE {o.id} = %s RETURNING (SELECT {c.id} FROM occurrence)"
 )
 
 
@@ -726,7 +719,7 @@ def _record(*, scheduled: ScheduledTransfer, occurrence: ScheduledOccurrence) ->
     scheduled.updated_at = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            _RECORD_SQL,
+            sql(_RECORD_SQL, c=ScheduledOccurrence, o=ScheduledTransfer),
             [
                 scheduled.pk,
                 occurrence.due_date,

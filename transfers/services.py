@@ -14,7 +14,6 @@ transfer service registers the product in the same transaction, so the one PIN t
 typed covers both and neither happens without the other.
 """
 
-import functools
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -44,6 +43,7 @@ from notices.models import NoticeKind
 from notices.services import notice_create
 from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
+from progresonet.sql import insert_columns, names, sql
 
 from .events import TransferEvent
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
@@ -52,6 +52,7 @@ from .models import CoSignature, Transfer, TransferStatus, TransferType
 from .qr.services import qr_code_check, qr_code_claim
 from .quotes import (
     FIGURES_COLUMNS,
+    FIGURES_MODELS,
     FIGURES_SQL,
     REGULATORY_THRESHOLD_USD,
     MemberFigures,
@@ -139,34 +140,23 @@ def debitable_accounts(*, member_id: int | None):
 # The member's debitable accounts as one plain statement (the same rules as
 # debitable_accounts: a member product the member holds, open; the same order as
 # member_accounts_list). The wizard reads this list at every step (its steps' forms choose
-# among them) and building the ORM query cost more CPU than running it. Table and column
-# names come from the models' meta; every value is a bound parameter.
+# among them) and building the ORM query cost more CPU than running it (progresonet.sql).
 _DEBITABLE_SQL = (
-    "SELECT {columns} FROM {account} a "  # nosec B608
-    "WHERE a.kind = %s AND a.status = %s "
-    "AND EXISTS (SELECT 1 FROM {holder} h WHERE h.account_id = a.id AND h.member_id = %s) "
-    "ORDER BY a.currency, a.number"
+    "SELECT {a.columns:a} FROM {a} a "
+    "WHERE a.{a.kind} = %s AND a.{a.status} = %s "
+    "AND EXISTS (SELECT 1 FROM {h} h WHERE h.{h.account} = a.{a.id} AND h.{h.member} = %s) "
+    "ORDER BY a.{a.currency}, a.{a.number}"
 )
-
-
-@functools.cache
-def _debitable_sql() -> str:
-    return _DEBITABLE_SQL.format(
-        columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
-        account=Account._meta.db_table,
-        holder=Holder._meta.db_table,
-    )
 
 
 def debitable_accounts_list(*, member_id: int | None) -> list[Account]:
     """:func:`debitable_accounts`, read (see ``_DEBITABLE_SQL``)."""
     if member_id is None:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(_debitable_sql(), [Account.Kind.MEMBER, Account.Status.OPEN, member_id])
-        rows = cursor.fetchall()
-    # As _own_ends builds them (no Account field needs a converter on PostgreSQL).
-    return [Account.from_db(connection.alias, _ACCOUNT_ATTNAMES, row) for row in rows]
+    return names(Account).columns.read(
+        sql(_DEBITABLE_SQL, a=Account, h=Holder),
+        [Account.Kind.MEMBER, Account.Status.OPEN, member_id],
+    )
 
 
 def _source(*, member_id: int, account_id: int) -> Account:
@@ -191,27 +181,12 @@ class Destination:
 # debitable_accounts: a member product the member holds, open) and the member's figures for the
 # limits (transfers.quotes.FIGURES_SQL), in ONE statement under the member lock: the signing
 # step and every scheduled date pay each round trip. The figures row always comes back; the
-# accounts join it (none found: NULL account columns). Table and column names come from the
-# models' meta; every value is a bound parameter.
+# accounts join it (none found: NULL account columns). See progresonet.sql.
 _OWN_ENDS_SQL = (
-    "SELECT f.*, {columns} FROM ({figures}) f "  # nosec B608
-    "LEFT JOIN {account} a ON a.kind = %s AND a.status = %s AND a.id = ANY(%s) "
-    "AND EXISTS (SELECT 1 FROM {holder} h WHERE h.account_id = a.id AND h.member_id = %s)"
+    "SELECT f.*, {a.columns:a} FROM (" + FIGURES_SQL + ") f "  # noqa: S608  # nosec B608 - templates
+    "LEFT JOIN {a} a ON a.{a.kind} = %s AND a.{a.status} = %s AND a.{a.id} = ANY(%s) "
+    "AND EXISTS (SELECT 1 FROM {h} h WHERE h.{h.account} = a.{a.id} AND h.{h.member} = %s)"
 )
-
-
-@functools.cache
-def _own_ends_sql() -> str:
-    return _OWN_ENDS_SQL.format(
-        columns=", ".join(f"a.{connection.ops.quote_name(c)}" for c in _ACCOUNT_COLUMNS),
-        figures=FIGURES_SQL,
-        account=Account._meta.db_table,
-        holder=Holder._meta.db_table,
-    )
-
-
-_ACCOUNT_COLUMNS = [f.column for f in Account._meta.concrete_fields]
-_ACCOUNT_ATTNAMES = [f.attname for f in Account._meta.concrete_fields]
 
 
 def _own_ends(
@@ -223,19 +198,15 @@ def _own_ends(
     params = figures_params(member_id=member_id, transfer_type=order.transfer_type, now=now)
     with connection.cursor() as cursor:
         cursor.execute(
-            _own_ends_sql(),
+            sql(_OWN_ENDS_SQL, **FIGURES_MODELS, a=Account, h=Holder),
             [*params, Account.Kind.MEMBER, Account.Status.OPEN, wanted, member_id],
         )
         rows = cursor.fetchall()
     figures = figures_of(rows[0][:FIGURES_COLUMNS], now=now)
-    found = {
-        account.pk: account
-        for account in (
-            Account.from_db("default", _ACCOUNT_ATTNAMES, row[FIGURES_COLUMNS:])
-            for row in rows
-            if row[FIGURES_COLUMNS] is not None
-        )
-    }
+    accounts = names(Account).columns.instances(
+        row[FIGURES_COLUMNS:] for row in rows if row[FIGURES_COLUMNS] is not None
+    )
+    found = {account.pk: account for account in accounts}
     source = found.get(order.source_account_id)
     if source is None:
         raise TransferError(_("Choose a valid source account."), field="source_account")
@@ -475,21 +446,9 @@ def _posting_lines(*, transfer: Transfer) -> list[ledger.Line]:
     return lines
 
 
-_POSTED_SQL = "UPDATE {table} SET {posting} = %s, {posted_at} = %s, {status} = %s WHERE {id} = %s"  # nosec B608
-
-
-@functools.cache
-def _posted_sql() -> str:
-    def column(name: str) -> str:
-        return connection.ops.quote_name(Transfer._meta.get_field(name).column)
-
-    return _POSTED_SQL.format(
-        table=connection.ops.quote_name(Transfer._meta.db_table),
-        posting=column("posting"),
-        posted_at=column("posted_at"),
-        status=column("status"),
-        id=column("id"),
-    )
+_POSTED_SQL = (
+    "UPDATE {t} SET {t.posting} = %s, {t.posted_at} = %s, {t.status} = %s WHERE {t.id} = %s"
+)
 
 
 def _post(*, transfer: Transfer, actor) -> None:
@@ -515,7 +474,8 @@ def _post(*, transfer: Transfer, actor) -> None:
     # runs it, and the ORM's save machinery cost more CPU than the statement.
     with connection.cursor() as cursor:
         cursor.execute(
-            _posted_sql(), [transfer.posting_id, transfer.posted_at, transfer.status, transfer.pk]
+            sql(_POSTED_SQL, t=Transfer),
+            [transfer.posting_id, transfer.posted_at, transfer.status, transfer.pk],
         )
     if transfer.transfer_type == TransferType.OTHER_BANK:
         interbank_order_create(transfer=transfer)
@@ -606,7 +566,7 @@ def _replayed(*, user, idempotency_key: str) -> Transfer | None:
     # Almost always none: one plain statement for the check (every signed transfer runs it),
     # the whole row read only for a replay.
     with connection.cursor() as cursor:
-        cursor.execute(_replayed_sql(), [idempotency_key])
+        cursor.execute(sql(_REPLAYED_SQL, t=Transfer), [idempotency_key])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -615,33 +575,10 @@ def _replayed(*, user, idempotency_key: str) -> Transfer | None:
     return Transfer.objects.get(pk=row[0])
 
 
-_REPLAYED_SQL = "SELECT {pk}, {created_by} FROM {table} WHERE {key} = %s ORDER BY {pk} LIMIT 1"  # nosec B608
-
-
-@functools.cache
-def _replayed_sql() -> str:
-    def column(name: str) -> str:
-        return connection.ops.quote_name(Transfer._meta.get_field(name).column)
-
-    return _REPLAYED_SQL.format(
-        pk=column("id"),
-        created_by=column("created_by"),
-        table=connection.ops.quote_name(Transfer._meta.db_table),
-        key=column("idempotency_key"),
-    )
-
-
-_MEMBER_LOCK_SQL = "SELECT {columns} FROM {table} WHERE {pk} = %s FOR UPDATE"  # nosec B608
-
-
-@functools.cache
-def _member_lock_sql() -> str:
-    q = connection.ops.quote_name
-    return _MEMBER_LOCK_SQL.format(
-        columns=", ".join(q(f.column) for f in Member._meta.concrete_fields),
-        table=q(Member._meta.db_table),
-        pk=q(Member._meta.pk.column),
-    )
+_REPLAYED_SQL = (
+    "SELECT {t.id}, {t.created_by} FROM {t} WHERE {t.idempotency_key} = %s ORDER BY {t.id} LIMIT 1"
+)
+_MEMBER_LOCK_SQL = "SELECT {m.columns} FROM {m} WHERE {m.pk} = %s FOR UPDATE"
 
 
 def _member_lock(*, member_id: int) -> Member | None:
@@ -649,8 +586,8 @@ def _member_lock(*, member_id: int) -> Member | None:
     plain statement (the signing step runs it every time; the ORM's query building cost more
     CPU than the lock). The row is returned: the transfer's emails and notices read the
     member's address and name from it instead of reading the row again."""
-    # Through raw(): the fields' converters apply as for any ORM read.
-    return next(iter(Member.objects.raw(_member_lock_sql(), [member_id])), None)
+    found = names(Member).columns.read(sql(_MEMBER_LOCK_SQL, m=Member), [member_id])
+    return found[0] if found else None
 
 
 def _transfer_row(
@@ -717,14 +654,14 @@ def _transfer_row(
     )
     # The transfer row and its audit row in ONE statement (a data-modifying WITH; the audit
     # row's subject takes the new id inside it): every transfer pays for these two writes,
-    # and two ORM creates cost more CPU than the rows. The values are prepared by the
-    # model's own fields (defaults and ``created_at`` included), as ``create`` would.
-    fields = _transfer_insert_fields()
+    # and two ORM creates cost more CPU than the rows. The values are the ones ``create``
+    # would write (defaults and ``created_at`` included).
+    columns = insert_columns(Transfer)
+    transfer_sql = sql(_TRANSFER_INSERT_SQL, t=Transfer, c=columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH t AS ({_transfer_insert_sql()}), a AS ({audit_sql}) SELECT id FROM t",  # noqa: S608  # nosec B608
-            [f.get_db_prep_save(f.pre_save(transfer, True), connection) for f in fields]
-            + audit_params,
+            f"WITH t AS ({transfer_sql}), a AS ({audit_sql}) SELECT id FROM t",  # noqa: S608  # nosec B608 - texts of progresonet.sql
+            columns.params(transfer) + audit_params,
         )
         transfer.pk = cursor.fetchone()[0]
     transfer._state.adding = False
@@ -732,24 +669,7 @@ def _transfer_row(
     return transfer
 
 
-_TRANSFER_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # nosec B608
-
-
-@functools.cache
-def _transfer_insert_fields() -> list:
-    return [f for f in Transfer._meta.concrete_fields if not f.primary_key]
-
-
-@functools.cache
-def _transfer_insert_sql() -> str:
-    q = connection.ops.quote_name
-    fields = _transfer_insert_fields()
-    return _TRANSFER_INSERT_SQL.format(
-        table=q(Transfer._meta.db_table),
-        columns=", ".join(q(f.column) for f in fields),
-        values=", ".join(["%s"] * len(fields)),
-        pk=f"{q(Transfer._meta.pk.column)} AS id",
-    )
+_TRANSFER_INSERT_SQL = "INSERT INTO {t} ({c}) VALUES ({c.values}) RETURNING {t.pk} AS id"
 
 
 def _cosignatures_open(*, transfer: Transfer, source: Account, user) -> None:

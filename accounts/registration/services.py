@@ -40,6 +40,7 @@ from accounts.models import Member, RegistrationRequest, User
 from audit.services import audit_record
 from outbox.models import OutboxMessage
 from outbox.services import email_enqueue, outbox_schedule, sms_enqueue
+from progresonet.sql import insert_columns, sql
 
 from . import selectors
 from .kyc import contacts_differ, email_normalise
@@ -142,6 +143,27 @@ def _document_masked(registration: RegistrationRequest) -> str:
     return f"{registration.document_type} ***{registration.document_number[-3:]}"
 
 
+# The owner's notices of a registration request (see _owner_notices_on_request), a template
+# of progresonet.sql: the columns every new message gets (``fixed``, typed placeholders: an
+# untyped NULL in a SELECT list would be read as text) and those that vary per channel.
+_OWNER_NOTICE_VARYING = ("channel", "recipient", "subject", "body_text", "body_html")
+_OWNER_NOTICES_SQL = """
+    INSERT INTO {o} ({fixed}, {o.channel}, {o.recipient}, {o.subject}, {o.body_text},
+                     {o.body_html})
+    SELECT {fixed.typed}, v.channel, v.recipient, v.subject, v.body_text, v.body_html
+      FROM {m} m
+     CROSS JOIN LATERAL (VALUES
+           (%s, m.{m.email}, %s, %s, %s),
+           (%s, m.{m.mobile_phone}, '', %s, '')
+     ) AS v(channel, recipient, subject, body_text, body_html)
+     WHERE m.{m.document_type} = %s AND m.{m.document_number} = %s
+       AND btrim(v.recipient) <> ''
+       AND NOT (v.channel = %s
+                AND lower(regexp_replace(m.{m.email}, '\\s', '', 'g')) = %s)
+    RETURNING {o.pk}
+"""
+
+
 def _owner_notices_on_request(registration: RegistrationRequest) -> None:
     """Queue the "web banking was requested" notice to the recorded email and mobile of the
     member whose document the request names — if there is one.
@@ -170,37 +192,10 @@ def _owner_notices_on_request(registration: RegistrationRequest) -> None:
         )
     # Every other column takes the value a new OutboxMessage would get, so a column added
     # to the model later is filled here too.
-    varying = ("channel", "recipient", "subject", "body_text", "body_html")
-    prototype = OutboxMessage(next_attempt_at=timezone.now())
-    fixed = [
-        f
-        for f in OutboxMessage._meta.concrete_fields
-        if not f.primary_key and f.name not in varying
-    ]
-    fixed_values = [f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed]
-    q = connection.ops.quote_name
-    columns = ", ".join(
-        q(f.column) for f in (*fixed, *(OutboxMessage._meta.get_field(n) for n in varying))
-    )
-    # Typed placeholders: an untyped NULL in a SELECT list would be read as text.
-    placeholders = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fixed)
-    sql = f"""
-        INSERT INTO {q(OutboxMessage._meta.db_table)} ({columns})
-        SELECT {placeholders}, v.channel, v.recipient, v.subject, v.body_text, v.body_html
-          FROM {q(Member._meta.db_table)} m
-         CROSS JOIN LATERAL (VALUES
-               (%s, m.email, %s, %s, %s),
-               (%s, m.mobile_phone, '', %s, '')
-         ) AS v(channel, recipient, subject, body_text, body_html)
-         WHERE m.document_type = %s AND m.document_number = %s
-           AND btrim(v.recipient) <> ''
-           AND NOT (v.channel = %s
-                    AND lower(regexp_replace(m.email, '\\s', '', 'g')) = %s)
-        RETURNING {q(OutboxMessage._meta.pk.column)}
-    """  # noqa: S608  # nosec B608 - identifiers come from model metadata; values are parameters
+    fixed = insert_columns(OutboxMessage, exclude=_OWNER_NOTICE_VARYING)
     email, sms = OutboxMessage.Channel.EMAIL, OutboxMessage.Channel.SMS
     params = [
-        *fixed_values,
+        *fixed.params(OutboxMessage(next_attempt_at=timezone.now())),
         email,
         subject,
         body_text,
@@ -213,7 +208,7 @@ def _owner_notices_on_request(registration: RegistrationRequest) -> None:
         email_normalise(registration.email),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql(_OWNER_NOTICES_SQL, o=OutboxMessage, m=Member, fixed=fixed), params)
         for (message_id,) in cursor.fetchall():
             outbox_schedule(message_id)
 

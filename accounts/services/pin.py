@@ -10,7 +10,6 @@ the database, so a dump alone does not allow an offline search of the small PIN 
 is never logged, audited or put in an exception message.
 """
 
-import functools
 import hashlib
 import hmac
 import re
@@ -19,13 +18,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.events import AccountEvent
 from accounts.models import TransactionPin, User
 from audit.services import audit_record
+from progresonet.sql import names, sql
 
 from .common import changed_notify, user_email_enqueue
 from .login import password_require
@@ -146,24 +146,16 @@ def pin_locked_message() -> str:
 
 # The PIN row locked for update, as ONE plain statement: every signature runs it (the
 # ``select_for_update().filter().first()`` it replaces cost more CPU to build than to run).
-# One row per user (a one-to-one); names from the model's meta, the user id a bound parameter.
-_PIN_FOR_UPDATE_SQL = "SELECT {columns} FROM {table} WHERE {user} = %s FOR UPDATE"  # nosec B608
-
-
-@functools.cache
-def _pin_for_update_sql() -> str:
-    q = connection.ops.quote_name
-    return _PIN_FOR_UPDATE_SQL.format(
-        columns=", ".join(q(f.column) for f in TransactionPin._meta.concrete_fields),
-        table=q(TransactionPin._meta.db_table),
-        user=q(TransactionPin._meta.get_field("user").column),
-    )
+# One row per user (a one-to-one); see progresonet.sql.
+_PIN_FOR_UPDATE_SQL = "SELECT {p.columns} FROM {p} WHERE {p.user} = %s FOR UPDATE"
 
 
 def _pin_locked_row(*, user: User) -> TransactionPin | None:
     """The user's PIN row under ``SELECT ... FOR UPDATE`` (inside the caller's transaction)."""
-    # Through raw(): the fields' converters apply as for any ORM read.
-    return next(iter(TransactionPin.objects.raw(_pin_for_update_sql(), [user.pk])), None)
+    found = names(TransactionPin).columns.read(
+        sql(_PIN_FOR_UPDATE_SQL, p=TransactionPin), [user.pk]
+    )
+    return found[0] if found else None
 
 
 def pin_check(*, user: User, pin: str, ip_address: str | None = None, reset: bool = True) -> bool:
