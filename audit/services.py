@@ -87,13 +87,11 @@ def _audit_row(
     actor: Any,
     event: str,
     subject: models.Model | str,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    ip_address: str | None = None,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    ip_address: str | None,
 ) -> AuditEvent:
-    """The unsaved audit row of an event: the keywords of :func:`audit_record` and
-    :func:`audit_insert_sql` (an anonymous actor is none; a model subject is named by its
-    label and primary key)."""
+    """The unsaved audit row of an event (an anonymous actor is none)."""
     if isinstance(subject, models.Model):
         subject = f"{subject._meta.label_lower}:{subject.pk}"
     return AuditEvent(
@@ -106,10 +104,18 @@ def _audit_row(
     )
 
 
-def audit_record(**fields: Any) -> AuditEvent:
-    """Write the audit row of an event: ``fields`` are ``actor``, ``event``, ``subject`` and
-    optionally ``old``, ``new``, ``ip_address`` (see :func:`_audit_row`)."""
-    row = _audit_row(**fields)
+def audit_record(
+    *,
+    actor: Any,
+    event: str,
+    subject: models.Model | str,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    row = _audit_row(
+        actor=actor, event=event, subject=subject, old=old, new=new, ip_address=ip_address
+    )
     row.save(force_insert=True)  # what AuditEvent.objects.create does
     return row
 
@@ -123,7 +129,16 @@ _INSERT_FROM_SQL = (
 )
 
 
-def audit_insert_sql(*, subject_id_from: str = "", **fields: Any) -> tuple[str, list[Any]]:
+def audit_insert_sql(
+    *,
+    actor: Any,
+    event: str,
+    subject: models.Model | str,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+    subject_id_from: str = "",
+) -> tuple[str, list[Any]]:
     """The row :func:`audit_record` writes, as an INSERT statement and its bound parameters,
     for a hot path that writes it in the same statement as its own row (a data-modifying
     ``WITH``): one round trip and no ORM query building instead of a second ``create``.
@@ -132,7 +147,9 @@ def audit_insert_sql(*, subject_id_from: str = "", **fields: Any) -> tuple[str, 
     then ``subject`` (a model class's label, e.g. ``transfers.transfer``) and that id, which
     is only known inside the statement. Every value is the one ``create`` would write, so
     the row is the one ``audit_record`` would write."""
-    row = _audit_row(**fields)
+    row = _audit_row(
+        actor=actor, event=event, subject=subject, old=old, new=new, ip_address=ip_address
+    )
     if subject_id_from:
         columns = insert_columns(AuditEvent, exclude=("subject",))
         statement = sql(_INSERT_FROM_SQL, e=AuditEvent, c=columns, src=subject_id_from)
