@@ -1,17 +1,17 @@
-"""Every request loads its user through LockoutBackend.get_user, with a query compiled once
-(issue 13): the same user as the ORM's, and the same refusals."""
+"""Every request loads its user through LockoutBackend.get_user, with a plain statement built
+once (progresonet.sql, issue 13): the same user as the ORM's, and the same refusals."""
 
 from django.utils import timezone
 
-from accounts.backends import LockoutBackend, _user_by_pk_sql
+from accounts.backends import LockoutBackend
 from accounts.models import User
 from tests.factories import make_member, make_user
 
 
-def test_the_compiled_query_loads_the_same_user_as_the_orm(db):
+def test_the_plain_statement_loads_the_same_user_as_the_orm(db, django_assert_num_queries):
     user = make_user(member=make_member(), first_name="Ana")
-    assert _user_by_pk_sql() is not None  # the fast path is the one measured here
-    loaded = LockoutBackend().get_user(user.pk)
+    with django_assert_num_queries(1):
+        loaded = LockoutBackend().get_user(user.pk)
     expected = User.objects.get(pk=user.pk)
     assert isinstance(loaded, User)
     assert not loaded._state.adding
