@@ -16,6 +16,8 @@ class AccountEvent(models.TextChoices):
     EMAIL_CHANGED = "email.changed"
     MEMBER_CONTACT_UPDATED = "member.contact_updated"
     PASSWORD_CHANGED = "password.changed"  # noqa: S105  # nosec B105  # an event name
+    PIN_CHANGED = "pin.changed"
+    PIN_CREATED = "pin.created"
     PIN_LOCKED = "pin.locked"
     PIN_UNLOCKED = "pin.unlocked"
     PROFILE_CHANGED = "profile.changed"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.signing import SignatureForm, signature_prepare
 from audit.services import client_ip
 from ledger.money import format_money
+from progresonet.decorators import member_required
 from progresonet.downloads import pdf_download
 
 from . import receipts, selectors
@@ -114,13 +115,11 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def limits_view(request: HttpRequest) -> HttpResponse:
     """The member's own daily limits; a raise asks for the PIN (see transfers.limits)."""
     user = request.user
-    if user.member_id is None:
-        raise Http404
     form = LimitForm(request.POST or None)
     signature = None
     if request.method == "POST" and "cancel" not in request.POST and form.is_valid():

@@ -125,13 +125,13 @@ def pin_set(*, user: User, pin: str, ip_address: str | None = None, notify: bool
     now = timezone.now()
     if existing is None:
         TransactionPin.objects.create(user=user, pin_hash=encoded, changed_at=now)
-        event = "pin.created"
+        event = AccountEvent.PIN_CREATED
     else:
         existing.pin_hash = encoded
         existing.failed_attempts = 0
         existing.changed_at = now
         existing.save(update_fields=["pin_hash", "failed_attempts", "changed_at"])
-        event = "pin.changed"
+        event = AccountEvent.PIN_CHANGED
     audit_record(actor=user, event=event, subject=user, new={"pin": "set"}, ip_address=ip_address)
     if notify:
         changed_notify(user=user, change=_("Your transaction PIN was changed."))

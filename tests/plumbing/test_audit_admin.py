@@ -36,9 +36,8 @@ def test_every_event_an_app_writes_has_a_spanish_name():
     events = _app_events()
     assert len(events) >= 50, events  # the five apps' events were found
     assert events - set(EVENT_LABELS) == set()
-    # And no name is kept for an event nobody declares (a typo would hide the real one), but
-    # for the two accounts.services.pin writes without declaring them.
-    assert set(EVENT_LABELS) - events == {"pin.created", "pin.changed"}
+    # And no name is kept for an event nobody declares (a typo would hide the real one).
+    assert set(EVENT_LABELS) - events == set()
     assert str(event_label("transfer.created")) == "Transferencia realizada"
 
 
