@@ -115,3 +115,10 @@ def test_bad_limits_are_explained(client, maria, amount, message):
 
 def test_settings_page_links_the_limits(client, maria):
     assert URL in client.get("/configuracion/").content.decode()
+
+
+def test_staff_without_member_gets_404_and_an_anonymous_visitor_the_login(client):
+    assert client.get(URL).status_code == 302  # to the login page
+    client.force_login(make_user(username="clerk3", is_staff=True))
+    assert client.get(URL).status_code == 404
+    assert client.post(URL, {"transfer_type": "own", "amount_bob": "1"}).status_code == 404
