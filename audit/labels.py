@@ -70,6 +70,7 @@ EVENT_LABELS = {
     "transfer.schedule_amended": _("Scheduled transfer amended"),
     "qr.created": _("QR code created"),
     "qr.revoked": _("QR code revoked"),
+    "qr.released": _("QR code released (its payment was declined or expired)"),
     "transfer.limit_raise_requested": _("Daily limit raise requested"),
     "transfers.fee_band_added": _("Fee band added"),
     "transfers.fee_band_fee_changed": _("Fee band fee changed"),

@@ -18,6 +18,7 @@ class TransferEvent(models.TextChoices):
     SCHEDULE_AMENDED = "transfer.schedule_amended"
     QR_CREATED = "qr.created"
     QR_REVOKED = "qr.revoked"
+    QR_RELEASED = "qr.released"
     LIMIT_RAISE_REQUESTED = "transfer.limit_raise_requested"
     FEE_BAND_ADDED = "transfers.fee_band_added"
     FEE_BAND_FEE_CHANGED = "transfers.fee_band_fee_changed"

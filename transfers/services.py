@@ -49,7 +49,7 @@ from .events import TransferEvent
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
-from .qr.services import qr_code_check, qr_code_claim
+from .qr.services import qr_code_check, qr_code_claim, qr_code_release
 from .quotes import (
     FIGURES_COLUMNS,
     FIGURES_MODELS,
@@ -912,6 +912,7 @@ def transfer_cosign(
         if timezone.now() - transfer.created_at > cosign_ttl():
             transfer_transition(transfer=transfer, to=TransferStatus.EXPIRED)
             transfer.save(update_fields=["status"])
+            qr_code_release(transfer=transfer, actor=user, reason=TransferStatus.EXPIRED)
             raise TransferError(_("This transfer expired before all holders signed it."))
         signature = transfer.cosignatures.get(member_id=user.member_id)
         if signature.decision != CoSignature.Decision.PENDING:
@@ -930,6 +931,8 @@ def transfer_cosign(
         if not approve:
             transfer_transition(transfer=transfer, to=TransferStatus.DECLINED)
             transfer.save(update_fields=["status"])
+            # No money moved: a single-use QR code this paid is payable again (same transaction).
+            qr_code_release(transfer=transfer, actor=user, reason=TransferStatus.DECLINED)
             _notice_cosign_outcome(transfer=transfer, outcome=_("declined by a co-holder"))
         elif not transfer.cosignatures.exclude(decision=CoSignature.Decision.SIGNED).exists():
             _destination_still_valid(transfer=transfer)
@@ -965,8 +968,23 @@ def cosign_ttl() -> timedelta:
 
 @transaction.atomic
 def transfers_expire_pending(*, now: datetime | None = None) -> int:
-    """Expire joint-account transfers whose co-signature window has passed."""
+    """Expire joint-account transfers whose co-signature window has passed, and give back the
+    single-use QR codes they held.
+
+    The rows are locked first (in id order) and only those still pending once locked are
+    expired: a co-holder's decision committed meanwhile wins, and its QR release is the only
+    one (PostgreSQL re-checks the filter on the row it waited for)."""
     cutoff = (now or timezone.now()) - cosign_ttl()
-    return Transfer.objects.filter(
-        status=TransferStatus.PENDING_COSIGN, created_at__lt=cutoff
-    ).update(status=TransferStatus.EXPIRED)
+    expiring = list(
+        Transfer.objects.select_for_update()
+        .filter(status=TransferStatus.PENDING_COSIGN, created_at__lt=cutoff)
+        .order_by("pk")
+        .only("pk", "qr_code_id")
+    )
+    if not expiring:
+        return 0
+    Transfer.objects.filter(pk__in=[t.pk for t in expiring]).update(status=TransferStatus.EXPIRED)
+    for transfer in expiring:
+        if transfer.qr_code_id is not None:
+            qr_code_release(transfer=transfer, reason=TransferStatus.EXPIRED)
+    return len(expiring)

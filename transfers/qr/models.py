@@ -3,7 +3,9 @@
 A code names one of the member's accounts through a random ``token`` the server resolves:
 the payee account and a fixed amount come from this row, never from the image. A
 single-use code is consumed (``status`` → used) in the same transaction as the transfer
-that pays it (:func:`transfers.qr.services.qr_consume_for_transfer`); a reusable one stays
+that pays it (:func:`transfers.qr.services.qr_code_claim`); paid from a joint account it is
+*held* (still ``used``, shown "pending") until the co-holders decide, and released if they
+decline or the wait expires (:func:`transfers.qr.services.qr_code_release`); a reusable one stays
 active until ``expires_at`` or until the member revokes it. What a code collected is the sum
 of the transfers that name it (``Transfer.qr_code``).
 """
@@ -69,9 +71,24 @@ class QrCode(CreatedAtModel):
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
+    def is_held(self) -> bool:
+        """Used by a joint-account payment still awaiting a co-holder's signature: derived
+        from the transfer row (``awaiting_cosign``, annotated by the list selector, or read)."""
+        if not (self.single_use and self.status == QrCodeStatus.USED):
+            return False
+        annotated = getattr(self, "awaiting_cosign", None)
+        if annotated is not None:
+            return annotated > 0
+        from ..models import TransferStatus  # this module is imported by transfers.models
+
+        return self.transfers.filter(status=TransferStatus.PENDING_COSIGN).exists()
+
     @property
     def state(self) -> str:
-        """What the member sees: "expired" is derived from the date, not stored."""
+        """What the member sees: "expired" is derived from the date and "pending" (held by a
+        payment awaiting co-signature) from the transfer, neither is stored."""
         if self.status == QrCodeStatus.ACTIVE and self.is_expired():
             return "expired"
+        if self.is_held():
+            return "pending"
         return self.status

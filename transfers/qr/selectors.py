@@ -148,6 +148,10 @@ def qr_codes_list(*, member_id: int | None):
             collected=Sum("transfers__credit_amount", filter=collected),
             payments=Count("transfers", filter=collected),
             last_paid_at=Max("transfers__posted_at", filter=collected),
+            # Read by QrCode.is_held: "pending", not "paid", while co-holders decide.
+            awaiting_cosign=Count(
+                "transfers", filter=Q(transfers__status=TransferStatus.PENDING_COSIGN)
+            ),
         )
     )
 

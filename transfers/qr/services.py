@@ -7,6 +7,11 @@ third-party transfer (:func:`transfers.services.transfer_execute`, signed with t
 the order carries the code's token, the signed fingerprint covers it, and
 :func:`qr_code_claim` locks the code row and consumes a single-use code in the transfer's
 own transaction, so two payments of one code post once.
+
+A single-use code paid from a joint account is *held* while the co-holders decide: it stays
+``used`` (nobody else can pay it) and reads as pending, derived from its pending transfer
+(:meth:`QrCode.is_held`). If they decline or the wait expires, no money moved and
+:func:`qr_code_release` gives the code back in the same transaction (docs/qr.md).
 """
 
 import secrets
@@ -138,6 +143,8 @@ def qr_code_revoke(*, user, code_id: int, ip_address: str | None = None) -> QrCo
         )
         if code is None:
             raise QrError(_("QR code not found."), "not_found")
+        if code.is_held():
+            raise QrError(_awaiting_message(), "state")
         if code.status != QrCodeStatus.ACTIVE:
             raise QrError(_("This QR code can no longer be revoked."), "state")
         code.status = QrCodeStatus.REVOKED
@@ -149,6 +156,13 @@ def qr_code_revoke(*, user, code_id: int, ip_address: str | None = None) -> QrCo
     return code
 
 
+def _awaiting_message() -> str:
+    return _(
+        "This QR code has a payment awaiting a co-holder's signature. It can be paid again "
+        "only if that payment is declined or expires."
+    )
+
+
 def qr_code_unusable_reason(code: QrCode | None, *, now: datetime | None = None) -> str | None:
     """Why ``code`` cannot be paid now (a Spanish message), or None."""
     if code is None:
@@ -156,7 +170,7 @@ def qr_code_unusable_reason(code: QrCode | None, *, now: datetime | None = None)
     if code.status == QrCodeStatus.REVOKED:
         return _("This QR code was revoked by its owner.")
     if code.status == QrCodeStatus.USED:
-        return _("This QR code was already paid.")
+        return _awaiting_message() if code.is_held() else _("This QR code was already paid.")
     if code.is_expired(now):
         return _("This QR code has expired.")
     if code.account.status != Account.Status.OPEN:
@@ -208,3 +222,45 @@ def qr_code_claim(*, order) -> QrCode:
         code.used_at = timezone.now()
         code.save(update_fields=["status", "used_at"])
     return code
+
+
+def qr_code_release(*, transfer, actor=None, reason: str) -> QrCode | None:
+    """Inside the transaction that moves ``transfer`` from pending co-signature to declined or
+    expired (no money moved): give its single-use code back. Locks the code row; only a code
+    still ``used`` is touched (a revoked one stays revoked), so a second call for the same
+    transfer finds nothing to do. A code whose date passed meanwhile is not shown as paid
+    either: ``used_at`` is cleared and its state reads "expired", so it stays unpayable."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("qr_code_release must run inside the transfer's transaction")
+    if transfer.qr_code_id is None:
+        return None
+    code = (
+        QrCode.objects.select_for_update()
+        .filter(pk=transfer.qr_code_id, single_use=True, status=QrCodeStatus.USED)
+        .first()
+    )
+    # Another posted or pending payment of this code (never expected: a single-use code is
+    # claimed once) keeps it used.
+    if code is None or code.transfers.exclude(pk=transfer.pk).filter(_live_payment()).exists():
+        return None
+    expired = code.is_expired()
+    code.status = QrCodeStatus.ACTIVE
+    code.used_at = None
+    code.save(update_fields=["status", "used_at"])
+    audit_record(
+        actor=actor,
+        event=TransferEvent.QR_RELEASED,
+        subject=code,
+        old={"status": QrCodeStatus.USED},
+        new={"status": QrCodeStatus.ACTIVE, "transfer": transfer.pk, "reason": reason}
+        | ({"expired": True} if expired else {}),
+    )
+    return code
+
+
+def _live_payment():
+    from django.db.models import Q
+
+    from ..models import TransferStatus
+
+    return ~Q(status__in=(TransferStatus.DECLINED, TransferStatus.EXPIRED))
