@@ -28,7 +28,7 @@ from transfers.qr.selectors import qr_code_get, qr_codes_list, qr_resolve
 from transfers.qr.services import QrError, qr_code_revoke
 from transfers.services import TransferOrder, transfer_prepare, transfers_expire_pending
 
-from .helpers import PIN, code_for, member_with_account
+from .helpers import PAY_URL, PIN, code_for, member_with_account
 
 AWAITING = "espera la firma de un cotitular"
 
@@ -98,6 +98,15 @@ class TestHeldWhilePending:
             qr_resolve(user=carla, text=code.payload)
         assert AWAITING in refused.value.message
         assert "ya fue pagado" not in refused.value.message
+
+    def test_the_pay_page_tells_the_second_payer_in_spanish(self, pending, client):
+        _ana, _account, _hugo, code, _transfer = pending
+        carla, _source = member_with_account("Carla", balance="100")
+        client.force_login(carla)
+        response = client.post(PAY_URL, {"text": code.payload}, HTTP_ACCEPT_LANGUAGE="es")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert AWAITING in page and "ya fue pagado" not in page
 
     def test_the_payee_sees_it_pending_not_paid(self, pending, client):
         ana, _account, _hugo, code, _transfer = pending
