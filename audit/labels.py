@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "ledger.exchange_rate_approved": _("Exchange rate approved"),
     "ledger.exchange_rate_proposed": _("Exchange rate proposed"),
     "ledger.exchange_rate_published": _("Exchange rate published"),
+    "ledger.exchange_rate_rejected": _("Exchange rate rejected"),
     # loans
     "loan.disbursed": _("Loan disbursed"),
     "loan.paid": _("Loan payment"),
@@ -61,6 +62,7 @@ EVENT_LABELS = {
     # transfers
     "transfer.cosigned": _("Transfer co-signed"),
     "transfer.created": _("Transfer made"),
+    "transfer.declined": _("Transfer declined by a co-holder"),
     "transfer.scheduled_posted": _("Scheduled transfer made"),
     "transfer.scheduled": _("Transfer scheduled"),
     "transfer.schedule_paused": _("Scheduled transfer paused"),
@@ -71,6 +73,7 @@ EVENT_LABELS = {
     "qr.created": _("QR code created"),
     "qr.revoked": _("QR code revoked"),
     "qr.released": _("QR code released (its payment was declined or expired)"),
+    "transfer.limit_lowered": _("Daily limit lowered"),
     "transfer.limit_raise_requested": _("Daily limit raise requested"),
     "transfers.fee_band_added": _("Fee band added"),
     "transfers.fee_band_fee_changed": _("Fee band fee changed"),

@@ -12,3 +12,4 @@ class LedgerEvent(models.TextChoices):
     EXCHANGE_RATE_APPROVED = "ledger.exchange_rate_approved"
     EXCHANGE_RATE_PROPOSED = "ledger.exchange_rate_proposed"
     EXCHANGE_RATE_PUBLISHED = "ledger.exchange_rate_published"
+    EXCHANGE_RATE_REJECTED = "ledger.exchange_rate_rejected"

@@ -197,7 +197,7 @@ def _review(*, actor, rate: ExchangeRate, approve: bool, ip_address: str | None)
     row.save(update_fields=["status", "reviewed_by", "reviewed_at", "published_at"])
     audit_record(
         actor=actor,
-        event=LedgerEvent.EXCHANGE_RATE_APPROVED if approve else "ledger.exchange_rate_rejected",
+        event=LedgerEvent.EXCHANGE_RATE_APPROVED if approve else LedgerEvent.EXCHANGE_RATE_REJECTED,
         subject=row,
         old={"status": ExchangeRate.Status.PENDING, "proposed_by": row.proposed_by_id},
         new={"status": row.status, "rate": str(row.rate), "rate_type": row.rate_type},

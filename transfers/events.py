@@ -9,6 +9,7 @@ from django.db import models
 class TransferEvent(models.TextChoices):
     COSIGNED = "transfer.cosigned"
     CREATED = "transfer.created"
+    DECLINED = "transfer.declined"
     SCHEDULED_POSTED = "transfer.scheduled_posted"
     SCHEDULED = "transfer.scheduled"
     SCHEDULE_PAUSED = "transfer.schedule_paused"
@@ -19,6 +20,7 @@ class TransferEvent(models.TextChoices):
     QR_CREATED = "qr.created"
     QR_REVOKED = "qr.revoked"
     QR_RELEASED = "qr.released"
+    LIMIT_LOWERED = "transfer.limit_lowered"
     LIMIT_RAISE_REQUESTED = "transfer.limit_raise_requested"
     FEE_BAND_ADDED = "transfers.fee_band_added"
     FEE_BAND_FEE_CHANGED = "transfers.fee_band_fee_changed"

@@ -245,7 +245,7 @@ def _limit_set(
         row.save()
         audit_record(
             actor=user,
-            event=TransferEvent.LIMIT_RAISE_REQUESTED if raising else "transfer.limit_lowered",
+            event=TransferEvent.LIMIT_RAISE_REQUESTED if raising else TransferEvent.LIMIT_LOWERED,
             subject=user.member,
             old=old,
             new={

@@ -891,7 +891,7 @@ def transfer_cosign(
     :func:`transfer_cosign_fingerprint`."""
     receipt = signature  # work() below has its own ``signature`` (the co-signature row)
 
-    def work() -> Transfer:
+    def work() -> Transfer | None:
         transfer = (
             Transfer.objects.select_for_update()
             .select_related("source_account", "created_by", "member")
@@ -910,10 +910,13 @@ def transfer_cosign(
         if transfer.status != TransferStatus.PENDING_COSIGN:
             raise TransferError(_("This transfer is no longer waiting for signatures."))
         if timezone.now() - transfer.created_at > cosign_ttl():
+            # Expired: written and committed, then refused below. Raising here would roll the
+            # expiry (and the QR code's release) back and leave the transfer pending until the
+            # expiry job runs.
             transfer_transition(transfer=transfer, to=TransferStatus.EXPIRED)
             transfer.save(update_fields=["status"])
             qr_code_release(transfer=transfer, actor=user, reason=TransferStatus.EXPIRED)
-            raise TransferError(_("This transfer expired before all holders signed it."))
+            return None
         signature = transfer.cosignatures.get(member_id=user.member_id)
         if signature.decision != CoSignature.Decision.PENDING:
             raise TransferError(_("You have already decided on this transfer."))
@@ -924,7 +927,7 @@ def transfer_cosign(
         signature.save(update_fields=["decision", "decided_at"])
         audit_record(
             actor=user,
-            event=TransferEvent.COSIGNED if approve else "transfer.declined",
+            event=TransferEvent.COSIGNED if approve else TransferEvent.DECLINED,
             subject=transfer,
             ip_address=ip_address,
         )
@@ -942,11 +945,14 @@ def transfer_cosign(
         return transfer
 
     try:
-        return atomic_with_retries(work)
+        transfer = atomic_with_retries(work)
     except SignatureRefused as exc:
         raise TransferError(exc.message) from exc
     except LedgerError as exc:
         raise TransferError(exc.message) from exc
+    if transfer is None:
+        raise TransferError(_("This transfer expired before all holders signed it."))
+    return transfer
 
 
 def _notice_cosign_outcome(*, transfer: Transfer, outcome: str) -> None:

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 
@@ -290,3 +291,27 @@ def test_the_regulatory_rule_is_checked_again_at_the_last_signature(holders):
         _cosign(juan, transfer)
     assert "origen y el destino de fondos" in exc.value.message
     _assert_still_pending(transfer, joint)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signature_after_the_window_expires_the_transfer_for_good(holders):
+    """Committed, as in production (no test transaction around the service): the co-holder
+    is refused and the transfer is expired at once, not left pending until the nightly job
+    (raising inside the service's transaction used to roll the expiry back)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _maria, juan, joint = holders
+    transfer = _pending_own(holders, "300.00")
+    Transfer.objects.filter(pk=transfer.pk).update(
+        created_at=timezone.now() - timedelta(hours=settings.TRANSFER_COSIGN_TTL_HOURS, minutes=1)
+    )
+    with pytest.raises(TransferError) as exc:
+        signed_transfer_cosign(user=juan, transfer_id=transfer.pk, approve=True)
+    assert "venció" in exc.value.message or "expir" in exc.value.message.lower()
+    transfer.refresh_from_db()
+    joint.refresh_from_db()
+    assert transfer.status == TransferStatus.EXPIRED
+    assert transfer.posting is None
+    assert joint.balance == Decimal("5000.00")
