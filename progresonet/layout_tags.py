@@ -10,21 +10,26 @@ every page queues the signing step (issue 13).
 The block is rendered on first use for each language, URLconf and script prefix, and the HTML
 is kept in process memory, on the compiled template; the name only tells readers what it is.
 What belongs to the member or the request (the greeting, CSRF tokens, the bell, messages) must
-stay outside: the tag refuses, when the template is parsed, a block that holds
-``{% csrf_token %}`` or ``{% block %}``, or prints ``request``, ``user``, ``perms``,
-``messages``, ``csrf_token`` or ``notice_bell``. With ``DEBUG`` nothing is kept, so a template
-edit shows at the next request.
+stay outside: the tag refuses, when the template is parsed, any tag but text, translations,
+``{% url %}``, ``{% static %}``, ``{% for %}``/``{% if %}``/``{% with %}`` (so no
+``{% include %}``, ``{% csrf_token %}``, ``{% block %}`` or custom tag), and any tag or
+variable that names ``request``, ``user``, ``perms``, ``messages``, ``csrf_token`` or
+``notice_bell`` (``{% if user.is_staff %}`` as much as ``{{ user.username }}``). With
+``DEBUG`` nothing is kept, so a template edit shows at the next request.
 
 Registered as the ``layout`` library in ``settings.TEMPLATES`` (progresonet is not an app).
 """
+
+import re
 
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.base import VariableNode
-from django.template.defaulttags import CsrfTokenNode
-from django.template.loader_tags import BlockNode
+from django.template.base import TextNode, VariableNode
+from django.template.defaulttags import CommentNode, ForNode, IfNode, URLNode, WithNode
+from django.templatetags.i18n import GetCurrentLanguageNode, TranslateNode
+from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -71,6 +76,52 @@ class SharedNode(template.Node):
         return html
 
 
+# The only tags a shared stretch may hold: markup that depends on the language, the URLs and
+# the static files alone. Anything else ({% include %}, {% csrf_token %}, {% block %}, custom
+# tags) could carry what belongs to one member or request and is refused when parsed.
+ALLOWED_NODES = (
+    TextNode,
+    VariableNode,
+    CommentNode,
+    ForNode,
+    IfNode,
+    WithNode,
+    URLNode,
+    StaticNode,
+    TranslateNode,
+    GetCurrentLanguageNode,
+)
+_PER_REQUEST_NAME = re.compile(r"\b(" + "|".join(sorted(PER_REQUEST)) + r")\b")
+
+
+def _refuse_per_request(nodelist: template.NodeList) -> None:
+    """Refuse, when the template is parsed, a stretch that could differ between members: any
+    tag outside :data:`ALLOWED_NODES`, and any tag or variable whose text names something of
+    the request (``{% if user.is_staff %}``, ``{% with u=user %}``, ``{{ perms.x }}``...)."""
+    for node in _walk(nodelist):
+        if not isinstance(node, ALLOWED_NODES):
+            raise template.TemplateSyntaxError(
+                f"{type(node).__name__} cannot be inside {{% shared %}}: only text, "
+                "translations, URLs, static files and for/if/with over shared data"
+            )
+        text = node.token.contents if getattr(node, "token", None) else ""
+        found = _PER_REQUEST_NAME.search(text)
+        if found and not isinstance(node, TextNode):
+            raise template.TemplateSyntaxError(
+                f"{found.group()} is per request: not in {{% shared %}} ({text})"
+            )
+
+
+def _walk(nodelist: template.NodeList):
+    for node in nodelist:
+        yield node
+        for attr in getattr(node, "child_nodelists", ()):
+            yield from _walk(getattr(node, attr, None) or ())
+        # {% if %} keeps its branches in conditions_nodelists, not in child_nodelists.
+        for _condition, branch in getattr(node, "conditions_nodelists", ()):
+            yield from _walk(branch)
+
+
 @register.tag
 def shared(parser: template.base.Parser, token: template.base.Token) -> SharedNode:
     bits = token.split_contents()
@@ -78,14 +129,5 @@ def shared(parser: template.base.Parser, token: template.base.Token) -> SharedNo
         raise template.TemplateSyntaxError('{% shared %} takes one quoted name: {% shared "x" %}')
     nodelist = parser.parse(("endshared",))
     parser.delete_first_token()
-    if nodelist.get_nodes_by_type(BlockNode):
-        raise template.TemplateSyntaxError("{% block %} cannot be inside {% shared %}")
-    if nodelist.get_nodes_by_type(CsrfTokenNode):
-        raise template.TemplateSyntaxError("{% csrf_token %} is per request: not in {% shared %}")
-    for node in nodelist.get_nodes_by_type(VariableNode):
-        lookups = getattr(node.filter_expression.var, "lookups", None) or ()
-        if lookups and lookups[0] in PER_REQUEST:
-            raise template.TemplateSyntaxError(
-                f"{{{{ {lookups[0]} }}}} is per request: not in {{% shared %}}"
-            )
+    _refuse_per_request(nodelist)
     return SharedNode(bits[1][1:-1], nodelist)

@@ -66,9 +66,20 @@ def test_a_shared_stretch_is_rendered_every_time_with_debug(settings):
         "{{ request.path }}",
         "{% if x %}{{ notice_bell.unread }}{% endif %}",
         "{% block b %}{% endblock %}",
+        # Found in review: member-specific content inside a tag, not printed directly.
+        "{% if user.is_staff %}staff{% endif %}",
+        "{% with u=user %}{{ u.username }}{% endwith %}",
+        "{% if perms.ledger.view_account %}x{% endif %}",
+        "{% for m in messages %}{{ m }}{% endfor %}",
+        "{% if x %}{% else %}{{ request.path }}{% endif %}",
+        '{% include "includes/notice_bell.html" %}',
+        "{% firstof user.username 'x' %}",
+        "{% url 'transfers:receipt' user.pk %}",
+        "{% now 'Y' %}",
     ],
 )
 def test_what_belongs_to_the_request_is_refused_inside_a_shared_stretch(inside):
+    """Refused when parsed: a shared stretch is served to every member."""
     from django.template import TemplateSyntaxError
 
     with pytest.raises(TemplateSyntaxError):
