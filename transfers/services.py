@@ -49,6 +49,7 @@ from .events import TransferEvent
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
+from .qr.models import QrCode, QrCodeStatus
 from .qr.services import qr_code_check, qr_code_claim, qr_code_release
 from .quotes import (
     FIGURES_COLUMNS,
@@ -806,6 +807,18 @@ def _destination_still_valid(*, transfer: Transfer) -> None:
     account = transfer.destination_account
     if account is not None and account.status != Account.Status.OPEN:
         raise _invalid_destination()
+    if transfer.qr_code_id is not None:
+        # A QR payment: the payee may have revoked the code while it waited (qr_code_revoke).
+        # Locked, so a revoke racing this signature is decided by the row (code after transfer,
+        # the order every path takes).
+        status = (
+            QrCode.objects.select_for_update()
+            .filter(pk=transfer.qr_code_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status == QrCodeStatus.REVOKED:
+            raise TransferError(_("This QR code was revoked by its owner."))
 
 
 def _notify_cosigners(*, transfer: Transfer, member_ids: list[int]) -> None:

@@ -136,16 +136,17 @@ def qr_code_create(
 
 
 def qr_code_revoke(*, user, code_id: int, ip_address: str | None = None) -> QrCode:
-    """Revoke one of the member's codes (no PIN: it only stops money coming in)."""
+    """Revoke one of the member's codes (no PIN: it only stops money coming in). A code held
+    by a payment awaiting a co-holder's signature may be revoked too: that payment then never
+    posts (the last signature finds the code revoked), so a payer with a joint account cannot
+    keep someone's code blocked by leaving payments pending."""
     with transaction.atomic():
         code = (
             QrCode.objects.select_for_update().filter(pk=code_id, member_id=user.member_id).first()
         )
         if code is None:
             raise QrError(_("QR code not found."), "not_found")
-        if code.is_held():
-            raise QrError(_awaiting_message(), "state")
-        if code.status != QrCodeStatus.ACTIVE:
+        if code.status != QrCodeStatus.ACTIVE and not code.is_held():
             raise QrError(_("This QR code can no longer be revoked."), "state")
         code.status = QrCodeStatus.REVOKED
         code.revoked_at = timezone.now()

@@ -118,12 +118,26 @@ class TestHeldWhilePending:
             assert "Ya pagado" not in page, url
             assert "Pendiente de la firma de un cotitular" in page, url
 
-    def test_the_payee_cannot_revoke_it_while_held(self, pending):
-        ana, _account, _hugo, code, _transfer = pending
-        with translation.override("es"), pytest.raises(QrError) as refused:
-            qr_code_revoke(user=ana, code_id=code.pk)
-        assert AWAITING in refused.value.message
-        assert QrCode.objects.get(pk=code.pk).status == QrCodeStatus.USED
+    def test_the_payee_may_revoke_it_while_held_and_the_payment_never_posts(self, pending, client):
+        """Found in review: refusing the revoke let a joint-account payer keep anyone's code
+        blocked by leaving payments pending, 48 h at a time."""
+        ana, ana_account, hugo, code, transfer = pending
+        client.force_login(ana)
+        page = client.get(f"/transferencias/cobrar-con-qr/{code.pk}/").content.decode()
+        assert f"/transferencias/cobrar-con-qr/{code.pk}/revocar/" in page  # offered
+        qr_code_revoke(user=ana, code_id=code.pk)
+        assert QrCode.objects.get(pk=code.pk).status == QrCodeStatus.REVOKED
+        with translation.override("es"), pytest.raises(TransferError) as refused:
+            _cosign(hugo, transfer, approve=True)
+        assert "revocado" in refused.value.message
+        transfer.refresh_from_db()
+        ana_account.refresh_from_db()
+        assert transfer.status == TransferStatus.PENDING_COSIGN and transfer.posting is None
+        assert ana_account.balance == Decimal("0.00")
+        # Declined afterwards: nothing posts and the code stays revoked (never released).
+        _cosign(hugo, transfer, approve=False)
+        assert QrCode.objects.get(pk=code.pk).status == QrCodeStatus.REVOKED
+        assert not _released(code)
 
 
 @pytest.mark.django_db
