@@ -12,6 +12,7 @@ The payment flow has two steps and keeps its draft in the session:
    submit of the same page finds the payment by its key and shows the same receipt.
 """
 
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -116,6 +117,10 @@ def pay(request: HttpRequest, loan_id: int) -> HttpResponse:
     return render(request, "loans/pay.html", {"loan": loan, "form": form})
 
 
+# The idempotency key a confirmation page carries: minted as uuid4().hex (pay_view).
+PAGE_KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
 def _draft_selection(draft: dict) -> dict:
     if draft["kind"] == LoanPayment.Kind.PAYOFF:
         return {"payoff": True}
@@ -132,10 +137,15 @@ def _draft_selection(draft: dict) -> dict:
 def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
     loan = selectors.member_loan_get(member_id=request.user.member_id, loan_id=loan_id)
     if request.method == "POST":
-        # A second submit of an already-paid page: show the first payment's receipt.
-        done = LoanPayment.objects.filter(
-            loan=loan, idempotency_key=request.POST.get("idempotency_key", "")[:64]
-        ).first()
+        # A second submit of an already-paid page: show the first payment's receipt. Only a
+        # key this page could have carried is looked up (a NUL byte in the raw POST reached
+        # PostgreSQL as a 500: found by the full-size form fuzz).
+        key = request.POST.get("idempotency_key", "")
+        done = (
+            LoanPayment.objects.filter(loan=loan, idempotency_key=key).first()
+            if PAGE_KEY_RE.fullmatch(key)
+            else None
+        )
         if done is not None:
             messages.info(request, _("This payment was already processed."))
             return redirect("loans:receipt", payment_id=done.pk)

@@ -20,7 +20,9 @@ from .services import channels_for, notice_preferences_set, notices_mark_read
 @member_only
 def notice_list(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("antes")
-    before_id = int(before) if before and before.isdigit() and len(before) < 12 else None
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500).
+    wellformed = before and before.isascii() and before.isdigit() and len(before) < 12
+    before_id = int(before) if wellformed else None
     rows = notices_page(user=request.user, before_id=before_id)
     page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render(

@@ -176,6 +176,19 @@ def test_double_submit_of_the_confirmation_pays_once(logged_client, loan):
     assert Posting.objects.filter(kind=Posting.Kind.LOAN).count() == 2  # disbursement + 1 payment
 
 
+@pytest.mark.parametrize("key", ["\x00", "a\x00b", "Z" * 32, "x" * 500])
+def test_a_malformed_key_at_the_confirmation_is_no_error(logged_client, loan, key):
+    """Found by the full-size form fuzz: a NUL byte in the posted key reached PostgreSQL as a
+    500. Any key the page could not have carried is simply not a replay."""
+    _pay_through_views(logged_client, loan, day=date(2026, 2, 10))
+    with on(date(2026, 2, 10)):
+        response = logged_client.post(
+            reverse("loans:pay_confirm", args=[loan.pk]), {"pin": PIN, "idempotency_key": key}
+        )
+    assert response.status_code in (200, 302)
+    assert LoanPayment.objects.count() == 1
+
+
 def test_wrong_pin_pays_nothing(logged_client, loan):
     confirm, done, _ = _pay_through_views(logged_client, loan, day=date(2026, 2, 10), pin="9317")
     assert done.status_code == 200
