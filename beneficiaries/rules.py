@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 # Cooperative account numbers: ten digits, currency first ("1011000136" BOB, "2011000393" USD).
-MEMBER_ACCOUNT_RE = re.compile(r"^\d{10}$")
+MEMBER_ACCOUNT_RE = re.compile(r"^\d{10}$", re.ASCII)
 
 GENERIC_NUMBER_LENGTH = (6, 20)
 BANK_NUMBER_LENGTHS: dict[str, tuple[int, int]] = {
@@ -44,8 +44,8 @@ BANK_NUMBER_LENGTHS: dict[str, tuple[int, int]] = {
     "BUN": (10, 13),
 }
 
-CI_RE = re.compile(r"^\d{5,10}(-\d[A-Z])?$")
-NIT_RE = re.compile(r"^\d{7,13}$")
+CI_RE = re.compile(r"^\d{5,10}(-\d[A-Z])?$", re.ASCII)
+NIT_RE = re.compile(r"^\d{7,13}$", re.ASCII)
 # Letters (with Spanish accents), digits, spaces and the punctuation of company names.
 NAME_RE = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ0-9 .,&'\-]+$")
 ALIAS_MAX = 40
@@ -67,7 +67,7 @@ def member_account_number_clean(raw: str) -> str:
 
 def other_bank_number_clean(raw: str, bank_code: str | None) -> str:
     number = normalize_number(raw)
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise ValidationError(_("The product number may contain only digits."), code="format")
     low, high = BANK_NUMBER_LENGTHS.get(bank_code or "", GENERIC_NUMBER_LENGTH)
     if not low <= len(number) <= high:

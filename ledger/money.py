@@ -87,7 +87,7 @@ def format_percent(value: Decimal | int | str, places: int = 2) -> str:
 
 
 # Any amount format_money printed, inside a longer text (for wrapping it in markup).
-MONEY_IN_TEXT = re.compile(r"(?:Bs|\$us) -?\d{1,3}(?:\.\d{3})*,\d{2}")
+MONEY_IN_TEXT = re.compile(r"(?:Bs|\$us) -?\d{1,3}(?:\.\d{3})*,\d{2}", re.ASCII)
 
 
 class AmountParseError(ValueError):
@@ -107,18 +107,18 @@ _MARK = r"\$us|us\$|usd|bs\.?|bob"
 _MARK_RE = re.compile(
     rf"^(?P<mark>{_MARK}|\$)?\s*(?P<number>[^\s]*?)\s*(?P<tail>{_MARK})?$", re.IGNORECASE
 )
-_INTEGER = re.compile(r"^\d+$")
-_BOLIVIAN = re.compile(r"^\d{1,3}(?:\.\d{3})+,\d{1,2}$")  # 1.000,50
-_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$")  # 1000,50
-_DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")  # 1000.50
+_INTEGER = re.compile(r"^\d+$", re.ASCII)
+_BOLIVIAN = re.compile(r"^\d{1,3}(?:\.\d{3})+,\d{1,2}$", re.ASCII)  # 1.000,50
+_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$", re.ASCII)  # 1000,50
+_DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$", re.ASCII)  # 1000.50
 # Ambiguous: "1.000" (a thousand, or one with three decimals?), "1,000" (a thousand the
 # English way, or one?), "1,000.50" (the English way, the reverse of the cooperative's).
 _AMBIGUOUS = (
-    re.compile(r"^\d{1,3}(?:\.\d{3})+$"),
-    re.compile(r"^\d{1,3}(?:,\d{3})+$"),
-    re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$"),
+    re.compile(r"^\d{1,3}(?:\.\d{3})+$", re.ASCII),
+    re.compile(r"^\d{1,3}(?:,\d{3})+$", re.ASCII),
+    re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$", re.ASCII),
 )
-_TOO_PRECISE = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)[,.]\d{3,}$")
+_TOO_PRECISE = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)[,.]\d{3,}$", re.ASCII)
 
 
 def parse_money(text: str, *, currency: str | None = None) -> Decimal:

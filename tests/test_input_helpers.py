@@ -368,3 +368,33 @@ def test_a_bob_transfer_refuses_dollars():
     )
     assert ok.is_valid(), ok.errors
     assert ok.cleaned_data["amount"] == Decimal("5.00")
+
+
+# Digits other than 0-9 ("١٢٣" Arabic-Indic, "१२३" Devanagari, "１２３" fullwidth): Python's
+# \d and str.isdigit() take them, so document numbers, phones, account numbers and amounts
+# could be stored or sent in digits no clerk, bank or SMS gateway reads. Only 0-9 pass; NFKC
+# already folds fullwidth digits, which therefore stay accepted.
+FOREIGN_DIGITS = st.sampled_from(["\u0660", "\u0966", "\u09e6", "\u0e50", "\u1040"])
+
+
+@given(zero=FOREIGN_DIGITS)
+@settings(max_examples=25)
+def test_only_ascii_digits_are_read_as_numbers(zero):
+    from accounts.registration.forms import CI_RE, MOBILE_RE
+    from beneficiaries.rules import member_account_number_clean, other_bank_number_clean
+
+    def foreign(ascii_digits: str) -> str:
+        base = ord(zero)
+        return "".join(chr(base + int(d)) for d in ascii_digits)
+
+    with pytest.raises(AmountParseError):
+        parse_money(foreign("100"))
+    assert CI_RE.match(foreign("4567890")) is None
+    assert MOBILE_RE.match("7" + foreign("1234567")) is None
+    with pytest.raises(ValidationError):
+        member_account_number_clean(foreign("1011000136"))
+    with pytest.raises(ValidationError):
+        other_bank_number_clean(foreign("1234567890"), "BNB")
+    # The same numbers in 0-9 pass, and fullwidth digits are folded by NFKC first.
+    assert parse_money("100") == parse_money("\uff11\uff10\uff10") == Decimal("100.00")
+    assert member_account_number_clean("1011000136") == "1011000136"

@@ -60,7 +60,7 @@ class AchResult:
 
 
 class SimulatedClearingHouse:
-    NUMBER = re.compile(r"^\d{8,16}$")
+    NUMBER = re.compile(r"^\d{8,16}$", re.ASCII)
     # Class-level: the gateway is instantiated per call, the clearing house remembers.
     accepted: ClassVar[dict[str, str]] = {}
     submit_calls: ClassVar[Counter[str]] = Counter()

@@ -19,10 +19,10 @@ from .captcha import captcha_verifier
 
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{3,19}$")
 NAME_RE = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ' .-]{2,100}$")
-CI_RE = re.compile(r"^\d{5,10}$")
-NIT_RE = re.compile(r"^\d{7,12}$")
-MOBILE_RE = re.compile(r"^[67]\d{7}$")  # Bolivian mobile numbers: 8 digits, 6 or 7 first
-PHONE_RE = re.compile(r"^[2-7]\d{6,7}$")  # landline (7-8 digits) or mobile
+CI_RE = re.compile(r"^\d{5,10}$", re.ASCII)
+NIT_RE = re.compile(r"^\d{7,12}$", re.ASCII)
+MOBILE_RE = re.compile(r"^[67]\d{7}$", re.ASCII)  # Bolivian mobile numbers: 8 digits, 6 or 7 first
+PHONE_RE = re.compile(r"^[2-7]\d{6,7}$", re.ASCII)  # landline (7-8 digits) or mobile
 MIN_AGE_YEARS = 18
 
 
