@@ -218,7 +218,7 @@ PYTEST_PARTS = {
     "proxy (nginx)": ["tests/security/test_nginx_proxy.py", "tests/security/test_trusted_proxy.py"],
     "faults_broker_and_smtp": [
         "tests/accounts/test_registration_integration.py",
-        "tests/accounts/test_outbox.py",
+        "tests/plumbing/test_outbox.py",
         "tests/reliability/test_faults.py",
     ],
 }
