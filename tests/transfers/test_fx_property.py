@@ -53,6 +53,15 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+
+@pytest.fixture
+def uncapped(settings):
+    """The new-beneficiary cap is another rule (tests/transfers/test_beneficiary_cap.py). Set
+    once per test, not in each example: every assignment through pytest-django's ``settings``
+    stacks another override, and 10,000 examples (make reliability) overflowed the stack."""
+    settings.BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1e9"), "USD": Decimal("1e9")}
+
+
 # Cents: mostly the small amounts where rounding decides, sometimes large ones.
 CENTS = st.one_of(
     st.integers(min_value=1, max_value=120),
@@ -222,9 +231,7 @@ def payee():
         max_size=6,
     )
 )
-def test_transfers_to_others_across_currencies_never_mint(payer, payee, settings, steps):
-    # The new-beneficiary cap is another rule (tests/transfers/test_beneficiary_cap.py).
-    settings.BENEFICIARY_COOLING_LIMIT = {"BOB": Decimal("1e9"), "USD": Decimal("1e9")}
+def test_transfers_to_others_across_currencies_never_mint(payer, payee, uncapped, steps):
     user, bob, usd = payer
     payee_bob, payee_usd = payee
     bank = Bank.objects.get(code="BUN")
