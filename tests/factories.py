@@ -108,6 +108,20 @@ def signed_transfer_execute(*, user, order, expected_fingerprint, **kwargs):
     )
 
 
+def priced_transfer_execute(*, user, order, **kwargs):
+    """What the wizard does with ``order``: price it (step 4), then sign and execute that
+    price under a fresh idempotency key."""
+    import uuid
+
+    from transfers.services import transfer_prepare
+
+    quote = transfer_prepare(user=user, order=order)
+    kwargs.setdefault("idempotency_key", uuid.uuid4().hex)
+    return signed_transfer_execute(
+        user=user, order=order, expected_fingerprint=quote.fingerprint(), **kwargs
+    )
+
+
 def signed_transfer_cosign(*, user, transfer_id, approve, **kwargs):
     from transfers.models import Transfer
     from transfers.services import (

@@ -24,15 +24,15 @@ from tests.factories import (
     make_account,
     make_member,
     make_user,
+    priced_transfer_execute,
     signed_beneficiary_delete,
     signed_beneficiary_register_member,
     signed_beneficiary_register_other_bank,
     signed_beneficiary_update,
-    signed_transfer_execute,
 )
 from transfers.exceptions import TransferError
 from transfers.models import Transfer, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_execute, transfer_prepare
+from transfers.services import TransferOrder, transfer_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +46,7 @@ def _call(service, **kwargs):
     required argument (a signature receipt) is added here only."""
     if service is transfer_execute:
         order, user = kwargs["order"], kwargs["user"]
-        quote = transfer_prepare(user=user, order=order)
-        return signed_transfer_execute(
-            user=user,
-            order=order,
-            expected_fingerprint=quote.fingerprint(),
-            idempotency_key=uuid.uuid4().hex,
-        )
+        return priced_transfer_execute(user=user, order=order)
     signed_wrapper = {
         beneficiaries.beneficiary_register_member: signed_beneficiary_register_member,
         beneficiaries.beneficiary_register_other_bank: signed_beneficiary_register_other_bank,

@@ -4,14 +4,18 @@ daily limit counts what leaves the account."""
 
 import contextlib
 import re
-import uuid
 from decimal import Decimal
 
 import pytest
 
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    priced_transfer_execute,
+)
 from transfers.exceptions import TransferError
 from transfers.models import DailyLimit, TransferType
 from transfers.services import TransferOrder, transfer_prepare
@@ -24,13 +28,7 @@ BUY = Decimal("6.86")
 
 def _execute(user, order):
     """The one place that calls the transfer services (their signature argument may change)."""
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Interbank orders through the simulated clearing house: settle, reject with reversal."""
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +11,13 @@ from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
 from outbox.models import OutboxMessage
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    priced_transfer_execute,
+    signed_transfer_execute,
+)
 from transfers.interbank import interbank_order_process, interbank_process_due
 from transfers.models import InterbankOrder, TransferStatus, TransferType
 from transfers.services import TransferOrder, transfer_prepare
@@ -49,13 +54,7 @@ def _send_now(user, source, number, amount, bank_code):
         destination_name="Consultora Silvia",
         destination_currency="BOB",
     )
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 def test_order_is_written_with_the_transfer_and_settles_after_the_delay(sender, send, settings):

@@ -5,7 +5,6 @@ to the simulated clearing house, and the periodic task (published here, run by t
 settles it. A rejection posts the reversal and the worker delivers the email over SMTP.
 """
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,10 +14,10 @@ from django.utils import timezone
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
 from ledger.models import Account
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import make_account, make_member, make_user, priced_transfer_execute
 from tests.integration_fixtures import wait_until
 from transfers.models import InterbankOrder, Transfer, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_prepare
+from transfers.services import TransferOrder
 from transfers.tasks import interbank_process_due_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -39,13 +38,7 @@ def _send(number: str) -> Transfer:
         destination_name="Consultora Silvia",
         destination_currency="BOB",
     )
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 def _order_status(transfer: Transfer, *statuses: str):

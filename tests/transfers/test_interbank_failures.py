@@ -1,6 +1,5 @@
 """Interbank orders that fail: bounded retries, isolation, and never a second submission."""
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,11 +9,11 @@ from django.utils import timezone
 
 from beneficiaries.models import Bank
 from ledger.invariants import ledger_breaches
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import make_account, make_member, make_user, priced_transfer_execute
 from transfers.ach import GatewayUnavailable, SimulatedClearingHouse
 from transfers.interbank import interbank_order_process, interbank_process_due
 from transfers.models import InterbankOrder, TransferStatus, TransferType
-from transfers.services import TransferOrder, transfer_prepare
+from transfers.services import TransferOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +46,7 @@ def _send(user, source, number="1234567890"):
         destination_name="Consultora Silvia",
         destination_currency="BOB",
     )
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 class DownGateway(SimulatedClearingHouse):

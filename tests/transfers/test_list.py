@@ -1,7 +1,6 @@
 """ "Mis transferencias": what the member made and what they co-sign, each once, in a fixed
 number of queries (bench/mix.py requests it ~2 times a second)."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -11,12 +10,12 @@ from tests.factories import (
     make_account,
     make_member,
     make_user,
+    priced_transfer_execute,
     signed_transfer_cosign,
-    signed_transfer_execute,
 )
 from transfers.models import TransferStatus, TransferType
 from transfers.selectors import member_transfer_get, member_transfers_list
-from transfers.services import TransferOrder, transfer_prepare
+from transfers.services import TransferOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +29,7 @@ def _transfer(user, source, destination, amount="10.00"):
         amount=Decimal(amount),
         description="Ahorro",
     )
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 @pytest.fixture

@@ -17,10 +17,15 @@ from hypothesis import strategies as st
 
 from accounts.services.pin import pin_set
 from outbox.models import OutboxMessage
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    priced_transfer_execute,
+)
 from transfers.exceptions import TransferError
 from transfers.models import Transfer, TransferType
-from transfers.services import TransferOrder, transfer_prepare
+from transfers.services import TransferOrder
 
 pytestmark = pytest.mark.django_db
 PIN = "4826"
@@ -30,13 +35,7 @@ WIZARD = "/transferencias/entre-mis-cuentas/"
 
 # The one direct call of the service (the signature argument lands here after merging).
 def _execute(user, order):
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 @pytest.fixture

@@ -3,15 +3,19 @@ the official rate and the rate the member actually paid once the legs were round
 cent against them (transfers/quotes.py)."""
 
 import io
-import uuid
 from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
-from tests.factories import make_account, make_member, make_user, signed_transfer_execute
+from tests.factories import (
+    make_account,
+    make_member,
+    make_user,
+    priced_transfer_execute,
+)
 from transfers.models import TransferType
-from transfers.services import TransferOrder, transfer_prepare
+from transfers.services import TransferOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +43,7 @@ def _transfer(user, source, destination, currency, amount):
         amount=Decimal(amount),
         description="Cambio",
     )
-    quote = transfer_prepare(user=user, order=order)
-    return signed_transfer_execute(
-        user=user,
-        order=order,
-        expected_fingerprint=quote.fingerprint(),
-        idempotency_key=uuid.uuid4().hex,
-    )
+    return priced_transfer_execute(user=user, order=order)
 
 
 def _page_and_pdf(client, transfer) -> tuple[str, str]:
