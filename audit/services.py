@@ -10,11 +10,14 @@ read. With no trusted proxy (or a peer that is not one) the header is ignored en
 cannot be forged; a malformed entry stops the walk at the last trusted hop.
 """
 
+import datetime
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
 
@@ -118,6 +121,72 @@ def audit_record(
     )
     row.save(force_insert=True)  # what AuditEvent.objects.create does
     return row
+
+
+def _audit_value(value: Any) -> Any:
+    """A field's value as the audit JSON keeps it: money (Decimal) and anything else JSON
+    cannot hold exactly as ``str``, dates and times in ISO form, plain JSON values as they are."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _concrete_field(row: models.Model, name: str) -> models.Field:
+    try:
+        field = row._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if field is None or not field.concrete or field.primary_key:
+        raise TypeError(f"audited_update: {row._meta.label} has no writable field {name!r}")
+    return field
+
+
+def audited_update(
+    row: models.Model,
+    /,
+    *,
+    actor: Any,
+    event: str,
+    ip_address: str | None = None,
+    unaudited: Mapping[str, Any] | None = None,
+    **changes: Any,
+) -> AuditEvent:
+    """Change ``changes`` (field name → new value) on ``row``, write those fields only, and
+    record ``event`` on ``row`` with each field's value before and after (``old``/``new``,
+    keyed by field name, rendered by :func:`_audit_value`: a foreign key by its id).
+
+    The caller holds the row's lock (``select_for_update``) and its transaction, and decides
+    whether there is anything to change: a named field is written and audited even if its
+    value is the same. ``unaudited`` fields are written with the change but kept out of the
+    audit (a value derived from it, such as a signature fingerprint). An ``auto_now`` field
+    (``updated_at``) is written too, as a full ``save()`` would. Any other field changed in
+    memory is left unwritten. An unknown name raises ``TypeError`` before anything changes.
+    """
+    if not changes:
+        raise TypeError("audited_update: no field to change")
+    unaudited = dict(unaudited or {})
+    if both := changes.keys() & unaudited.keys():
+        raise TypeError(f"audited_update: {sorted(both)} both audited and unaudited")
+    fields = {name: _concrete_field(row, name) for name in [*changes, *unaudited]}
+    old = {name: _audit_value(getattr(row, fields[name].attname)) for name in changes}
+    for name, value in {**changes, **unaudited}.items():
+        setattr(row, name, value)
+    stamped = [
+        field.name
+        for field in row._meta.concrete_fields
+        if getattr(field, "auto_now", False) and field.name not in fields
+    ]
+    row.save(update_fields=[*fields, *stamped])
+    return audit_record(
+        actor=actor,
+        event=event,
+        subject=row,
+        old=old,
+        new={name: _audit_value(getattr(row, fields[name].attname)) for name in changes},
+        ip_address=ip_address,
+    )
 
 
 # audit_insert_sql's statements (progresonet.sql): typed placeholders, since an untyped

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
-from audit.services import audit_record
+from audit.services import audit_record, audited_update
 from ledger.codes import InternalAccount
 from ledger.exceptions import DuplicatePosting, LedgerError
 from ledger.models import Account, Posting
@@ -242,15 +242,12 @@ def loan_penalty_rate_update(
         for instalment in _accrue_loan(loan=locked, as_of=timezone.localdate() - timedelta(days=1)):
             if not instalment.is_paid and instalment.penalty_accrued_through is not None:
                 _penalty_stretch_close(instalment, penalty_rate=old)
-        locked.penalty_rate = penalty_rate
-        locked.save(update_fields=["penalty_rate"])
-        audit_record(
+        audited_update(
+            locked,
             actor=actor,
             event=LoanEvent.PENALTY_RATE_CHANGED,
-            subject=locked,
-            old={"penalty_rate": str(old)},
-            new={"penalty_rate": str(penalty_rate)},
             ip_address=ip_address,
+            penalty_rate=penalty_rate,
         )
     return locked
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
+from audit.services import audit_record, audited_update
 from ledger.money import format_money
 
 from .events import TransferEvent
@@ -152,18 +152,14 @@ def fee_band_fee_change(
     """Change one band's fee; its amounts stay."""
     fee_band_values_check(fixed_fee=fixed_fee)
     locked = FeeBand.objects.select_for_update().get(pk=band.pk)
-    old = locked.fixed_fee
-    if old == fixed_fee:
+    if locked.fixed_fee == fixed_fee:
         return locked
-    locked.fixed_fee = fixed_fee
-    locked.save(update_fields=["fixed_fee"])
-    audit_record(
+    audited_update(
+        locked,
         actor=actor,
         event=TransferEvent.FEE_BAND_FEE_CHANGED,
-        subject=locked,
-        old={"fixed_fee": str(old)},
-        new={"fixed_fee": str(fixed_fee)},
         ip_address=ip_address,
+        fixed_fee=fixed_fee,
     )
     return locked
 

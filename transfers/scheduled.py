@@ -74,7 +74,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member, User
 from accounts.signing import SignatureReceipt, SignatureRefused, fingerprint_of, signature_consume
-from audit.services import audit_record
+from audit.services import audit_record, audited_update
 from ledger.exceptions import LedgerError
 from ledger.models import Account
 from ledger.money import format_money
@@ -520,20 +520,18 @@ def scheduled_amend(
                 ScheduledTransfer.Status.PAUSED,
             ):
                 raise TransferError(_("This scheduled transfer can no longer be changed."))
-            old = scheduled.amount
-            scheduled.amount = amount
-            # The stored authority now covers the new amount (and chains the old one).
-            scheduled.signed_fingerprint = schedule_amend_fingerprint(
-                scheduled=scheduled, amount=amount
-            )
-            scheduled.save(update_fields=["amount", "signed_fingerprint", "updated_at"])
-            audit_record(
+            audited_update(
+                scheduled,
                 actor=user,
                 event=TransferEvent.SCHEDULE_AMENDED,
-                subject=scheduled,
-                old={"amount": str(old)},
-                new={"amount": str(amount)},
                 ip_address=ip_address,
+                amount=amount,
+                # The stored authority now covers the new amount (and chains the old one).
+                unaudited={
+                    "signed_fingerprint": schedule_amend_fingerprint(
+                        scheduled=scheduled, amount=amount
+                    )
+                },
             )
             return scheduled
     except SignatureRefused as exc:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WRITERS = {"audit_record", "audit_insert_sql", "lock_audit"}
+WRITERS = {"audit_record", "audit_insert_sql", "audited_update", "lock_audit"}
 
 
 def _bare_events(name: str, source: str) -> list[str]:
@@ -51,5 +51,6 @@ def test_the_walk_finds_a_bare_string():
         'audit_record(actor=None, event=X.A if ok else "x.bare", subject="s")\n'
         'audit.services.audit_record(actor=None, event="y.bare", subject="s")\n'
         "audit_record(actor=None, event=X.B, subject='fine')\n"
+        'audited_update(row, actor=None, event="z.bare", amount=1)\n'
     )
-    assert _bare_events("m.py", source) == ["m.py:1", "m.py:2"]
+    assert _bare_events("m.py", source) == ["m.py:1", "m.py:2", "m.py:4"]

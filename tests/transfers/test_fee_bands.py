@@ -154,7 +154,12 @@ def test_clerk_changes_only_the_fee(staff_client):
     response = staff_client.post(url, {"fixed_fee": "6", "min_amount": "5", "max_amount": "1"})
     assert response.status_code == 302
     assert _schedule()[0] == (Decimal("0.01"), Decimal("10000.00"), Decimal("6.00"))
-    assert AuditEvent.objects.filter(event="transfers.fee_band_fee_changed").count() == 1
+    changed = AuditEvent.objects.get(event="transfers.fee_band_fee_changed")
+    assert (changed.subject, changed.old, changed.new) == (
+        f"transfers.feeband:{band.pk}",
+        {"fixed_fee": str(band.fixed_fee)},
+        {"fixed_fee": "6.00"},
+    )
 
 
 def test_removing_a_band_merges_it_and_the_last_band_stays(staff_client):

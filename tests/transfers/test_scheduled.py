@@ -12,6 +12,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from ledger.invariants import ledger_breaches
 from notices.models import Notice, NoticeKind
 from outbox.models import OutboxMessage
@@ -23,6 +24,7 @@ from tests.factories import (
     signed_beneficiary_register_member,
 )
 from transfers import scheduled as sched
+from transfers.events import TransferEvent
 from transfers.exceptions import TransferError
 from transfers.models import (
     DailyLimit,
@@ -271,16 +273,24 @@ def test_amending_the_amount_needs_a_receipt_over_the_new_amount(owner):
         )
     order.refresh_from_db()
     assert order.amount == Decimal("100.00")
-    good = signed(
-        owner,
-        purpose=sched.SCHEDULE_AMEND_PURPOSE,
-        fingerprint=sched.schedule_amend_fingerprint(scheduled=order, amount=Decimal("250.00")),
-    )
+    chained = sched.schedule_amend_fingerprint(scheduled=order, amount=Decimal("250.00"))
+    good = signed(owner, purpose=sched.SCHEDULE_AMEND_PURPOSE, fingerprint=chained)
+    updated_before = order.updated_at
     sched.scheduled_amend(
         user=owner, scheduled_id=order.pk, amount=Decimal("250.00"), signature=good
     )
     order.refresh_from_db()
     assert order.amount == Decimal("250.00")
+    # The stored authority chains the old one and covers the new amount; the audit keeps the
+    # amounts only (not the fingerprint).
+    assert order.signed_fingerprint == chained
+    assert order.updated_at > updated_before
+    amended = AuditEvent.objects.get(event=TransferEvent.SCHEDULE_AMENDED)
+    assert (amended.subject, amended.old, amended.new) == (
+        f"transfers.scheduledtransfer:{order.pk}",
+        {"amount": "100.00"},
+        {"amount": "250.00"},
+    )
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -439,7 +449,6 @@ def test_a_posting_refused_after_the_rows_are_written_fails_the_date_and_leaves_
     """The ledger refusing under the lock, after the transfer and its audit row were written:
     the attempt is undone whole (no savepoint on the success path), and the date is recorded
     as failed with the ledger's reason, told, and counted, in a transaction of its own."""
-    from audit.models import AuditEvent
     from ledger.exceptions import AccountNotOperational
     from transfers import services
 
