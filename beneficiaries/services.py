@@ -47,6 +47,22 @@ BENEFICIARY_UPDATE_PURPOSE = "beneficiary.update"
 BENEFICIARY_DELETE_PURPOSE = "beneficiary.delete"
 
 
+# The keyword arguments each registration path takes besides the owner (and, to register, the
+# actor, signature, key and IP): what the wizard keeps for its signing step.
+MEMBER_FIELDS = ("number", "alias", "email")
+OTHER_BANK_FIELDS = (
+    "bank_id",
+    "product_type",
+    "currency",
+    "number",
+    "holder_name",
+    "document_type",
+    "document_number",
+    "alias",
+    "email",
+)
+
+
 def beneficiary_register_member_fingerprint(
     *, owner: Member, number: str, alias: str, email: str = ""
 ) -> str:
@@ -56,22 +72,11 @@ def beneficiary_register_member_fingerprint(
 def beneficiary_register_other_bank_fingerprint(*, owner: Member, **fields: Any) -> str:
     """Over every field of :func:`beneficiary_register_other_bank` (bank, product type,
     currency, number, holder, document, alias, email)."""
-    names = (
-        "bank_id",
-        "product_type",
-        "currency",
-        "number",
-        "holder_name",
-        "document_type",
-        "document_number",
-        "alias",
-        "email",
-    )
     return fingerprint_of(
         BENEFICIARY_REGISTER_PURPOSE,
         owner.pk,
         "other_bank",
-        *(fields.get(name, "") for name in names),
+        *(fields.get(name, "") for name in OTHER_BANK_FIELDS),
     )
 
 
