@@ -42,8 +42,8 @@ DONE_MESSAGE = gettext_lazy(
 )
 
 
-def _done(request: HttpRequest) -> HttpResponse:
-    messages.success(request, DONE_MESSAGE)
+def _done(request: HttpRequest, message: str = DONE_MESSAGE) -> HttpResponse:
+    messages.success(request, message)
     return redirect("accounts:settings")
 
 
@@ -90,22 +90,25 @@ def _refused(request: HttpRequest, form, exc: ValidationError) -> HttpResponse |
 
 
 def _change(
-    request: HttpRequest, form, change: Callable[[], object], done: Callable[[], HttpResponse]
+    request: HttpRequest,
+    form,
+    change: Callable[[], object],
+    done: Callable[[HttpRequest], HttpResponse],
 ) -> HttpResponse | None:
-    """Run ``change`` (a service that may refuse with ValidationError): ``done()`` when it went
-    through, the login page when the refusal locked the user, None (the form shows the refusal)
-    otherwise."""
+    """Run ``change`` (a service that may refuse with ValidationError): ``done(request)`` when
+    it went through, the login page when the refusal locked the user, None (the form shows the
+    refusal) otherwise."""
     try:
         change()
     except ValidationError as exc:
         return _refused(request, form, exc)
-    return done()
+    return done(request)
 
 
-def _rotated_done(request: HttpRequest) -> HttpResponse:
+def _rotated_done(request: HttpRequest, message: str = DONE_MESSAGE) -> HttpResponse:
     """After a new PIN: a new session key (a stolen cookie dies with the old PIN)."""
     personal.session_rotate(request=request)
-    return _done(request)
+    return _done(request, message)
 
 
 @login_required
@@ -123,7 +126,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 new_password=data["new_password1"],
                 end_others=data["end_other_sessions"],
             ),
-            done=lambda: _done(request),
+            done=_done,
         )
         if response is not None:
             return response
@@ -144,7 +147,7 @@ def pin_change_view(request: HttpRequest) -> HttpResponse:
                 new_pin=form.cleaned_data["new_pin1"],
                 ip_address=client_ip(request),
             ),
-            done=lambda: _rotated_done(request),
+            done=_rotated_done,
         )
         if response is not None:
             return response
@@ -176,7 +179,7 @@ def pin_reset_view(request: HttpRequest) -> HttpResponse:
                 new_pin=form.cleaned_data["new_pin1"],
                 ip_address=client_ip(request),
             ),
-            done=lambda: _pin_reset_done(request),
+            done=_pin_reset_done,
         )
         if response is not None:
             return response
@@ -193,9 +196,10 @@ def pin_reset_view(request: HttpRequest) -> HttpResponse:
 
 
 def _pin_reset_done(request: HttpRequest) -> HttpResponse:
-    personal.session_rotate(request=request)
+    """After a forgotten PIN's reset: as after any new PIN, but the message says how long the
+    own-accounts-only window lasts."""
     until = signing_restriction_until(user=request.user)
-    messages.success(
+    return _rotated_done(
         request,
         _(
             "Your new PIN is ready. For your security, until %(until)s you can only "
@@ -203,7 +207,6 @@ def _pin_reset_done(request: HttpRequest) -> HttpResponse:
         )
         % {"until": date_format(localtime(until), "DATETIME_FORMAT")},
     )
-    return redirect("accounts:settings")
 
 
 def _proof_form(request: HttpRequest, action: str, needs) -> SecondFactorProofForm:

@@ -47,6 +47,22 @@ BENEFICIARY_UPDATE_PURPOSE = "beneficiary.update"
 BENEFICIARY_DELETE_PURPOSE = "beneficiary.delete"
 
 
+# The keyword arguments each registration path takes besides the owner (and, to register, the
+# actor, signature, key and IP): what the wizard keeps for its signing step.
+MEMBER_FIELDS = ("number", "alias", "email")
+OTHER_BANK_FIELDS = (
+    "bank_id",
+    "product_type",
+    "currency",
+    "number",
+    "holder_name",
+    "document_type",
+    "document_number",
+    "alias",
+    "email",
+)
+
+
 def beneficiary_register_member_fingerprint(
     *, owner: Member, number: str, alias: str, email: str = ""
 ) -> str:
@@ -56,22 +72,11 @@ def beneficiary_register_member_fingerprint(
 def beneficiary_register_other_bank_fingerprint(*, owner: Member, **fields: Any) -> str:
     """Over every field of :func:`beneficiary_register_other_bank` (bank, product type,
     currency, number, holder, document, alias, email)."""
-    names = (
-        "bank_id",
-        "product_type",
-        "currency",
-        "number",
-        "holder_name",
-        "document_type",
-        "document_number",
-        "alias",
-        "email",
-    )
     return fingerprint_of(
         BENEFICIARY_REGISTER_PURPOSE,
         owner.pk,
         "other_bank",
-        *(fields.get(name, "") for name in names),
+        *(fields.get(name, "") for name in OTHER_BANK_FIELDS),
     )
 
 
@@ -119,17 +124,32 @@ def _snapshot(product: ThirdPartyProduct) -> dict[str, Any]:
     }
 
 
-def _notify(*, owner: Member, product: ThirdPartyProduct, action: str) -> None:
+def _recorded(
+    *,
+    event: BeneficiaryEvent,
+    product: ThirdPartyProduct,
+    actor: Any,
+    ip_address: str | None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> None:
+    """A change to ``product``: its audit row and the member's email about it, in the caller's
+    transaction (both or neither)."""
+    audit_record(actor=actor, event=event, subject=product, old=old, new=new, ip_address=ip_address)
+    owner = product.owner
     if not owner.email:
         return  # nowhere to write; the audit row still records the change
-    subjects = {
-        "registered": _("ProgresoNet: third-party product registered"),
-        "updated": _("ProgresoNet: third-party product changed"),
-        "deleted": _("ProgresoNet: third-party product deleted"),
-    }
+    action, subject = {
+        BeneficiaryEvent.REGISTERED: (
+            "registered",
+            _("ProgresoNet: third-party product registered"),
+        ),
+        BeneficiaryEvent.UPDATED: ("updated", _("ProgresoNet: third-party product changed")),
+        BeneficiaryEvent.DELETED: ("deleted", _("ProgresoNet: third-party product deleted")),
+    }[event]
     email_enqueue(
         to=owner.email,
-        subject=subjects[action],
+        subject=subject,
         template=EMAIL_TEMPLATE,
         context={"member": owner, "product": product, "action": action},
     )
@@ -170,14 +190,13 @@ def _create(
     try:
         with transaction.atomic():
             product = ThirdPartyProduct.objects.create(owner=owner, **fields)
-            audit_record(
-                actor=actor,
+            _recorded(
                 event=BeneficiaryEvent.REGISTERED,
-                subject=product,
-                new=_snapshot(product),
+                product=product,
+                actor=actor,
                 ip_address=ip_address,
+                new=_snapshot(product),
             )
-            _notify(owner=owner, product=product, action="registered")
     except IntegrityError as exc:
         # A concurrent submit won the race: the same key means the same request, so answer
         # with its product; otherwise tell which rule the database enforced.
@@ -453,15 +472,14 @@ def beneficiary_update(
                 alias=alias, email=email, updated_at=timezone.now()
             )
             product.alias, product.email = alias, email
-            audit_record(
-                actor=actor,
+            _recorded(
                 event=BeneficiaryEvent.UPDATED,
-                subject=product,
+                product=product,
+                actor=actor,
+                ip_address=ip_address,
                 old=old,
                 new=new,
-                ip_address=ip_address,
             )
-            _notify(owner=product.owner, product=product, action="updated")
     except IntegrityError as exc:
         raise ValidationError({"alias": _alias_taken_message()}) from exc
     return product
@@ -488,14 +506,13 @@ def beneficiary_delete(
         )
         if not deleted:
             return  # already deleted by an earlier (double) submit: nothing more to record
-        audit_record(
-            actor=actor,
+        _recorded(
             event=BeneficiaryEvent.DELETED,
-            subject=product,
-            old=_snapshot(product),
+            product=product,
+            actor=actor,
             ip_address=ip_address,
+            old=_snapshot(product),
         )
-        _notify(owner=product.owner, product=product, action="deleted")
 
 
 # -- "Buscar": the rate-limited, audited account lookup (it writes: its counter and audit row)

@@ -7,6 +7,7 @@ session that went stale (a product deleted, an alias taken meanwhile) is refused
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -35,6 +36,37 @@ WIZARD_KEY = "beneficiary_wizard"
 NEXT_KEY = "beneficiary_next"
 
 
+@dataclass(frozen=True)
+class _Path:
+    """What differs between the two registration paths, for the steps they share: the add
+    page (where "Volver" from the signing step returns), the names of the wizard's ``data``
+    its services take, and those services (check before signing, fingerprint, register)."""
+
+    page: str
+    fields: tuple[str, ...]
+    check: Callable[..., object]
+    fingerprint: Callable[..., str]
+    register: Callable[..., ThirdPartyProduct]
+
+
+_PATHS = {
+    ThirdPartyProduct.Kind.MEMBER: _Path(
+        page="beneficiaries:add_member",
+        fields=services.MEMBER_FIELDS,
+        check=services.beneficiary_member_check,
+        fingerprint=services.beneficiary_register_member_fingerprint,
+        register=services.beneficiary_register_member,
+    ),
+    ThirdPartyProduct.Kind.OTHER_BANK: _Path(
+        page="beneficiaries:add_other_bank",
+        fields=services.OTHER_BANK_FIELDS,
+        check=services.beneficiary_other_bank_check,
+        fingerprint=services.beneficiary_register_other_bank_fingerprint,
+        register=services.beneficiary_register_other_bank,
+    ),
+}
+
+
 def _safe_next(value: str | None) -> str | None:
     """A relative path on this site to come back to (the transfer wizards), or None.
 
@@ -56,6 +88,11 @@ def _wizard_save(request: HttpRequest, **changes: Any) -> None:
     request.session[WIZARD_KEY] = {**_wizard(request), **changes}
 
 
+def _saved(wizard: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The data an earlier "Siguiente" of this path kept (to fill its form again), else None."""
+    return wizard.get("data") if wizard.get("kind") == kind else None
+
+
 def _apply_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -65,18 +102,13 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _to_signing(
-    request: HttpRequest,
-    form: Any,
-    *,
-    kind: str,
-    data: dict[str, Any],
-    check: Callable[..., object],
+    request: HttpRequest, form: Any, kind: str, data: dict[str, Any]
 ) -> HttpResponse | None:
-    """A wizard's "Siguiente": the service's own ``check`` of ``data`` for the member (its
+    """A wizard's "Siguiente": the path's own service check of ``data`` for the member (its
     refusal goes on the form: None), then ``data`` kept for the signing step under a fresh key,
     and on to it."""
     try:
-        check(owner=request.user.member, **data)
+        _PATHS[kind].check(owner=request.user.member, **data)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return None
@@ -100,8 +132,7 @@ def add_kind(request: HttpRequest) -> HttpResponse:
             kind = form.cleaned_data["kind"]
             if _wizard(request).get("kind") != kind:
                 request.session[WIZARD_KEY] = {"kind": kind}
-            target = "member" if kind == ThirdPartyProduct.Kind.MEMBER else "other_bank"
-            return redirect(f"beneficiaries:add_{target}")
+            return redirect(_PATHS[kind].page)
     else:
         # Remember (or forget) where to return after signing: set only from this entry page.
         next_url = _safe_next(request.GET.get("next"))
@@ -146,22 +177,13 @@ def add_member(request: HttpRequest) -> HttpResponse:
                     "alias": form.cleaned_data["alias"],
                     "email": form.cleaned_data["email"],
                 }
-                checked = _to_signing(
-                    request,
-                    form,
-                    kind=ThirdPartyProduct.Kind.MEMBER,
-                    data=data,
-                    check=services.beneficiary_member_check,
-                )
+                checked = _to_signing(request, form, ThirdPartyProduct.Kind.MEMBER, data)
                 if checked is not None:
                     return checked
             elif not searching and result is not None and not result.found:
                 form.add_error("number", result.message)
     else:
-        initial = (
-            wizard.get("data") if wizard.get("kind") == ThirdPartyProduct.Kind.MEMBER else None
-        )
-        form = MemberProductForm(initial=initial or {})
+        form = MemberProductForm(initial=_saved(wizard, ThirdPartyProduct.Kind.MEMBER) or {})
     lookup = _wizard(request).get("lookup") or {}
     shown_name = lookup.get("name") if lookup.get("number") == form["number"].value() else ""
     return render(
@@ -204,20 +226,12 @@ def add_other_bank(request: HttpRequest) -> HttpResponse:
                 "alias": data["alias"],
                 "email": data["email"],
             }
-            checked = _to_signing(
-                request,
-                form,
-                kind=ThirdPartyProduct.Kind.OTHER_BANK,
-                data=fields,
-                check=services.beneficiary_other_bank_check,
-            )
+            checked = _to_signing(request, form, ThirdPartyProduct.Kind.OTHER_BANK, fields)
             if checked is not None:
                 return checked
     else:
-        initial = None
-        if wizard.get("kind") == ThirdPartyProduct.Kind.OTHER_BANK and wizard.get("data"):
-            initial = {**wizard["data"], "bank": wizard["data"]["bank_id"]}
-        form = OtherBankProductForm(initial=initial or {})
+        saved = _saved(wizard, ThirdPartyProduct.Kind.OTHER_BANK)
+        form = OtherBankProductForm(initial={**saved, "bank": saved["bank_id"]} if saved else {})
     return render(request, "beneficiaries/add_other_bank.html", {"form": form})
 
 
@@ -261,14 +275,10 @@ def sign(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("The product is registered."))
         return redirect("beneficiaries:list")
     wizard = _wizard(request)
-    if not wizard.get("data") or not wizard.get("key"):
+    path = _PATHS.get(wizard.get("kind"))
+    if path is None or not wizard.get("data") or not wizard.get("key"):
         messages.error(request, _("Your registration expired. Please start again."))
         return redirect("beneficiaries:add")
-    back = (
-        "beneficiaries:add_member"
-        if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER
-        else "beneficiaries:add_other_bank"
-    )
     summary = _summary(wizard)
     if request.method == "POST":
         form = KeyedSignatureForm(request.POST, user=request.user)
@@ -278,44 +288,27 @@ def sign(request: HttpRequest) -> HttpResponse:
                 return redirect("beneficiaries:add")
             # Outside any transaction: a wrong-PIN strike must commit even though nothing else
             # is written.
-            data = wizard["data"]
+            data = {name: wizard["data"][name] for name in path.fields}
             receipt = form.sign(
                 summary={str(label): str(value) for label, value in summary},
                 purpose=services.BENEFICIARY_REGISTER_PURPOSE,
-                fingerprint=(
-                    services.beneficiary_register_member_fingerprint(
-                        owner=member,
-                        number=data["number"],
-                        alias=data["alias"],
-                        email=data["email"],
-                    )
-                    if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER
-                    else services.beneficiary_register_other_bank_fingerprint(owner=member, **data)
-                ),
+                fingerprint=path.fingerprint(owner=member, **data),
                 ip_address=client_ip(request),
             )
             if receipt is not None:
-                common = {
-                    "owner": member,
-                    "actor": request.user,
-                    "idempotency_key": wizard["key"],
-                    "signature": receipt,
-                    "ip_address": client_ip(request),
-                }
                 try:
-                    if wizard["kind"] == ThirdPartyProduct.Kind.MEMBER:
-                        services.beneficiary_register_member(
-                            number=data["number"],
-                            alias=data["alias"],
-                            email=data["email"],
-                            **common,
-                        )
-                    else:
-                        services.beneficiary_register_other_bank(**wizard["data"], **common)
+                    path.register(
+                        owner=member,
+                        actor=request.user,
+                        idempotency_key=wizard["key"],
+                        signature=receipt,
+                        ip_address=client_ip(request),
+                        **data,
+                    )
                 except ValidationError as exc:
                     for error in exc.messages:
                         messages.error(request, error)
-                    return redirect(back)
+                    return redirect(path.page)
                 request.session.pop(WIZARD_KEY, None)
                 messages.success(request, _("The product is registered."))
                 next_url = _safe_next(request.session.pop(NEXT_KEY, None))
@@ -324,7 +317,7 @@ def sign(request: HttpRequest) -> HttpResponse:
         form = KeyedSignatureForm(initial={"idempotency_key": wizard["key"]}, user=request.user)
         signature_prepare(user=request.user)
     return render(
-        request, "beneficiaries/sign.html", {"form": form, "summary": summary, "back": back}
+        request, "beneficiaries/sign.html", {"form": form, "summary": summary, "back": path.page}
     )
 
 

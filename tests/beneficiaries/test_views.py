@@ -278,6 +278,31 @@ def test_stale_wizard_is_refused_at_signing(logged_client, member, bank_union):
     assert ThirdPartyProduct.objects.filter(owner=member).count() == 1
 
 
+def test_member_lookup_after_other_bank_next_signs_only_the_member_fields(
+    logged_client, member, bank_union
+):
+    # "Buscar" switches the wizard to the member path while the other bank's data is still
+    # kept: signing then checks that data as a member account (refused: back to the member
+    # page), never hands the other bank's fields to the member service.
+    logged_client.post(ADD_OTHER, _other_bank_post(bank_union))
+    logged_client.post(LOOKUP, {"number": "1999999999"})
+    assert logged_client.session["beneficiary_wizard"]["kind"] == "member"
+    response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": _key(logged_client)})
+    assert response.url == ADD_MEMBER
+    assert not ThirdPartyProduct.objects.filter(owner=member).exists()
+
+
+def test_sign_with_a_wizard_of_no_known_kind_starts_again(logged_client, bank_union):
+    logged_client.post(ADD_OTHER, _other_bank_post(bank_union))
+    session = logged_client.session
+    session["beneficiary_wizard"] = {**session["beneficiary_wizard"], "kind": "loans"}
+    session.save()
+    assert logged_client.get(SIGN).url == ADD
+    response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": _key(logged_client)})
+    assert response.url == ADD
+    assert ThirdPartyProduct.objects.count() == 0
+
+
 def test_previous_keeps_what_was_typed(logged_client, bank_union):
     logged_client.post(ADD_OTHER, _other_bank_post(bank_union))
     page = logged_client.get(ADD_OTHER).content.decode()
