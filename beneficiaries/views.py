@@ -153,7 +153,11 @@ def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
     )
     # Remember a hit so "Siguiente" with the same number needs no second (counted) lookup.
     lookup = {"number": number, "name": result.masked_name} if result.found else None
-    _wizard_save(request, kind=ThirdPartyProduct.Kind.MEMBER, lookup=lookup)
+    if _wizard(request).get("kind") != ThirdPartyProduct.Kind.MEMBER:
+        # A search on the member path after an other-bank "Siguiente": forget that path's
+        # data and key, or its signing step would show another bank's number as a member's.
+        request.session[WIZARD_KEY] = {"kind": ThirdPartyProduct.Kind.MEMBER}
+    _wizard_save(request, lookup=lookup)
     return result
 
 

@@ -278,17 +278,22 @@ def test_stale_wizard_is_refused_at_signing(logged_client, member, bank_union):
     assert ThirdPartyProduct.objects.filter(owner=member).count() == 1
 
 
-def test_member_lookup_after_other_bank_next_signs_only_the_member_fields(
+def test_member_lookup_after_other_bank_next_forgets_the_other_bank_data(
     logged_client, member, bank_union
 ):
-    # "Buscar" switches the wizard to the member path while the other bank's data is still
-    # kept: signing then checks that data as a member account (refused: back to the member
-    # page), never hands the other bank's fields to the member service.
+    # "Buscar" on the member path after an other-bank "Siguiente" switches the wizard to the
+    # member path and forgets the other bank's data and key: its signing step must never show
+    # (or sign) another bank's number as a member account. The member starts again, and no
+    # PIN is asked for a registration that no longer exists.
     logged_client.post(ADD_OTHER, _other_bank_post(bank_union))
+    old_key = _key(logged_client)
     logged_client.post(LOOKUP, {"number": "1999999999"})
-    assert logged_client.session["beneficiary_wizard"]["kind"] == "member"
-    response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": _key(logged_client)})
-    assert response.url == ADD_MEMBER
+    wizard = logged_client.session["beneficiary_wizard"]
+    assert wizard["kind"] == "member"
+    assert "data" not in wizard and "key" not in wizard
+    assert logged_client.get(SIGN).url == ADD
+    response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": old_key})
+    assert response.url == ADD
     assert not ThirdPartyProduct.objects.filter(owner=member).exists()
 
 
