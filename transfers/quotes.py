@@ -46,7 +46,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, Sum
@@ -173,38 +173,42 @@ def _rate(*, rate_type: str, on: date) -> Decimal:
     return kept(("rate", rate_type, on), lambda: _rate_read(rate_type=rate_type, on=on))
 
 
+# The official rate a conversion applies, by which way the money goes: (the currency the member
+# pays, the currency the member receives). A member paying bolivianos for dollars buys them from
+# the cooperative at the *sell* rate; one whose dollars become bolivianos sells them at the *buy*
+# rate. Both rates are bolivianos per dollar.
+_RATE_TYPES = {
+    ("BOB", "USD"): ExchangeRate.RateType.OFFICIAL_SELL,
+    ("USD", "BOB"): ExchangeRate.RateType.OFFICIAL_BUY,
+}
+
+
 def convert(
-    *, amount: Decimal, from_currency: str, to_currency: str, on: date
+    *,
+    amount: Decimal,
+    amount_is: Literal["paid", "received"],
+    paid: str,
+    received: str,
+    on: date,
 ) -> tuple[Decimal, Decimal | None]:
-    """What paying ``amount`` in ``from_currency`` gives in ``to_currency``, rounded DOWN to
-    the cent (the member receives it), and the official rate used (None if same currency)."""
-    if from_currency == to_currency:
-        return amount, None
-    if from_currency == "USD" and to_currency == "BOB":
-        # The cooperative buys the member's dollars.
-        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-        return quantize_down(amount * rate), rate
-    if from_currency == "BOB" and to_currency == "USD":
-        # The member buys dollars from the cooperative.
-        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
-        return quantize_down(amount / rate), rate
-    raise TransferError(_("That currency is not supported."), field="currency")
+    """The other leg of a conversion in which the member pays in ``paid`` and receives in
+    ``received``, ``amount`` being the leg they pay or the one they receive (``amount_is``), and
+    the official rate used (None if one currency).
 
-
-def convert_cost(
-    *, amount: Decimal, from_currency: str, to_currency: str, on: date
-) -> tuple[Decimal, Decimal | None]:
-    """What must be paid in ``from_currency`` to deliver ``amount`` in ``to_currency``,
-    rounded UP to the cent (the member pays it), and the official rate used."""
-    if from_currency == to_currency:
+    The other leg is rounded to the cent against the member: what they receive rounds DOWN,
+    what they pay rounds UP."""
+    if paid == received:
         return amount, None
-    if from_currency == "BOB" and to_currency == "USD":
-        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_SELL, on=on)
-        return quantize_up(amount * rate), rate
-    if from_currency == "USD" and to_currency == "BOB":
-        rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-        return quantize_up(amount / rate), rate
-    raise TransferError(_("That currency is not supported."), field="currency")
+    rate_type = _RATE_TYPES.get((paid, received))
+    if rate_type is None:
+        raise TransferError(_("That currency is not supported."), field="currency")
+    rate = _rate(rate_type=rate_type, on=on)
+    amount_currency = paid if amount_is == "paid" else received
+    # A rate is bolivianos per dollar: dollars times the rate are bolivianos.
+    exact = amount * rate if amount_currency == "USD" else amount / rate
+    if amount_is == "paid":
+        return quantize_down(exact), rate  # the other leg is what the member receives
+    return quantize_up(exact), rate  # the other leg is what the member pays
 
 
 def _legs(
@@ -216,17 +220,17 @@ def _legs(
             _("The transfer currency must be the currency of the source or destination account."),
             field="currency",
         )
-    if currency == source_currency:
-        credit, rate = convert(
-            amount=amount, from_currency=currency, to_currency=destination_currency, on=on
-        )
-        debit = amount
-    else:
-        # Amount given in the destination currency: what must be debited to deliver it.
-        credit = amount
-        debit, rate = convert_cost(
-            amount=amount, from_currency=source_currency, to_currency=currency, on=on
-        )
+    # The member pays in the source currency and receives in the destination's; the amount is
+    # the debit when given in the source currency, else the credit, and the other leg converted.
+    given = "paid" if currency == source_currency else "received"
+    other, rate = convert(
+        amount=amount,
+        amount_is=given,
+        paid=source_currency,
+        received=destination_currency,
+        on=on,
+    )
+    debit, credit = (amount, other) if given == "paid" else (other, amount)
     if credit < MIN_CONVERTED_CREDIT:
         raise TransferError(
             _(

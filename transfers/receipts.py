@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger.models import mask_account_number
 from ledger.money import format_money, format_number
 from ledger.receipt_pdf import ReceiptPdf
 
@@ -23,7 +24,7 @@ def receipt_rows(transfer: Transfer) -> list[tuple[str, str]]:
     else:
         destination = (
             f"{transfer.destination_bank} — {transfer.destination_name} "
-            f"X000X-{transfer.destination_number[-3:]}"
+            f"{mask_account_number(transfer.destination_number)}"
         )
     rows = [
         (_("Receipt number"), transfer.verification_code),

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from beneficiaries.selectors import account_holder_masked_name
-from ledger.models import Account
+from ledger.models import Account, mask_account_number
 from ledger.money import format_money
 
 from .models import Transfer, TransferType
@@ -83,7 +83,7 @@ def stored_destination_label(transfer: Transfer) -> str:
     if account is not None:  # a third party's account typed by number: its masked holder
         name = transfer.destination_name or account_holder_masked_name(account)
         return f"{name} {account.masked_number}".strip()
-    return f"{transfer.destination_name} X000X-{transfer.destination_number[-3:]}".strip()
+    return f"{transfer.destination_name} {mask_account_number(transfer.destination_number)}".strip()
 
 
 def stored_summary(transfer: Transfer) -> dict[str, str]:

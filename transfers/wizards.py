@@ -28,6 +28,7 @@ from beneficiaries import rules
 from beneficiaries.models import ThirdPartyProduct
 from beneficiaries.selectors import eligible_account_get
 from beneficiaries.services import account_lookup, beneficiary_member_check
+from ledger.models import mask_account_number
 
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, OwnDestinationForm, ProductDestinationForm, SourceForm
@@ -530,7 +531,7 @@ class ProductTransferWizard(TransferWizard):
             return f"{product.alias} — {product.holder_name} {product.masked_number}"
         lookup = self.storage.extra_data.get("lookup") or {}
         number = data.get("number") or ""
-        return f"{lookup.get('name', '')} X000X-{number[-3:]}".strip()
+        return f"{lookup.get('name', '')} {mask_account_number(number)}".strip()
 
     def summary_extra(self) -> dict[str, str]:
         data = self.destination()

@@ -7,7 +7,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Bank
-from ledger.models import Account
+from ledger.models import Account, mask_account_number
 
 from ..models import TransferStatus, TransferType
 from ..services import debitable_accounts
@@ -40,7 +40,7 @@ class QrIntent:
 
     @property
     def masked_number(self) -> str:
-        return f"X000X-{self.destination_number[-3:]}"
+        return mask_account_number(self.destination_number)
 
 
 def qr_resolve(*, user, text: str) -> QrIntent:
