@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from audit.registry import EventRegistry
+from audit.registry import EventRegistry, events, register_events
 
 
 class First(models.TextChoices):
@@ -42,3 +42,14 @@ def test_the_same_enum_registered_again_is_no_conflict():
     registry.register(First)
     registry.register(First)
     assert registry.enums() == {First}
+
+
+def test_an_app_cannot_claim_an_event_another_app_declared():
+    before = events.choices()
+
+    class Impostor(models.TextChoices):
+        CREATED = "transfer.created", "Something else"
+
+    with pytest.raises(ImproperlyConfigured, match="transfers.events.TransferEvent"):
+        register_events(Impostor)
+    assert events.choices() == before
