@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from progresonet.admin_mixins import ReadOnlyMixin, ValueListFilter
 
-from .labels import EVENT_LABELS, event_label, key_label, subject_label, subject_model, value_text
+from .labels import event_label, key_label, subject_label, subject_model, value_text
 from .models import AuditEvent
+from .registry import events
 
 
 class EventFilter(ValueListFilter):
@@ -20,8 +21,8 @@ class EventFilter(ValueListFilter):
     parameter_name = "event"
 
     def lookups(self, request, model_admin):
-        # The events the apps declare, by their Spanish names.
-        return sorted(EVENT_LABELS.items(), key=lambda item: str(item[1]))
+        # The events the apps declare (audit.registry), by their Spanish names.
+        return sorted(events.choices(), key=lambda item: str(item[1]))
 
 
 @admin.register(AuditEvent)

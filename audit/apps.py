@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,9 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = _("Audit")
+
+    def ready(self) -> None:
+        # Each app's events.py registers its events and their Spanish names (audit.registry);
+        # importing them all here, as django.contrib.admin does with admin.py, means every name
+        # is known before the admin or a __str__ asks for one, whatever the app order.
+        autodiscover_modules("events")

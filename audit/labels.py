@@ -1,10 +1,11 @@
 """Spanish names for what the audit trail stores as identifiers: events, signing purposes and
 the keys of ``old``/``new``.
 
-Events are named by the apps that write them (their ``events.py``); this app imports none of
-them (plumbing, see scripts/check_imports.py), so the name of each event lives here, keyed by
-the stored value, which never changes. ``tests/plumbing/test_audit_admin.py`` checks that every
-event an app declares has a name here; one that somehow lacks it shows its stored value.
+Events are named by the apps that write them, beside their declaration (the labels of the
+``TextChoices`` in each app's ``events.py``), which register them in :mod:`audit.registry`: this
+app imports none of them (plumbing, see scripts/check_imports.py). The audit admin tests check
+that every enum an app declares is registered and names each of its events; a stored value no
+enum declares shows itself.
 """
 
 import json
@@ -15,70 +16,7 @@ from django.db.models import Model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-EVENT_LABELS = {
-    # accounts: who you are
-    "device.sms_enrolled": _("SMS code phone enrolled"),
-    "device.sms_removed": _("SMS code phone removed"),
-    "device.totp_enrolled": _("Authenticator app enrolled"),
-    "device.totp_removed": _("Authenticator app removed"),
-    "email.change_requested": _("Email address change requested"),
-    "email.changed": _("Email address changed"),
-    "member.contact_updated": _("Member contact details updated"),
-    "password.changed": _("Password changed"),
-    "pin.locked": _("Transaction PIN locked"),
-    "pin.unlocked": _("Transaction PIN unlocked"),
-    "profile.changed": _("Personal details changed"),
-    "registration.approved": _("Registration approved"),
-    "registration.email_confirmed": _("Registration email confirmed"),
-    "registration.first_approval": _("Registration: first approval"),
-    "registration.link_resent": _("Registration: link sent again"),
-    "registration.password_set": _("Registration: password set"),
-    "registration.rejected": _("Registration rejected"),
-    "registration.submitted": _("Registration submitted"),
-    "session.closed": _("Session closed"),
-    "signature.verified": _("Signature verified"),
-    "signing.restricted": _("Signing restricted"),
-    "user.locked": _("User locked"),
-    "user.unlocked": _("User unlocked"),
-    # Written by accounts.services.pin under names its events.py does not declare.
-    "pin.created": _("Transaction PIN created"),
-    "pin.changed": _("Transaction PIN changed"),
-    # ledger: what you have
-    "ledger.cash_deposit": _("Cash deposit"),
-    "ledger.cash_withdrawal": _("Cash withdrawal"),
-    "ledger.exchange_rate_approved": _("Exchange rate approved"),
-    "ledger.exchange_rate_proposed": _("Exchange rate proposed"),
-    "ledger.exchange_rate_published": _("Exchange rate published"),
-    "ledger.exchange_rate_rejected": _("Exchange rate rejected"),
-    # loans
-    "loan.disbursed": _("Loan disbursed"),
-    "loan.paid": _("Loan payment"),
-    "loan.penalty_rate_changed": _("Loan penalty rate changed"),
-    # beneficiaries
-    "beneficiary.deleted": _("Third-party product deleted"),
-    "beneficiary.lookup": _("Third-party account looked up"),
-    "beneficiary.registered": _("Third-party product registered"),
-    "beneficiary.updated": _("Third-party product updated"),
-    # transfers
-    "transfer.cosigned": _("Transfer co-signed"),
-    "transfer.created": _("Transfer made"),
-    "transfer.declined": _("Transfer declined by a co-holder"),
-    "transfer.scheduled_posted": _("Scheduled transfer made"),
-    "transfer.scheduled": _("Transfer scheduled"),
-    "transfer.schedule_paused": _("Scheduled transfer paused"),
-    "transfer.schedule_cancelled": _("Scheduled transfer cancelled"),
-    "transfer.schedule_paused_by_staff": _("Scheduled transfer paused by staff"),
-    "transfer.schedule_resumed": _("Scheduled transfer resumed"),
-    "transfer.schedule_amended": _("Scheduled transfer amended"),
-    "qr.created": _("QR code created"),
-    "qr.revoked": _("QR code revoked"),
-    "qr.released": _("QR code released (its payment was declined or expired)"),
-    "transfer.limit_lowered": _("Daily limit lowered"),
-    "transfer.limit_raise_requested": _("Daily limit raise requested"),
-    "transfers.fee_band_added": _("Fee band added"),
-    "transfers.fee_band_fee_changed": _("Fee band fee changed"),
-    "transfers.fee_band_removed": _("Fee band removed"),
-}
+from .registry import events
 
 # What a signature was for (``purpose`` of a "signature verified" event; accounts.signing).
 PURPOSE_LABELS = {
@@ -134,7 +72,7 @@ VALUE_TEXTS = {"set": _("set (not shown)")}
 
 
 def event_label(event: str) -> str:
-    return EVENT_LABELS.get(event, event)
+    return events.label(event)
 
 
 def subject_model(subject: str) -> type[Model] | None:

@@ -2,6 +2,11 @@
 
 import importlib
 import inspect
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -9,36 +14,122 @@ from django.contrib import admin
 from django.db import models
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.module_loading import module_has_submodule
 
-from audit.labels import EVENT_LABELS, event_label, subject_label
+from audit.labels import event_label, subject_label
 from audit.models import AuditEvent
+from audit.registry import events
 from audit.services import audit_record
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def _app_events() -> set[str]:
-    """Every event value an app declares in its ``events.py``."""
-    values = set()
+
+def _declared(module: types.ModuleType) -> set[type[models.TextChoices]]:
+    """The event enums ``module`` (an app's ``events.py``) declares."""
+    return {
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, models.TextChoices) and cls.__module__ == module.__name__
+    }
+
+
+def _app_enums() -> set[type[models.TextChoices]]:
+    """Every event enum an installed app declares in its ``events.py``."""
+    found = set()
     for config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{config.name}.events")
-        except ModuleNotFoundError:
-            continue
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, models.TextChoices) and cls.__module__ == module.__name__:
-                values.update(cls.values)
-    return values
+        if module_has_submodule(config.module, "events"):
+            found |= _declared(importlib.import_module(f"{config.name}.events"))
+    return found
+
+
+def _dotted(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _unregistered(declared: set[type[models.TextChoices]]) -> set[str]:
+    return {_dotted(e) for e in declared} - {_dotted(e) for e in events.enums()}
+
+
+def test_every_enum_an_app_declares_is_registered():
+    """An events.py that forgot ``@register_events`` would leave its events unnamed."""
+    declared = _app_enums()
+    assert sum(len(enum) for enum in declared) >= 56, declared  # the five apps' events
+    assert _unregistered(declared) == set()
+    # And nothing is registered from outside an app's events.py (its names would be missed).
+    assert {_dotted(e) for e in events.enums()} == {_dotted(e) for e in declared}
+
+
+def test_the_walk_finds_an_unregistered_enum():
+    """The check above can fail: an enum declared and not registered is reported."""
+    module = types.ModuleType("somewhere.events")
+
+    class Forgotten(models.TextChoices):
+        DONE = "somewhere.done", "Done"
+
+    Forgotten.__module__, Forgotten.__qualname__ = module.__name__, "Forgotten"
+    module.Forgotten = Forgotten
+    assert _unregistered(_declared(module)) == {"somewhere.events.Forgotten"}
+
+
+def test_every_event_is_registered_at_startup():
+    """audit's ready() imports every app's events.py: a process that never imports one (a
+    worker, a fresh admin process) still knows every name."""
+    script = (
+        "import django\n"
+        "django.setup()\n"
+        "from audit.registry import events\n"
+        "for e in events.enums():\n"
+        "    print(f'{e.__module__}.{e.__qualname__}')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "progresonet.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == {_dotted(e) for e in _app_enums()}
 
 
 def test_every_event_an_app_writes_has_a_spanish_name():
-    events = _app_events()
-    assert len(events) >= 50, events  # the five apps' events were found
-    assert events - set(EVENT_LABELS) == set()
-    # And no name is kept for an event nobody declares (a typo would hide the real one).
-    assert set(EVENT_LABELS) - events == set()
+    members = [member for enum in events.enums() for member in enum]
+    assert len(members) >= 56
+    unnamed = []
+    for member in members:
+        # A label given in the declaration is lazy gettext; Django's default is a plain str
+        # made from the member's name, which no catalogue translates.
+        if not isinstance(member.label, Promise):
+            unnamed.append(member.value)
+            continue
+        with translation.override("en"):
+            english = str(member.label)
+        with translation.override("es"):
+            spanish = str(member.label)
+        if spanish in (english, member.value):
+            unnamed.append(member.value)
+    assert unnamed == []
     assert str(event_label("transfer.created")) == "Transferencia realizada"
+    assert str(event_label("pin.created")) == "PIN de transacciones creado"
+
+
+def test_an_event_nobody_declares_shows_its_stored_value():
+    assert event_label("nada.raro") == "nada.raro"
+
+
+def test_the_event_filter_offers_every_registered_event_by_its_spanish_name():
+    from audit.admin import EventFilter
+
+    with translation.override("es"):
+        lookups = EventFilter.lookups(None, None, None)
+        assert {value for value, _ in lookups} == {value for value, _ in events.choices()}
+        names = [str(label) for _, label in lookups]
+        assert names == sorted(names)
+        assert ("transfer.created", "Transferencia realizada") in [
+            (value, str(label)) for value, label in lookups
+        ]
 
 
 def test_subject_is_named_by_its_model():
@@ -64,6 +155,7 @@ def test_clerk_reads_the_list_and_an_event(staff_client, event):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Contraseña cambiada" in html and "203.0.113.9" in html
+    assert "Transferencia realizada" in html  # the filter names events no row holds yet
     filtered = staff_client.get(
         reverse("admin:audit_auditevent_changelist"), {"event": "password.changed", "q": "socia"}
     )

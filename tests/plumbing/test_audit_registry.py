@@ -1,0 +1,55 @@
+"""audit.registry: each stored event value has one owner, and its name is the owner's label."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from audit.registry import EventRegistry, events, register_events
+
+
+class First(models.TextChoices):
+    ONE = "x.one", "One"
+    TWO = "x.two", "Two"
+
+
+class Second(models.TextChoices):
+    TWO = "x.two", "Two again"
+    THREE = "x.three", "Three"
+
+
+def test_a_registered_event_is_named_by_its_label_and_an_unknown_one_by_itself():
+    registry = EventRegistry()
+    assert registry.register(First) is First  # usable as a class decorator
+    assert registry.label("x.one") == "One"
+    assert registry.label("x.gone") == "x.gone"
+    assert sorted(registry.choices()) == [("x.one", "One"), ("x.two", "Two")]
+    assert registry.enums() == {First}
+
+
+def test_a_value_claimed_by_a_second_enum_is_refused_and_nothing_of_it_is_kept():
+    registry = EventRegistry()
+    registry.register(First)
+    with pytest.raises(ImproperlyConfigured, match=r"'x\.two'.*First.*Second"):
+        registry.register(Second)
+    assert registry.label("x.two") == "Two"
+    assert registry.label("x.three") == "x.three"  # checked before anything was recorded
+    assert registry.enums() == {First}
+
+
+def test_the_same_enum_registered_again_is_no_conflict():
+    """A module imported twice (a reload) declares the same enum again under the same name."""
+    registry = EventRegistry()
+    registry.register(First)
+    registry.register(First)
+    assert registry.enums() == {First}
+
+
+def test_an_app_cannot_claim_an_event_another_app_declared():
+    before = events.choices()
+
+    class Impostor(models.TextChoices):
+        CREATED = "transfer.created", "Something else"
+
+    with pytest.raises(ImproperlyConfigured, match="transfers.events.TransferEvent"):
+        register_events(Impostor)
+    assert events.choices() == before
