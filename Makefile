@@ -27,11 +27,13 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(VENV)/bin/python
 run: $(VENV)/.base-installed
 	$(PY) scripts/pgserver.py -- sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py demo_load && exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
-## lint: ruff (lint + format check), djLint on the templates, bandit, and who may import whom
+## lint: ruff (lint + format check), djLint on the templates, bandit, who may import whom, and
+## the Spanish catalogues being what `make messages` makes of the code
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python scripts/check_imports.py
+	$(VENV)/bin/python scripts/check_messages.py
 	$(VENV)/bin/djlint templates $(wildcard */templates) --lint
 	@# bandit: no medium or high finding anywhere (each # nosec says why on its line).
 	$(VENV)/bin/bandit --quiet --recursive . --exclude ./.venv,./node_modules,'*/migrations/*' --severity-level medium 2>/dev/null || \
@@ -80,7 +82,7 @@ APPS := accounts ledger beneficiaries transfers loans outbox audit notices
 ## progresonet/), then compile them. Translate new entries in the .po files and run it again.
 messages: $(VENV)/.dev-installed
 	for app in $(APPS); do \
-	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages --locale es --no-location --no-obsolete) || exit 1; \
+	  (cd $$app && mkdir -p locale && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin makemessages --locale es --no-location --no-obsolete) || exit 1; \
 	done
 	$(PY) manage.py makemessages --locale es --no-location --no-obsolete $(foreach app,$(APPS),--ignore '$(app)/*') --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*'
 	$(PY) manage.py compilemessages --locale es --ignore '.venv/*'
