@@ -67,7 +67,9 @@ without a row written by a verified PIN is refused.
 
 Code paths and what each passes
 -------------------------------
-Member-facing (a ``SignatureReceipt``; the purposes below):
+Member-facing (a ``SignatureReceipt``; the purposes below, each a member of the owning app's
+``*Purpose`` enum in its ``events.py``, which names it in the audit admin via ``audit.registry``;
+a member is a ``str``, so the stored value is the one shown):
 
 - ``transfers.services.transfer_execute`` — ``transfer.execute`` over
   :func:`transfers.services.transfer_signing_fingerprint` (the quote's fingerprint, the

@@ -12,7 +12,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
-        # Each app's events.py registers its events and their Spanish names (audit.registry);
-        # importing them all here, as django.contrib.admin does with admin.py, means every name
-        # is known before the admin or a __str__ asks for one, whatever the app order.
+        # Each app's events.py registers its events and signing purposes with their Spanish
+        # names (audit.registry); importing them all here, as django.contrib.admin does with
+        # admin.py, means every name is known before the admin or a __str__ asks for one,
+        # whatever the app order.
         autodiscover_modules("events")

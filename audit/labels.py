@@ -1,11 +1,11 @@
 """Spanish names for what the audit trail stores as identifiers: events, signing purposes and
 the keys of ``old``/``new``.
 
-Events are named by the apps that write them, beside their declaration (the labels of the
-``TextChoices`` in each app's ``events.py``), which register them in :mod:`audit.registry`: this
-app imports none of them (plumbing, see scripts/check_imports.py). The audit admin tests check
-that every enum an app declares is registered and names each of its events; a stored value no
-enum declares shows itself.
+Events and signing purposes are named by the apps that own them, beside their declaration (the
+labels of the ``TextChoices`` in each app's ``events.py``), which register them in
+:mod:`audit.registry`: this app imports none of them (plumbing, see scripts/check_imports.py).
+The audit admin tests check that every enum an app declares is registered and names each of its
+members; a stored value no enum declares shows itself.
 """
 
 import json
@@ -16,21 +16,7 @@ from django.db.models import Model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .registry import events
-
-# What a signature was for (``purpose`` of a "signature verified" event; accounts.signing).
-PURPOSE_LABELS = {
-    "beneficiary.delete": _("Delete a third-party product"),
-    "beneficiary.register": _("Register a third-party product"),
-    "beneficiary.update": _("Update a third-party product"),
-    "limit.set": _("Set the daily limit"),
-    "loan.pay": _("Pay a loan"),
-    "transfer.cosign": _("Co-sign a transfer"),
-    "transfer.execute": _("Make a transfer"),
-    "transfer.schedule": _("Schedule a transfer"),
-    "transfer.schedule.amend": _("Amend a scheduled transfer"),
-    "transfer.schedule.resume": _("Resume a scheduled transfer"),
-}
+from .registry import events, purposes
 
 # Keys of ``old``/``new`` that are not a field of the subject's model (or name one by
 # another name: ``type`` is a transfer's ``transfer_type``).
@@ -118,8 +104,9 @@ def value_text(model: type[Model] | None, key: str, value: object) -> str:
         return _("No")
     if value is None or value == "":
         return "—"
-    if key == "purpose":
-        return PURPOSE_LABELS.get(value, value)
+    if key == "purpose" and isinstance(value, str):
+        # What a signature was for (a "signature verified" event; accounts.signing).
+        return purposes.label(value)
     if isinstance(value, str) and value in VALUE_TEXTS:
         return VALUE_TEXTS[value]
     field = _field(model, key)

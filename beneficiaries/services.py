@@ -30,7 +30,7 @@ from audit.services import audit_record
 from outbox.services import email_enqueue
 
 from . import rules
-from .events import BeneficiaryEvent
+from .events import BeneficiaryEvent, BeneficiaryPurpose
 from .models import Bank, LookupCounter, ThirdPartyProduct
 from .selectors import (
     LookupResult,
@@ -41,10 +41,6 @@ from .selectors import (
 )
 
 EMAIL_TEMPLATE = "beneficiaries/email/product_changed"
-
-BENEFICIARY_REGISTER_PURPOSE = "beneficiary.register"
-BENEFICIARY_UPDATE_PURPOSE = "beneficiary.update"
-BENEFICIARY_DELETE_PURPOSE = "beneficiary.delete"
 
 
 # The keyword arguments each registration path takes besides the owner (and, to register, the
@@ -66,14 +62,14 @@ OTHER_BANK_FIELDS = (
 def beneficiary_register_member_fingerprint(
     *, owner: Member, number: str, alias: str, email: str = ""
 ) -> str:
-    return fingerprint_of(BENEFICIARY_REGISTER_PURPOSE, owner.pk, "member", number, alias, email)
+    return fingerprint_of(BeneficiaryPurpose.REGISTER, owner.pk, "member", number, alias, email)
 
 
 def beneficiary_register_other_bank_fingerprint(*, owner: Member, **fields: Any) -> str:
     """Over every field of :func:`beneficiary_register_other_bank` (bank, product type,
     currency, number, holder, document, alias, email)."""
     return fingerprint_of(
-        BENEFICIARY_REGISTER_PURPOSE,
+        BeneficiaryPurpose.REGISTER,
         owner.pk,
         "other_bank",
         *(fields.get(name, "") for name in OTHER_BANK_FIELDS),
@@ -81,11 +77,11 @@ def beneficiary_register_other_bank_fingerprint(*, owner: Member, **fields: Any)
 
 
 def beneficiary_update_fingerprint(*, product_id: int, alias: str, email: str = "") -> str:
-    return fingerprint_of(BENEFICIARY_UPDATE_PURPOSE, product_id, alias, email)
+    return fingerprint_of(BeneficiaryPurpose.UPDATE, product_id, alias, email)
 
 
 def beneficiary_delete_fingerprint(*, product_id: int) -> str:
-    return fingerprint_of(BENEFICIARY_DELETE_PURPOSE, product_id)
+    return fingerprint_of(BeneficiaryPurpose.DELETE, product_id)
 
 
 def _consume(
@@ -290,7 +286,7 @@ def _signed_register(
             signature=signature,
             actor=actor,
             owner_id=owner.pk,
-            purpose=BENEFICIARY_REGISTER_PURPOSE,
+            purpose=BeneficiaryPurpose.REGISTER,
             fingerprint=fingerprint,
         )
         return _register_once(
@@ -463,7 +459,7 @@ def beneficiary_update(
                 signature=signature,
                 actor=actor,
                 owner_id=product.owner_id,
-                purpose=BENEFICIARY_UPDATE_PURPOSE,
+                purpose=BeneficiaryPurpose.UPDATE,
                 fingerprint=fingerprint,
             )
             if old == new:
@@ -498,7 +494,7 @@ def beneficiary_delete(
             signature=signature,
             actor=actor,
             owner_id=product.owner_id,
-            purpose=BENEFICIARY_DELETE_PURPOSE,
+            purpose=BeneficiaryPurpose.DELETE,
             fingerprint=beneficiary_delete_fingerprint(product_id=product.pk),
         )
         deleted = ThirdPartyProduct.objects.filter(pk=product.pk, deleted_at__isnull=True).update(

@@ -24,6 +24,7 @@ from progresonet.decorators import member_required
 from progresonet.signed_action import signed_action
 
 from . import rules, selectors, services
+from .events import BeneficiaryPurpose
 from .forms import (
     KindForm,
     MemberProductForm,
@@ -295,7 +296,7 @@ def sign(request: HttpRequest) -> HttpResponse:
             data = {name: wizard["data"][name] for name in path.fields}
             receipt = form.sign(
                 summary={str(label): str(value) for label, value in summary},
-                purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+                purpose=BeneficiaryPurpose.REGISTER,
                 fingerprint=path.fingerprint(owner=member, **data),
                 ip_address=client_ip(request),
             )
@@ -349,7 +350,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Alias"): alias,
                     _("Beneficiary email"): email,
                 },
-                purpose=services.BENEFICIARY_UPDATE_PURPOSE,
+                purpose=BeneficiaryPurpose.UPDATE,
                 fingerprint=services.beneficiary_update_fingerprint(
                     product_id=product.pk, alias=alias, email=email
                 ),
@@ -389,7 +390,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             summary={
                 _("Delete"): f"{product.alias} — {product.holder_name} {product.masked_number}"
             },
-            purpose=services.BENEFICIARY_DELETE_PURPOSE,
+            purpose=BeneficiaryPurpose.DELETE,
             fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
             run=lambda receipt: services.beneficiary_delete(
                 product=product,

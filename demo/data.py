@@ -265,6 +265,7 @@ def _beneficiaries(members: dict[str, Member]) -> None:
     """
     from accounts.signing import signature_issue
     from beneficiaries import services as beneficiary_services
+    from beneficiaries.events import BeneficiaryPurpose
     from beneficiaries.models import Bank
 
     owner = members["4871236"]
@@ -300,7 +301,7 @@ def _beneficiaries(members: dict[str, Member]) -> None:
         signature = signature_issue(
             user=user,
             summary=fields,
-            purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+            purpose=BeneficiaryPurpose.REGISTER,
             fingerprint=fingerprint(owner=owner, **fields),
         )
         register(

@@ -25,7 +25,7 @@ from ledger.services import Line, posting_create
 from outbox.services import email_enqueue
 
 from . import calc, selectors
-from .events import LoanEvent
+from .events import LoanEvent, LoanPurpose
 from .exceptions import (
     CurrencyMismatch,
     InvalidLoanTerms,
@@ -342,9 +342,6 @@ def _check_source_account(*, user, loan: Loan, source_account: Account) -> None:
         raise CurrencyMismatch()
 
 
-LOAN_PAY_PURPOSE = "loan.pay"
-
-
 def loan_pay_fingerprint(
     *,
     loan_id: int,
@@ -358,7 +355,7 @@ def loan_pay_fingerprint(
     this selection (the instalments, the partial amount or the payoff) and the fingerprint of
     the breakdown the member was shown (``expected_fingerprint`` of :func:`loan_pay`)."""
     return fingerprint_of(
-        LOAN_PAY_PURPOSE,
+        LoanPurpose.PAY,
         loan_id,
         source_account_id,
         ",".join(str(i) for i in sorted(instalment_ids)) if instalment_ids is not None else "-",
@@ -399,7 +396,7 @@ def loan_pay(
     Raises :class:`~loans.exceptions.LoanError` with nothing written on any refusal; a repeated
     ``idempotency_key`` raises :class:`~loans.exceptions.PaymentAlreadyProcessed` carrying the
     payment made the first time. ``signature`` is the member's receipt for
-    :data:`LOAN_PAY_PURPOSE` over :func:`loan_pay_fingerprint` (see :mod:`accounts.signing`).
+    :data:`LoanPurpose.PAY` over :func:`loan_pay_fingerprint` (see :mod:`accounts.signing`).
     """
     if user.member_id is None or loan.member_id != user.member_id:
         raise LoanError(_("The loan was not found."))
@@ -410,7 +407,7 @@ def loan_pay(
             signature_consume(
                 signature=signature,
                 user=user,
-                purpose=LOAN_PAY_PURPOSE,
+                purpose=LoanPurpose.PAY,
                 fingerprint=loan_pay_fingerprint(
                     loan_id=loan.pk,
                     source_account_id=source_account.pk,

@@ -31,6 +31,7 @@ from ledger.money import format_money
 from progresonet.downloads import pdf_download
 
 from . import exports, receipts, selectors, services
+from .events import LoanPurpose
 from .exceptions import LoanError, PaymentAlreadyProcessed
 from .forms import PaymentForm
 from .models import Loan, LoanPayment
@@ -189,7 +190,7 @@ def pay_confirm(request: HttpRequest, loan_id: int) -> HttpResponse:
         elif (
             receipt := form.sign(
                 summary=shown["summary"],
-                purpose=services.LOAN_PAY_PURPOSE,
+                purpose=LoanPurpose.PAY,
                 fingerprint=services.loan_pay_fingerprint(
                     loan_id=loan.pk,
                     source_account_id=source.pk,

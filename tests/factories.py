@@ -86,15 +86,15 @@ def user_for(member: Member) -> User:
 
 
 def signed_transfer_execute(*, user, order, expected_fingerprint, **kwargs):
+    from transfers.events import TransferPurpose
     from transfers.services import (
-        TRANSFER_EXECUTE_PURPOSE,
         transfer_execute,
         transfer_signing_fingerprint,
     )
 
     signature = signed(
         user,
-        purpose=TRANSFER_EXECUTE_PURPOSE,
+        purpose=TransferPurpose.EXECUTE,
         fingerprint=transfer_signing_fingerprint(
             order=order, expected_fingerprint=expected_fingerprint
         ),
@@ -123,9 +123,9 @@ def priced_transfer_execute(*, user, order, **kwargs):
 
 
 def signed_transfer_cosign(*, user, transfer_id, approve, **kwargs):
+    from transfers.events import TransferPurpose
     from transfers.models import Transfer
     from transfers.services import (
-        TRANSFER_COSIGN_PURPOSE,
         transfer_cosign,
         transfer_cosign_fingerprint,
     )
@@ -133,7 +133,7 @@ def signed_transfer_cosign(*, user, transfer_id, approve, **kwargs):
     transfer = Transfer.objects.filter(pk=transfer_id).first() or Transfer(pk=transfer_id)
     signature = signed(
         user,
-        purpose=TRANSFER_COSIGN_PURPOSE,
+        purpose=TransferPurpose.COSIGN,
         fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
     )
     return transfer_cosign(
@@ -142,7 +142,8 @@ def signed_transfer_cosign(*, user, transfer_id, approve, **kwargs):
 
 
 def signed_loan_pay(*, user, loan, source_account, **kwargs):
-    from loans.services import LOAN_PAY_PURPOSE, loan_pay, loan_pay_fingerprint
+    from loans.events import LoanPurpose
+    from loans.services import loan_pay, loan_pay_fingerprint
 
     selection = {
         k: kwargs[k]
@@ -151,7 +152,7 @@ def signed_loan_pay(*, user, loan, source_account, **kwargs):
     }
     signature = signed(
         user,
-        purpose=LOAN_PAY_PURPOSE,
+        purpose=LoanPurpose.PAY,
         fingerprint=loan_pay_fingerprint(
             loan_id=loan.pk, source_account_id=source_account.pk, **selection
         ),
@@ -163,11 +164,12 @@ def signed_loan_pay(*, user, loan, source_account, **kwargs):
 
 def signed_beneficiary_register_member(*, owner, actor=None, number, alias, email="", **kwargs):
     from beneficiaries import services
+    from beneficiaries.events import BeneficiaryPurpose
 
     actor = actor or user_for(owner)
     signature = signed(
         actor,
-        purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+        purpose=BeneficiaryPurpose.REGISTER,
         fingerprint=services.beneficiary_register_member_fingerprint(
             owner=owner, number=number, alias=alias, email=email
         ),
@@ -198,12 +200,13 @@ _OTHER_BANK_FIELDS = (
 
 def signed_beneficiary_register_other_bank(*, owner, actor=None, **kwargs):
     from beneficiaries import services
+    from beneficiaries.events import BeneficiaryPurpose
 
     actor = actor or user_for(owner)
     fields = {k: kwargs[k] for k in _OTHER_BANK_FIELDS if k in kwargs}
     signature = signed(
         actor,
-        purpose=services.BENEFICIARY_REGISTER_PURPOSE,
+        purpose=BeneficiaryPurpose.REGISTER,
         fingerprint=services.beneficiary_register_other_bank_fingerprint(owner=owner, **fields),
     )
     return services.beneficiary_register_other_bank(
@@ -213,11 +216,12 @@ def signed_beneficiary_register_other_bank(*, owner, actor=None, **kwargs):
 
 def signed_beneficiary_update(*, product, actor=None, alias, email="", **kwargs):
     from beneficiaries import services
+    from beneficiaries.events import BeneficiaryPurpose
 
     actor = actor or user_for(product.owner)
     signature = signed(
         actor,
-        purpose=services.BENEFICIARY_UPDATE_PURPOSE,
+        purpose=BeneficiaryPurpose.UPDATE,
         fingerprint=services.beneficiary_update_fingerprint(
             product_id=product.pk, alias=alias, email=email
         ),
@@ -229,22 +233,24 @@ def signed_beneficiary_update(*, product, actor=None, alias, email="", **kwargs)
 
 def signed_beneficiary_delete(*, product, actor=None, **kwargs):
     from beneficiaries import services
+    from beneficiaries.events import BeneficiaryPurpose
 
     actor = actor or user_for(product.owner)
     signature = signed(
         actor,
-        purpose=services.BENEFICIARY_DELETE_PURPOSE,
+        purpose=BeneficiaryPurpose.DELETE,
         fingerprint=services.beneficiary_delete_fingerprint(product_id=product.pk),
     )
     return services.beneficiary_delete(product=product, actor=actor, signature=signature, **kwargs)
 
 
 def signed_member_limit_set(*, user, transfer_type, amount_bob, **kwargs):
-    from transfers.limits import LIMIT_SET_PURPOSE, member_limit_fingerprint, member_limit_set
+    from transfers.events import TransferPurpose
+    from transfers.limits import member_limit_fingerprint, member_limit_set
 
     signature = signed(
         user,
-        purpose=LIMIT_SET_PURPOSE,
+        purpose=TransferPurpose.LIMIT_SET,
         fingerprint=member_limit_fingerprint(transfer_type=transfer_type, amount_bob=amount_bob),
     )
     return member_limit_set(

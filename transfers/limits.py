@@ -7,10 +7,10 @@ point of a personal brake, since whoever holds a stolen session should not be ab
 it and spend in the same minute. Every change is audited and emailed through the outbox.
 
 :func:`member_limit_set` takes ``signature``, a receipt (:mod:`accounts.signing`) for
-:data:`LIMIT_SET_PURPOSE` over :func:`member_limit_fingerprint`, consumed in its transaction.
-A raise is refused without one; a lowering (which only reduces what can leave the account, so
-a member who fears a stolen session can brake at once) may pass ``signature=None``, and a
-receipt it is given is still checked and used up.
+``TransferPurpose.LIMIT_SET`` (:mod:`transfers.events`) over :func:`member_limit_fingerprint`,
+consumed in its transaction. A raise is refused without one; a lowering (which only reduces
+what can leave the account, so a member who fears a stolen session can brake at once) may pass
+``signature=None``, and a receipt it is given is still checked and used up.
 """
 
 from dataclasses import dataclass
@@ -28,16 +28,14 @@ from audit.services import audit_record
 from ledger.money import format_money, has_cents_only
 from outbox.services import email_enqueue
 
-from .events import TransferEvent
+from .events import TransferEvent, TransferPurpose
 from .exceptions import TransferError
 from .models import DailyLimit, MemberDailyLimit, TransferType
 from .run_figures import kept
 
-LIMIT_SET_PURPOSE = "limit.set"
-
 
 def member_limit_fingerprint(*, transfer_type: str, amount_bob: Decimal) -> str:
-    return fingerprint_of(LIMIT_SET_PURPOSE, transfer_type, f"{amount_bob:.2f}")
+    return fingerprint_of(TransferPurpose.LIMIT_SET, transfer_type, f"{amount_bob:.2f}")
 
 
 def raise_delay() -> timedelta:
@@ -207,7 +205,7 @@ def _limit_set(
             signature_consume(
                 signature=signature,
                 user=user,
-                purpose=LIMIT_SET_PURPOSE,
+                purpose=TransferPurpose.LIMIT_SET,
                 fingerprint=member_limit_fingerprint(
                     transfer_type=transfer_type, amount_bob=amount_bob
                 ),

@@ -3,13 +3,12 @@
 Signing once
 ------------
 The member signs the WHOLE order once with the PIN: a receipt for
-:data:`SCHEDULE_PURPOSE` over :func:`schedule_fingerprint` (type, source, destination,
-currency, amount, description, declarations, notification address and the schedule itself).
-:func:`scheduled_create` consumes it and stores the order with that fingerprint; the stored
-signed order is the authority for every occurrence after that. Resuming a paused order and
-changing its amount change what will move, so they take a new receipt each
-(:data:`SCHEDULE_RESUME_PURPOSE`, :data:`SCHEDULE_AMEND_PURPOSE`); pausing and cancelling only
-stop money and take none.
+``TransferPurpose.SCHEDULE`` (:mod:`transfers.events`) over :func:`schedule_fingerprint` (type,
+source, destination, currency, amount, description, declarations, notification address and the
+schedule itself). :func:`scheduled_create` consumes it and stores the order with that
+fingerprint; the stored signed order is the authority for every occurrence after that. Resuming
+a paused order and changing its amount change what will move, so they take a new receipt each
+(``SCHEDULE_RESUME``, ``SCHEDULE_AMEND``); pausing and cancelling only stop money and take none.
 
 Running the dates
 -----------------
@@ -84,16 +83,13 @@ from notices.services import notice_create
 from outbox.services import outbox_publishing_batched
 from progresonet.sql import names, sql
 
-from .events import TransferEvent
+from .events import TransferEvent, TransferPurpose
 from .exceptions import DeclarationsRequired, TransferError
 from .models import ScheduledOccurrence, ScheduledTransfer, TransferType
 from .quotes import validate_amount
 from .run_figures import run_figures_kept
 from .services import TransferOrder, _checked, _destination, _own_ends, _source, _transfer_record
 
-SCHEDULE_PURPOSE = "transfer.schedule"
-SCHEDULE_RESUME_PURPOSE = "transfer.schedule.resume"
-SCHEDULE_AMEND_PURPOSE = "transfer.schedule.amend"
 MAX_TIMES = 120
 
 
@@ -229,7 +225,7 @@ def schedule_fingerprint(*, user, order: TransferOrder, schedule: Schedule) -> s
     """What the member's PIN signs for :func:`scheduled_create`: the whole order and its
     schedule (no quote: each date is priced on the day, at that day's fee and rate)."""
     return fingerprint_of(
-        SCHEDULE_PURPOSE,
+        TransferPurpose.SCHEDULE,
         user.pk,
         order.transfer_type,
         order.source_account_id,
@@ -250,13 +246,19 @@ def schedule_fingerprint(*, user, order: TransferOrder, schedule: Schedule) -> s
 
 def schedule_resume_fingerprint(*, scheduled: ScheduledTransfer) -> str:
     return fingerprint_of(
-        SCHEDULE_RESUME_PURPOSE, scheduled.pk, scheduled.signed_fingerprint, scheduled.amount
+        TransferPurpose.SCHEDULE_RESUME,
+        scheduled.pk,
+        scheduled.signed_fingerprint,
+        scheduled.amount,
     )
 
 
 def schedule_amend_fingerprint(*, scheduled: ScheduledTransfer, amount: Decimal) -> str:
     return fingerprint_of(
-        SCHEDULE_AMEND_PURPOSE, scheduled.pk, scheduled.signed_fingerprint, validate_amount(amount)
+        TransferPurpose.SCHEDULE_AMEND,
+        scheduled.pk,
+        scheduled.signed_fingerprint,
+        validate_amount(amount),
     )
 
 
@@ -314,7 +316,7 @@ def scheduled_create(
         signature_consume(
             signature=signature,
             user=user,
-            purpose=SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=schedule_fingerprint(user=user, order=order, schedule=schedule),
         )
         Member.objects.select_for_update().filter(pk=user.member_id).exists()
@@ -465,7 +467,7 @@ def scheduled_resume(
             signature_consume(
                 signature=signature,
                 user=user,
-                purpose=SCHEDULE_RESUME_PURPOSE,
+                purpose=TransferPurpose.SCHEDULE_RESUME,
                 fingerprint=schedule_resume_fingerprint(scheduled=scheduled),
             )
             if scheduled.status != ScheduledTransfer.Status.PAUSED:
@@ -512,7 +514,7 @@ def scheduled_amend(
             signature_consume(
                 signature=signature,
                 user=user,
-                purpose=SCHEDULE_AMEND_PURPOSE,
+                purpose=TransferPurpose.SCHEDULE_AMEND,
                 fingerprint=schedule_amend_fingerprint(scheduled=scheduled, amount=amount),
             )
             if scheduled.status not in (

@@ -18,13 +18,11 @@ from ledger.money import format_money
 from progresonet.decorators import member_only, member_required
 from progresonet.signed_action import signed_action
 
+from .events import TransferPurpose
 from .exceptions import TransferError
 from .flash import run_and_flash
 from .models import ScheduledTransfer
 from .scheduled import (
-    SCHEDULE_AMEND_PURPOSE,
-    SCHEDULE_PURPOSE,
-    SCHEDULE_RESUME_PURPOSE,
     schedule_amend_fingerprint,
     schedule_dates,
     schedule_describe,
@@ -150,7 +148,7 @@ def scheduled_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
             scheduled,
             form,
             summary={**_summary(scheduled), str(_("Action")): str(_("Resume"))},
-            purpose=SCHEDULE_RESUME_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE_RESUME,
             fingerprint=schedule_resume_fingerprint(scheduled=scheduled),
             run=lambda receipt: scheduled_resume(
                 user=request.user,
@@ -183,7 +181,7 @@ def scheduled_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
                 **_summary(scheduled),
                 str(_("New amount")): format_money(amount, scheduled.currency),
             },
-            purpose=SCHEDULE_AMEND_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE_AMEND,
             fingerprint=schedule_amend_fingerprint(scheduled=scheduled, amount=amount),
             run=lambda receipt: scheduled_amend(
                 user=request.user,
@@ -269,7 +267,7 @@ class ScheduleStepMixin:
         }
         receipt = signature_form.sign(
             summary=summary,
-            purpose=SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=schedule_fingerprint(user=user, order=order, schedule=schedule),
             ip_address=client_ip(request),
         )

@@ -45,7 +45,7 @@ from outbox.services import email_enqueue
 from progresonet.forms import declaration_is_words, text_clean
 from progresonet.sql import insert_columns, names, sql
 
-from .events import TransferEvent
+from .events import TransferEvent, TransferPurpose
 from .exceptions import DeclarationsRequired, StaleQuote, TransferError
 from .interbank import interbank_order_create
 from .models import CoSignature, Transfer, TransferStatus, TransferType
@@ -92,15 +92,11 @@ class TransferOrder:
     qr_token: str = ""
 
 
-TRANSFER_EXECUTE_PURPOSE = "transfer.execute"
-TRANSFER_COSIGN_PURPOSE = "transfer.cosign"
-
-
 def transfer_signing_fingerprint(*, order: "TransferOrder", expected_fingerprint: str) -> str:
     """What the member's PIN signs for :func:`transfer_execute`: the quote's fingerprint (the
     ends, amounts, fee and rate that post) and everything else of the order that is written."""
     return fingerprint_of(
-        TRANSFER_EXECUTE_PURPOSE,
+        TransferPurpose.EXECUTE,
         expected_fingerprint,
         order.description.strip(),
         order.notify_email.strip(),
@@ -117,7 +113,7 @@ def transfer_cosign_fingerprint(*, transfer: Transfer, approve: bool) -> str:
     """What a co-holder's PIN signs for :func:`transfer_cosign`: this transfer as the initiator
     signed it (its ``signed_fingerprint``: the ends, amounts, fee and rate) and this decision."""
     return fingerprint_of(
-        TRANSFER_COSIGN_PURPOSE,
+        TransferPurpose.COSIGN,
         transfer.pk,
         transfer.signed_fingerprint,
         "sign" if approve else "decline",
@@ -742,7 +738,7 @@ def transfer_execute(
 ) -> Transfer:
     """Execute a signed transfer exactly once per ``idempotency_key``.
 
-    ``signature`` is the member's receipt for :data:`TRANSFER_EXECUTE_PURPOSE` over
+    ``signature`` is the member's receipt for :data:`TransferPurpose.EXECUTE` over
     :func:`transfer_signing_fingerprint`; the quote that posts must equal
     ``expected_fingerprint``, so the money moves exactly as signed. A replay of the same key
     (with a new signature) returns the first transfer (its receipt), whatever happened in
@@ -753,7 +749,7 @@ def transfer_execute(
         signature_consume(
             signature=signature,
             user=user,
-            purpose=TRANSFER_EXECUTE_PURPOSE,
+            purpose=TransferPurpose.EXECUTE,
             fingerprint=transfer_signing_fingerprint(
                 order=order, expected_fingerprint=expected_fingerprint
             ),
@@ -900,7 +896,7 @@ def transfer_cosign(
 
     The last signature re-checks the limits, the new-beneficiary cap and the regulatory rule
     (:func:`_limits_still_hold`) before posting; a refusal leaves everything pending.
-    ``signature`` is the co-holder's receipt for :data:`TRANSFER_COSIGN_PURPOSE` over
+    ``signature`` is the co-holder's receipt for :data:`TransferPurpose.COSIGN` over
     :func:`transfer_cosign_fingerprint`."""
     receipt = signature  # work() below has its own ``signature`` (the co-signature row)
 
@@ -917,7 +913,7 @@ def transfer_cosign(
         signature_consume(
             signature=receipt,
             user=user,
-            purpose=TRANSFER_COSIGN_PURPOSE,
+            purpose=TransferPurpose.COSIGN,
             fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
         )
         if transfer.status != TransferStatus.PENDING_COSIGN:

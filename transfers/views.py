@@ -17,10 +17,10 @@ from progresonet.decorators import member_required
 from progresonet.downloads import pdf_download
 
 from . import receipts, selectors
+from .events import TransferPurpose
 from .exceptions import TransferError
 from .forms import LimitForm
 from .limits import (
-    LIMIT_SET_PURPOSE,
     member_limit_fingerprint,
     member_limit_is_raise,
     member_limit_set,
@@ -30,7 +30,6 @@ from .limits import (
 )
 from .models import TransferType
 from .services import (
-    TRANSFER_COSIGN_PURPOSE,
     transfer_cosign,
     transfer_cosign_fingerprint,
 )
@@ -86,7 +85,7 @@ def transfer_cosign_view(request: HttpRequest, pk: int) -> HttpResponse:
             summary = cosign_summary(transfer, approve=approve)
             receipt = form.sign(
                 summary=summary,
-                purpose=TRANSFER_COSIGN_PURPOSE,
+                purpose=TransferPurpose.COSIGN,
                 fingerprint=transfer_cosign_fingerprint(transfer=transfer, approve=approve),
                 ip_address=client_ip(request),
             )
@@ -152,7 +151,7 @@ def limits_view(request: HttpRequest) -> HttpResponse:
                 if signature.is_valid():
                     receipt = signature.sign(
                         summary=summary,
-                        purpose=LIMIT_SET_PURPOSE,
+                        purpose=TransferPurpose.LIMIT_SET,
                         fingerprint=member_limit_fingerprint(
                             transfer_type=transfer_type, amount_bob=amount
                         ),

@@ -30,13 +30,13 @@ from beneficiaries.selectors import eligible_account_get
 from beneficiaries.services import account_lookup, beneficiary_member_check
 from ledger.models import mask_account_number
 
+from .events import TransferPurpose
 from .exceptions import StaleQuote, TransferError
 from .forms import DataForm, OwnDestinationForm, ProductDestinationForm, SourceForm
 from .models import TransferStatus, TransferType
 from .quotes import REGULATORY_THRESHOLD_USD, Quote, rolling_usd_total
 from .scheduled_views import ScheduleStepMixin
 from .services import (
-    TRANSFER_EXECUTE_PURPOSE,
     TransferOrder,
     debitable_accounts_list,
     transfer_execute,
@@ -447,7 +447,7 @@ class TransferWizard(LoginRequiredMixin, ScheduleStepMixin, SessionWizardView):
         key, fingerprint = extra["key"], extra["fingerprint"]
         receipt = signature_form.sign(
             summary=extra["summary"],
-            purpose=TRANSFER_EXECUTE_PURPOSE,
+            purpose=TransferPurpose.EXECUTE,
             fingerprint=transfer_signing_fingerprint(order=order, expected_fingerprint=fingerprint),
             ip_address=client_ip(request),
         )

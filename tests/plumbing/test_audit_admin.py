@@ -1,4 +1,5 @@
-"""The audit trail in the admin: clerks read it, nobody writes it, every event in Spanish."""
+"""The audit trail in the admin: clerks read it, nobody writes it, every event (and what each
+PIN signature was for) in Spanish."""
 
 import importlib
 import inspect
@@ -18,9 +19,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.module_loading import module_has_submodule
 
-from audit.labels import event_label, subject_label
+from audit.labels import event_label, subject_label, value_text
 from audit.models import AuditEvent
-from audit.registry import events
+from audit.registry import Registry, events, purposes
 from audit.services import audit_record
 from tests.factories import make_user
 
@@ -29,8 +30,14 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What an app's events.py declares, by the enum's name: its audit events (``<App>Event``,
+# registered with ``register_events``) and what its PIN signatures are for (``<App>Purpose``,
+# ``register_purposes``). The name says which registry must hold the enum.
+KINDS: dict[str, Registry] = {"Event": events, "Purpose": purposes}
+
+
 def _declared(module: types.ModuleType) -> set[type[models.TextChoices]]:
-    """The event enums ``module`` (an app's ``events.py``) declares."""
+    """The enums ``module`` (an app's ``events.py``) declares."""
     return {
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
@@ -39,7 +46,7 @@ def _declared(module: types.ModuleType) -> set[type[models.TextChoices]]:
 
 
 def _app_enums() -> set[type[models.TextChoices]]:
-    """Every event enum an installed app declares in its ``events.py``."""
+    """Every enum an installed app declares in its ``events.py``."""
     found = set()
     for config in apps.get_app_configs():
         if module_has_submodule(config.module, "events"):
@@ -51,39 +58,79 @@ def _dotted(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _unregistered(declared: set[type[models.TextChoices]]) -> set[str]:
-    return {_dotted(e) for e in declared} - {_dotted(e) for e in events.enums()}
+def _misfiled(
+    declared: set[type[models.TextChoices]], kinds: dict[str, Registry] = KINDS
+) -> set[str]:
+    """Each declared enum missing from the registry its name calls for (or named for none)."""
+    found = set()
+    for enum in declared:
+        registry = next((r for end, r in kinds.items() if enum.__name__.endswith(end)), None)
+        if registry is None or _dotted(enum) not in {_dotted(e) for e in registry.enums()}:
+            found.add(_dotted(enum))
+    return found
 
 
 def test_every_enum_an_app_declares_is_registered():
-    """An events.py that forgot ``@register_events`` would leave its events unnamed."""
+    """An events.py that forgot ``@register_events`` (or ``@register_purposes``) would leave
+    its events (or signing purposes) unnamed."""
     declared = _app_enums()
-    assert sum(len(enum) for enum in declared) >= 56, declared  # the five apps' events
-    assert _unregistered(declared) == set()
+    assert sum(len(enum) for enum in declared) >= 56 + 10, declared  # events and purposes
+    assert _misfiled(declared) == set()
     # And nothing is registered from outside an app's events.py (its names would be missed).
-    assert {_dotted(e) for e in events.enums()} == {_dotted(e) for e in declared}
+    for end, registry in KINDS.items():
+        named = {_dotted(e) for e in declared if e.__name__.endswith(end)}
+        assert {_dotted(e) for e in registry.enums()} == named
+    assert {_dotted(e) for e in purposes.enums()} == {
+        "beneficiaries.events.BeneficiaryPurpose",
+        "loans.events.LoanPurpose",
+        "transfers.events.TransferPurpose",
+    }
 
 
-def test_the_walk_finds_an_unregistered_enum():
-    """The check above can fail: an enum declared and not registered is reported."""
+def test_the_walk_finds_an_unregistered_or_misfiled_enum():
+    """The check above can fail: an enum declared and not registered is reported, and so is a
+    purpose registered as an event (where purposes are named it would show its stored value)
+    and an enum named for neither."""
     module = types.ModuleType("somewhere.events")
 
-    class Forgotten(models.TextChoices):
+    class SomewhereEvent(models.TextChoices):
         DONE = "somewhere.done", "Done"
 
-    Forgotten.__module__, Forgotten.__qualname__ = module.__name__, "Forgotten"
-    module.Forgotten = Forgotten
-    assert _unregistered(_declared(module)) == {"somewhere.events.Forgotten"}
+    class SomewherePurpose(models.TextChoices):
+        SIGN = "somewhere.sign", "Sign"
+
+    class SomewhereThing(models.TextChoices):
+        THING = "somewhere.thing", "Thing"
+
+    for cls in (SomewhereEvent, SomewherePurpose, SomewhereThing):
+        cls.__module__ = module.__name__
+        cls.__qualname__ = cls.__name__
+        setattr(module, cls.__name__, cls)
+    declared = _declared(module)
+    kinds = {"Event": Registry("Audit event"), "Purpose": Registry("Signing purpose")}
+    assert _misfiled(declared, kinds) == {
+        "somewhere.events.SomewhereEvent",
+        "somewhere.events.SomewherePurpose",
+        "somewhere.events.SomewhereThing",
+    }
+    kinds["Event"].register(SomewhereEvent)
+    kinds["Event"].register(SomewherePurpose)  # the wrong registry
+    assert _misfiled(declared, kinds) == {
+        "somewhere.events.SomewherePurpose",
+        "somewhere.events.SomewhereThing",
+    }
+    kinds["Purpose"].register(SomewherePurpose)
+    assert _misfiled(declared, kinds) == {"somewhere.events.SomewhereThing"}
 
 
-def test_every_event_is_registered_at_startup():
+def test_every_event_and_purpose_is_registered_at_startup():
     """audit's ready() imports every app's events.py: a process that never imports one (a
     worker, a fresh admin process) still knows every name."""
     script = (
         "import django\n"
         "django.setup()\n"
-        "from audit.registry import events\n"
-        "for e in events.enums():\n"
+        "from audit.registry import events, purposes\n"
+        "for e in events.enums() | purposes.enums():\n"
         "    print(f'{e.__module__}.{e.__qualname__}')\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "progresonet.settings.test"}
@@ -94,11 +141,10 @@ def test_every_event_is_registered_at_startup():
     assert set(result.stdout.split()) == {_dotted(e) for e in _app_enums()}
 
 
-def test_every_event_an_app_writes_has_a_spanish_name():
-    members = [member for enum in events.enums() for member in enum]
-    assert len(members) >= 56
+def _unnamed(registry: Registry) -> list[str]:
+    """The registered values whose label no catalogue translates."""
     unnamed = []
-    for member in members:
+    for member in (member for enum in registry.enums() for member in enum):
         # A label given in the declaration is lazy gettext; Django's default is a plain str
         # made from the member's name, which no catalogue translates.
         if not isinstance(member.label, Promise):
@@ -110,13 +156,41 @@ def test_every_event_an_app_writes_has_a_spanish_name():
             spanish = str(member.label)
         if spanish in (english, member.value):
             unnamed.append(member.value)
-    assert unnamed == []
+    return unnamed
+
+
+def test_every_event_an_app_writes_has_a_spanish_name():
+    assert len(events.choices()) >= 56
+    assert _unnamed(events) == []
     assert str(event_label("transfer.created")) == "Transferencia realizada"
     assert str(event_label("pin.created")) == "PIN de transacciones creado"
 
 
+def test_every_signing_purpose_has_its_spanish_name():
+    """What each signature was for, as the audit admin shows a "signature verified" row: the
+    Spanish audit's catalogue gave each stored purpose before they moved to their apps."""
+    assert _unnamed(purposes) == []
+    with translation.override("es"):
+        shown = {value: str(value_text(None, "purpose", value)) for value, _ in purposes.choices()}
+    assert shown == {
+        "beneficiary.delete": "Eliminar un producto de terceros",
+        "beneficiary.register": "Registrar un producto de terceros",
+        "beneficiary.update": "Modificar un producto de terceros",
+        "limit.set": "Fijar el límite diario",
+        "loan.pay": "Pagar un préstamo",
+        "transfer.cosign": "Cofirmar una transferencia",
+        "transfer.execute": "Realizar una transferencia",
+        "transfer.schedule": "Programar una transferencia",
+        "transfer.schedule.amend": "Modificar una transferencia programada",
+        "transfer.schedule.resume": "Reanudar una transferencia programada",
+    }
+
+
 def test_an_event_nobody_declares_shows_its_stored_value():
     assert event_label("nada.raro") == "nada.raro"
+    assert value_text(None, "purpose", "nada.raro") == "nada.raro"
+    # An event value is not a purpose: the two registries are apart.
+    assert value_text(None, "purpose", "transfer.created") == "transfer.created"
 
 
 def test_the_event_filter_offers_every_registered_event_by_its_spanish_name():

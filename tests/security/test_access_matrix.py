@@ -119,6 +119,7 @@ def _scheduled(user, source, destination):
 
     from tests.factories import signed
     from transfers import scheduled as sched
+    from transfers.events import TransferPurpose
 
     order = TransferOrder(
         transfer_type="own",
@@ -137,7 +138,7 @@ def _scheduled(user, source, destination):
         idempotency_key="s1",
         signature=signed(
             user,
-            purpose=sched.SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=sched.schedule_fingerprint(user=user, order=order, schedule=schedule),
         ),
     )

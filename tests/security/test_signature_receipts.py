@@ -43,9 +43,11 @@ from accounts.models import SignatureGrant
 from accounts.signing import SignatureReceipt, signature_ttl
 from audit.models import AuditEvent
 from beneficiaries import services as beneficiary_services
+from beneficiaries.events import BeneficiaryPurpose
 from beneficiaries.models import Bank, ThirdPartyProduct
 from ledger.models import Account, Posting
 from loans import services as loan_services
+from loans.events import LoanPurpose
 from loans.exceptions import LoanError
 from loans.models import LoanPayment
 from outbox.models import OutboxMessage
@@ -60,6 +62,7 @@ from tests.factories import (
 from tests.loans.helpers import make_loan
 from transfers import limits as limit_services
 from transfers import services as transfer_services
+from transfers.events import TransferPurpose
 from transfers.exceptions import TransferError
 from transfers.models import CoSignature, MemberDailyLimit, Transfer, TransferStatus, TransferType
 from transfers.services import TransferOrder, transfer_prepare
@@ -234,7 +237,7 @@ def _third_party_transfer(*, register: bool = False) -> Case:
     expected = transfer_prepare(user=user, order=order).fingerprint()
     return Case(
         user=user,
-        purpose=transfer_services.TRANSFER_EXECUTE_PURPOSE,
+        purpose=TransferPurpose.EXECUTE,
         fingerprint=fingerprint_of(order),
         wrong_fingerprint=fingerprint_of(order_for("100.01", other_payee if register else payee)),
         run=lambda signature, key: transfer_services.transfer_execute(
@@ -274,7 +277,7 @@ def _cosign() -> Case:
     assert pending.status == TransferStatus.PENDING_COSIGN
     return Case(
         user=co_holder,
-        purpose=transfer_services.TRANSFER_COSIGN_PURPOSE,
+        purpose=TransferPurpose.COSIGN,
         fingerprint=transfer_services.transfer_cosign_fingerprint(transfer=pending, approve=True),
         # Signed for another transfer (another amount and payee) of the same accounts.
         wrong_fingerprint=transfer_services.transfer_cosign_fingerprint(
@@ -300,7 +303,7 @@ def _loan_pay() -> Case:
 
     return Case(
         user=user,
-        purpose=loan_services.LOAN_PAY_PURPOSE,
+        purpose=LoanPurpose.PAY,
         fingerprint=fingerprint(instalment_ids=[first.pk]),
         wrong_fingerprint=fingerprint(amount=Decimal("5000.00")),
         run=lambda signature, key: loan_services.loan_pay(
@@ -327,7 +330,7 @@ def _register_member() -> Case:
 
     return Case(
         user=user,
-        purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+        purpose=BeneficiaryPurpose.REGISTER,
         fingerprint=fingerprint(payee.number),
         wrong_fingerprint=fingerprint(other.number),
         run=lambda signature, key: beneficiary_services.beneficiary_register_member(
@@ -358,7 +361,7 @@ def _register_other_bank() -> Case:
     fingerprint = beneficiary_services.beneficiary_register_other_bank_fingerprint
     return Case(
         user=user,
-        purpose=beneficiary_services.BENEFICIARY_REGISTER_PURPOSE,
+        purpose=BeneficiaryPurpose.REGISTER,
         fingerprint=fingerprint(owner=user.member, **fields),
         wrong_fingerprint=fingerprint(owner=user.member, **{**fields, "number": "0100999999"}),
         run=lambda signature, key: beneficiary_services.beneficiary_register_other_bank(
@@ -384,7 +387,7 @@ def _update() -> Case:
     fingerprint = beneficiary_services.beneficiary_update_fingerprint
     return Case(
         user=user,
-        purpose=beneficiary_services.BENEFICIARY_UPDATE_PURPOSE,
+        purpose=BeneficiaryPurpose.UPDATE,
         fingerprint=fingerprint(product_id=product.pk, alias="Vecino", email="a@example.com"),
         wrong_fingerprint=fingerprint(product_id=product.pk, alias="Vecino", email="x@evil.test"),
         run=lambda signature, key: beneficiary_services.beneficiary_update(
@@ -404,7 +407,7 @@ def _delete() -> Case:
     fingerprint = beneficiary_services.beneficiary_delete_fingerprint
     return Case(
         user=user,
-        purpose=beneficiary_services.BENEFICIARY_DELETE_PURPOSE,
+        purpose=BeneficiaryPurpose.DELETE,
         fingerprint=fingerprint(product_id=product.pk),
         wrong_fingerprint=fingerprint(product_id=other.pk),
         run=lambda signature, key: beneficiary_services.beneficiary_delete(
@@ -422,7 +425,7 @@ def _limit_raise() -> Case:
     fingerprint = limit_services.member_limit_fingerprint
     return Case(
         user=user,
-        purpose=limit_services.LIMIT_SET_PURPOSE,
+        purpose=TransferPurpose.LIMIT_SET,
         fingerprint=fingerprint(transfer_type="own", amount_bob=Decimal("2000.00")),
         wrong_fingerprint=fingerprint(transfer_type="own", amount_bob=Decimal("900.00")),
         run=lambda signature, key: limit_services.member_limit_set(
@@ -582,7 +585,7 @@ def test_a_caller_that_lies_about_the_quote_is_refused():
     claimed = transfer_prepare(user=user, order=replace(order, amount=Decimal("100.01")))
     signature = signed(
         user,
-        purpose=transfer_services.TRANSFER_EXECUTE_PURPOSE,
+        purpose=TransferPurpose.EXECUTE,
         fingerprint=transfer_services.transfer_signing_fingerprint(
             order=order, expected_fingerprint=claimed.fingerprint()
         ),
@@ -614,7 +617,7 @@ def test_two_threads_spending_one_receipt_make_one_transfer():
     expected = transfer_prepare(user=user, order=order).fingerprint()
     signature = signed(
         user,
-        purpose=transfer_services.TRANSFER_EXECUTE_PURPOSE,
+        purpose=TransferPurpose.EXECUTE,
         fingerprint=transfer_services.transfer_signing_fingerprint(
             order=order, expected_fingerprint=expected
         ),

@@ -24,7 +24,7 @@ from tests.factories import (
     signed_beneficiary_register_member,
 )
 from transfers import scheduled as sched
-from transfers.events import TransferEvent
+from transfers.events import TransferEvent, TransferPurpose
 from transfers.exceptions import TransferError
 from transfers.models import (
     DailyLimit,
@@ -59,7 +59,7 @@ def _order(source, destination, **overrides) -> TransferOrder:
 def _create(user, order, schedule, **kwargs) -> ScheduledTransfer:
     signature = signed(
         user,
-        purpose=sched.SCHEDULE_PURPOSE,
+        purpose=TransferPurpose.SCHEDULE,
         fingerprint=sched.schedule_fingerprint(user=user, order=order, schedule=schedule),
     )
     return sched.scheduled_create(
@@ -159,19 +159,19 @@ def test_the_order_needs_its_own_receipt(owner):
         # Signed over another date, another amount, by another user, for a one-off transfer.
         signed(
             owner,
-            purpose=sched.SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=sched.schedule_fingerprint(user=owner, order=order, schedule=other),
         ),
         signed(
             owner,
-            purpose=sched.SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=sched.schedule_fingerprint(
                 user=owner, order=_order(a, b, amount=Decimal("1.00")), schedule=schedule
             ),
         ),
         signed(
             make_user(member=make_member()),
-            purpose=sched.SCHEDULE_PURPOSE,
+            purpose=TransferPurpose.SCHEDULE,
             fingerprint=sched.schedule_fingerprint(user=owner, order=order, schedule=schedule),
         ),
         signed(
@@ -193,7 +193,7 @@ def test_the_order_needs_its_own_receipt(owner):
     assert not ScheduledTransfer.objects.exists()
     good = signed(
         owner,
-        purpose=sched.SCHEDULE_PURPOSE,
+        purpose=TransferPurpose.SCHEDULE,
         fingerprint=sched.schedule_fingerprint(user=owner, order=order, schedule=schedule),
     )
     made = sched.scheduled_create(
@@ -241,7 +241,7 @@ def test_resume_needs_a_pin_receipt_and_cancel_does_not(owner):
     assert order.status == ScheduledTransfer.Status.PAUSED
     receipt = signed(
         owner,
-        purpose=sched.SCHEDULE_RESUME_PURPOSE,
+        purpose=TransferPurpose.SCHEDULE_RESUME,
         fingerprint=sched.schedule_resume_fingerprint(scheduled=order),
     )
     sched.scheduled_resume(user=owner, scheduled_id=order.pk, signature=receipt)
@@ -264,7 +264,7 @@ def test_amending_the_amount_needs_a_receipt_over_the_new_amount(owner):
     order = _create(owner, _order(a, b), schedule)
     over_other = signed(
         owner,
-        purpose=sched.SCHEDULE_AMEND_PURPOSE,
+        purpose=TransferPurpose.SCHEDULE_AMEND,
         fingerprint=sched.schedule_amend_fingerprint(scheduled=order, amount=Decimal("5.00")),
     )
     with pytest.raises(TransferError):
@@ -274,7 +274,7 @@ def test_amending_the_amount_needs_a_receipt_over_the_new_amount(owner):
     order.refresh_from_db()
     assert order.amount == Decimal("100.00")
     chained = sched.schedule_amend_fingerprint(scheduled=order, amount=Decimal("250.00"))
-    good = signed(owner, purpose=sched.SCHEDULE_AMEND_PURPOSE, fingerprint=chained)
+    good = signed(owner, purpose=TransferPurpose.SCHEDULE_AMEND, fingerprint=chained)
     updated_before = order.updated_at
     sched.scheduled_amend(
         user=owner, scheduled_id=order.pk, amount=Decimal("250.00"), signature=good
