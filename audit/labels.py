@@ -61,20 +61,36 @@ def event_label(event: str) -> str:
     return events.label(event)
 
 
-def subject_model(subject: str) -> type[Model] | None:
-    label, _, _ = subject.partition(":")
+def _subject_parts(subject: str) -> tuple[type[Model] | None, str, str]:
+    """``"app.model:pk"`` or, for a row named by another field (a looked-up account number
+    that may not exist), ``"app.model.field:value"``: (model, field name or "", value)."""
+    label, _, value = subject.partition(":")
+    app_model, dot, field = label.partition(".")[2].partition(".")
     try:
-        return apps.get_model(label)
+        model = apps.get_model(f"{label.partition('.')[0]}.{app_model}")
     except (LookupError, ValueError):
-        return None
+        return None, "", value
+    return model, field if dot else "", value
+
+
+def subject_model(subject: str) -> type[Model] | None:
+    return _subject_parts(subject)[0]
 
 
 def subject_label(subject: str) -> str:
-    """``"transfers.transfer:12"`` → ``"Transferencia 12"`` (the model's own Spanish name)."""
-    model = subject_model(subject)
+    """``"transfers.transfer:12"`` → ``"Transferencia 12"`` (the model's own Spanish name);
+    ``"ledger.account.number:1011000784"`` → ``"Cuenta, número 1011000784"``."""
+    model, field_name, value = _subject_parts(subject)
     if model is None:
         return subject
-    return f"{capfirst(model._meta.verbose_name)} {subject.partition(':')[2]}".strip()
+    name = capfirst(model._meta.verbose_name)
+    if field_name:
+        try:
+            field = model._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            return subject
+        return f"{name}, {field.verbose_name} {value}".strip()
+    return f"{name} {value}".strip()
 
 
 def _field(model: type[Model] | None, key: str):

@@ -209,6 +209,10 @@ def test_the_event_filter_offers_every_registered_event_by_its_spanish_name():
 def test_subject_is_named_by_its_model():
     assert subject_label("transfers.transfer:12") == "Transferencia 12"
     assert subject_label("nada.raro:3") == "nada.raro:3"
+    # A row named by another field (a "Buscar" of an account number that may not exist).
+    assert subject_label("ledger.account.number:1011000784") == "Cuenta, número 1011000784"
+    assert subject_label("ledger.account.nada:1") == "ledger.account.nada:1"
+    assert subject_label("ledger:1") == "ledger:1"
 
 
 @pytest.fixture
