@@ -154,9 +154,14 @@ def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
     )
     # Remember a hit so "Siguiente" with the same number needs no second (counted) lookup.
     lookup = {"number": number, "name": result.masked_name} if result.found else None
-    if _wizard(request).get("kind") != ThirdPartyProduct.Kind.MEMBER:
-        # A search on the member path after an other-bank "Siguiente": forget that path's
-        # data and key, or its signing step would show another bank's number as a member's.
+    wizard = _wizard(request)
+    if wizard.get("kind") != ThirdPartyProduct.Kind.MEMBER or (wizard.get("data") or {}).get(
+        "number"
+    ) not in (None, number):
+        # A search on the member path after an other-bank "Siguiente", or of another number
+        # than the one a member-path "Siguiente" kept: forget that data and key, or the signing
+        # step would show the kept number under this search's name (or another bank's number
+        # as a member's) and the PIN would register what the member did not read.
         request.session[WIZARD_KEY] = {"kind": ThirdPartyProduct.Kind.MEMBER}
     _wizard_save(request, lookup=lookup)
     return result
