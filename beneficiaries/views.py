@@ -260,6 +260,13 @@ def _summary(wizard: dict[str, Any]) -> list[tuple[str, str]]:
         rows = [
             (_("Transaction type"), ThirdPartyProduct.Kind.OTHER_BANK.label),
             (_("Bank"), bank.name if bank else ""),
+            # Signed and stored with the rest, so shown with the rest.
+            (
+                _("Product type"),
+                dict(ThirdPartyProduct.ProductType.choices).get(
+                    data["product_type"], data["product_type"]
+                ),
+            ),
             (_("Product number"), data["number"]),
             (_("Currency"), data["currency"]),
             (_("Beneficiary name"), data["holder_name"]),

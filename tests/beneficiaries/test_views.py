@@ -193,6 +193,18 @@ def test_other_bank_path(logged_client, member, bank_union):
     assert OutboxMessage.objects.count() == 1
 
 
+def test_other_bank_signing_summary_shows_every_field_it_registers(logged_client, bank_union):
+    # The PIN signs the product type with the rest (the fingerprint covers it and the product
+    # stores it): the summary the member reads, and the audit keeps, names it too.
+    logged_client.post(ADD_OTHER, _other_bank_post(bank_union, product_type="checking"))
+    page = logged_client.get(SIGN).content.decode()
+    assert "Tipo de producto" in page and "Cuenta corriente" in page
+    logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": _key(logged_client)})
+    signed = AuditEvent.objects.get(event="signature.verified").new["summary"]
+    assert "Cuenta corriente" in str(signed)
+    assert ThirdPartyProduct.objects.get().product_type == "checking"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
