@@ -155,13 +155,15 @@ def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
     # Remember a hit so "Siguiente" with the same number needs no second (counted) lookup.
     lookup = {"number": number, "name": result.masked_name} if result.found else None
     wizard = _wizard(request)
-    if wizard.get("kind") != ThirdPartyProduct.Kind.MEMBER or (wizard.get("data") or {}).get(
-        "number"
-    ) not in (None, number):
-        # A search on the member path after an other-bank "Siguiente", or of another number
-        # than the one a member-path "Siguiente" kept: forget that data and key, or the signing
-        # step would show the kept number under this search's name (or another bank's number
-        # as a member's) and the PIN would register what the member did not read.
+    kept = (wizard.get("data") or {}).get("number")
+    if wizard.get("kind") != ThirdPartyProduct.Kind.MEMBER or (
+        kept is not None and kept != (lookup or {}).get("number")
+    ):
+        # The signing step shows the kept number under the last search's holder name, so data
+        # is kept only while that search found its number. A search on the member path after
+        # an other-bank "Siguiente", of another number, or one that did not find the kept one
+        # (closed since, rate limit) forgets the data and key: else the member would sign one
+        # number under another's name (or no name, or another bank's number as a member's).
         request.session[WIZARD_KEY] = {"kind": ThirdPartyProduct.Kind.MEMBER}
     _wizard_save(request, lookup=lookup)
     return result

@@ -353,6 +353,11 @@ def test_search_of_another_number_after_next_forgets_the_kept_data(
     )
     logged_client.post(LOOKUP, {"number": silvia_account.number})
     assert "Silvia F*** F***" in logged_client.get(SIGN).content.decode()
+    # One that no longer finds it (blocked since) forgets it: no signing under a blank name.
+    silvia_account.status = "blocked"
+    silvia_account.save(update_fields=["status"])
+    assert not logged_client.post(LOOKUP, {"number": silvia_account.number}).json()["found"]
+    assert logged_client.get(SIGN).url == ADD
 
 
 def test_sign_with_a_wizard_of_no_known_kind_starts_again(logged_client, bank_union):
