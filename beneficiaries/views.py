@@ -154,9 +154,16 @@ def _lookup(request: HttpRequest, number: str) -> selectors.LookupResult:
     )
     # Remember a hit so "Siguiente" with the same number needs no second (counted) lookup.
     lookup = {"number": number, "name": result.masked_name} if result.found else None
-    if _wizard(request).get("kind") != ThirdPartyProduct.Kind.MEMBER:
-        # A search on the member path after an other-bank "Siguiente": forget that path's
-        # data and key, or its signing step would show another bank's number as a member's.
+    wizard = _wizard(request)
+    kept = (wizard.get("data") or {}).get("number")
+    if wizard.get("kind") != ThirdPartyProduct.Kind.MEMBER or (
+        kept is not None and kept != (lookup or {}).get("number")
+    ):
+        # The signing step shows the kept number under the last search's holder name, so data
+        # is kept only while that search found its number. A search on the member path after
+        # an other-bank "Siguiente", of another number, or one that did not find the kept one
+        # (closed since, rate limit) forgets the data and key: else the member would sign one
+        # number under another's name (or no name, or another bank's number as a member's).
         request.session[WIZARD_KEY] = {"kind": ThirdPartyProduct.Kind.MEMBER}
     _wizard_save(request, lookup=lookup)
     return result
@@ -255,6 +262,13 @@ def _summary(wizard: dict[str, Any]) -> list[tuple[str, str]]:
         rows = [
             (_("Transaction type"), ThirdPartyProduct.Kind.OTHER_BANK.label),
             (_("Bank"), bank.name if bank else ""),
+            # Signed and stored with the rest, so shown with the rest.
+            (
+                _("Product type"),
+                dict(ThirdPartyProduct.ProductType.choices).get(
+                    data["product_type"], data["product_type"]
+                ),
+            ),
             (_("Product number"), data["number"]),
             (_("Currency"), data["currency"]),
             (_("Beneficiary name"), data["holder_name"]),

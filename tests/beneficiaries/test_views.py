@@ -8,6 +8,7 @@ from beneficiaries.models import Bank, ThirdPartyProduct
 from outbox.models import OutboxMessage
 from tests.beneficiaries.conftest import SIGN_PIN
 from tests.factories import (
+    make_account,
     make_member,
     make_user,
     signed_beneficiary_register_member,
@@ -192,6 +193,18 @@ def test_other_bank_path(logged_client, member, bank_union):
     assert OutboxMessage.objects.count() == 1
 
 
+def test_other_bank_signing_summary_shows_every_field_it_registers(logged_client, bank_union):
+    # The PIN signs the product type with the rest (the fingerprint covers it and the product
+    # stores it): the summary the member reads, and the audit keeps, names it too.
+    logged_client.post(ADD_OTHER, _other_bank_post(bank_union, product_type="checking"))
+    page = logged_client.get(SIGN).content.decode()
+    assert "Tipo de producto" in page and "Cuenta corriente" in page
+    logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": _key(logged_client)})
+    signed = AuditEvent.objects.get(event="signature.verified").new["summary"]
+    assert "Cuenta corriente" in str(signed)
+    assert ThirdPartyProduct.objects.get().product_type == "checking"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -295,6 +308,56 @@ def test_member_lookup_after_other_bank_next_forgets_the_other_bank_data(
     response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": old_key})
     assert response.url == ADD
     assert not ThirdPartyProduct.objects.filter(owner=member).exists()
+
+
+def test_search_of_another_number_after_next_forgets_the_kept_data(
+    logged_client, member, silvia_account
+):
+    # After a member-path "Siguiente" (Silvia's number kept, a key issued), "Volver" and a
+    # "Buscar" of someone else's number replaced the kept holder name but not the kept number:
+    # the signing step then showed Silvia's number under Carlos's name, and the PIN registered
+    # Silvia's account. A search of another number forgets the kept data and key.
+    carlos_account = make_account(
+        member=make_member(first_names="Carlos", last_names="Quispe Mamani"), currency="BOB"
+    )
+    logged_client.post(
+        ADD_MEMBER,
+        {
+            "product_type": "savings",
+            "number": silvia_account.number,
+            "alias": "Silvia",
+            "email": "",
+            "action": "next",
+        },
+    )
+    old_key = _key(logged_client)
+    assert logged_client.post(LOOKUP, {"number": carlos_account.number}).json()["found"]
+    response = logged_client.get(SIGN)
+    if response.status_code == 200:  # whatever the page, never one name over another's number
+        page = response.content.decode()
+        assert "Carlos Q***" not in page
+    assert response.status_code == 302 and response.url == ADD
+    response = logged_client.post(SIGN, {"pin": SIGN_PIN, "idempotency_key": old_key})
+    assert response.url == ADD
+    assert not ThirdPartyProduct.objects.filter(owner=member).exists()
+    # A search of the kept number itself (the same "Buscar" again) keeps the data.
+    logged_client.post(
+        ADD_MEMBER,
+        {
+            "product_type": "savings",
+            "number": silvia_account.number,
+            "alias": "Silvia",
+            "email": "",
+            "action": "next",
+        },
+    )
+    logged_client.post(LOOKUP, {"number": silvia_account.number})
+    assert "Silvia F*** F***" in logged_client.get(SIGN).content.decode()
+    # One that no longer finds it (blocked since) forgets it: no signing under a blank name.
+    silvia_account.status = "blocked"
+    silvia_account.save(update_fields=["status"])
+    assert not logged_client.post(LOOKUP, {"number": silvia_account.number}).json()["found"]
+    assert logged_client.get(SIGN).url == ADD
 
 
 def test_sign_with_a_wizard_of_no_known_kind_starts_again(logged_client, bank_union):
