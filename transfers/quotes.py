@@ -62,7 +62,7 @@ from beneficiaries.selectors import (
 )
 from ledger.exceptions import ExchangeRateMissing
 from ledger.models import Account, ExchangeRate
-from ledger.money import CENT, format_money, has_cents_only, quantize, quantize_down, quantize_up
+from ledger.money import CENT, format_money, has_cents_only, quantize_down, quantize_up
 from progresonet.sql import sql
 
 from .exceptions import TransferError
@@ -301,10 +301,13 @@ def fee_for(*, transfer_type: str, currency: str, amount: Decimal) -> Decimal:
 
 
 def usd_equivalent(*, amount: Decimal, currency: str, on: date) -> Decimal:
+    """A transfer's dollars for the 5-day regulatory rule: bolivianos at the official buy rate,
+    rounded UP to the cent, so the sum never counts less than the member moved (half-up let
+    Bs 3.430,00 + Bs 3.430,01, USD 1.000,0015, pass as USD 1.000,00 without the declarations)."""
     if currency == "USD":
         return amount
     rate = _rate(rate_type=ExchangeRate.RateType.OFFICIAL_BUY, on=on)
-    return quantize(amount / rate)
+    return quantize_up(amount / rate)
 
 
 def bob_equivalent(*, debit: Decimal, source_currency: str, on: date) -> Decimal:

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.models import AuditEvent
 from beneficiaries.models import Bank
@@ -24,6 +26,7 @@ from tests.factories import (
 )
 from transfers.exceptions import StaleQuote, TransferError
 from transfers.models import DailyLimit, Transfer, TransferStatus, TransferType
+from transfers.quotes import usd_equivalent
 from transfers.services import TransferOrder, transfer_prepare
 
 pytestmark = pytest.mark.django_db
@@ -182,8 +185,44 @@ def test_regulatory_rule_accumulates_bob_over_five_days(owner):
             bob, other, amount=Decimal("3430.07"), funds_origin="Ahorro", funds_destination="Viaje"
         ),
     )
-    assert quote.rolling_usd_total == Decimal("1000.01")
+    # 3,430.07 BOB is USD 500.0102: counted as 500.02 (rounded up, never under-counted).
+    assert quote.rolling_usd_total == Decimal("1000.02")
     assert quote.exceeds_threshold is True
+
+
+def test_regulatory_rule_counts_a_fraction_of_a_cent_above_the_threshold(owner):
+    # 3,430.00 + 3,430.01 BOB is USD 1,000.0015 at 6.86: above USD 1,000, so the declarations
+    # are due. Rounding each transfer's USD figure half-up made it 1,000.00 and let the member
+    # go past the threshold by a fraction of a cent without them.
+    bob = make_account(member=owner.member, currency="BOB", balance="20000")
+    other = make_account(member=owner.member, currency="BOB")
+    _execute(owner, _order(bob, other, amount=Decimal("3430.00")))
+    quote = transfer_prepare(
+        user=owner,
+        order=_order(
+            bob, other, amount=Decimal("3430.01"), funds_origin="Ahorro", funds_destination="Viaje"
+        ),
+    )
+    assert quote.usd_equivalent == Decimal("500.01")
+    assert quote.exceeds_threshold is True
+    with pytest.raises(TransferError) as excinfo:
+        transfer_prepare(user=owner, order=_order(bob, other, amount=Decimal("3430.01")))
+    assert excinfo.value.field == "funds_origin"
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cents=st.integers(min_value=1, max_value=10**11))
+def test_usd_equivalent_of_bolivianos_never_undercounts(cents):
+    """The USD figure of any boliviano amount is the fewest cents that cover it at the buy rate:
+    never less (the 5-day rule would under-count), never a cent more than needed."""
+    amount = Decimal(cents) / 100
+    usd = usd_equivalent(amount=amount, currency="BOB", on=timezone.localdate())
+    rate = Decimal("6.86")
+    assert usd * rate >= amount
+    assert (usd - Decimal("0.01")) * rate < amount
 
 
 def test_transfers_older_than_five_days_do_not_count(owner):
