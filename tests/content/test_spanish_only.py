@@ -172,3 +172,25 @@ def test_a_secret_key_marked_translate_no_is_not_read_as_english():
     # Runs with digits are identifiers: "694BE1355590" once failed the receipt check.
     assert english_words("Comprobante 694BE1355590 clave AT3X") == []
     assert _check({"page": read(html).readable()}) == {"page": ["Save: …Clave: Save…"]}
+
+
+def test_the_admin_password_summary_is_evidence_not_words():
+    """The user page shows the first characters of the password's salt and hash: random
+    base64 that once in a few hundred runs spells "To" or "an" ("To+qoh****"). They are marked
+    translate="no" (accounts/templates/auth/widgets/), as a digest in the audit admin is."""
+    from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
+    from django.test import override_settings
+    from django.utils import translation
+
+    encoded = (
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$NUFHQlJQZDkwYjI2UlZrVnhUTFZaQg"
+        "$To+qohKCf9wQhoJ2WvFR7U94pmUkYOIKWPuBldjO4xo"
+    )
+    # Argon2id, as production hashes (the test settings use a faster hasher).
+    argon2 = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    with translation.override("es"), override_settings(PASSWORD_HASHERS=argon2):
+        html = ReadOnlyPasswordHashWidget().render("password", encoded)
+    assert 'translate="no">To+qoh' in html
+    assert english_words(read(html).readable()) == []
+    # The same text read without the marks would fail: the check is not blind to it.
+    assert "To" in english_words(read(html.replace(' translate="no"', "")).readable())
