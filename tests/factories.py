@@ -185,25 +185,13 @@ def signed_beneficiary_register_member(*, owner, actor=None, number, alias, emai
     )
 
 
-_OTHER_BANK_FIELDS = (
-    "bank_id",
-    "product_type",
-    "currency",
-    "number",
-    "holder_name",
-    "document_type",
-    "document_number",
-    "alias",
-    "email",
-)
-
-
 def signed_beneficiary_register_other_bank(*, owner, actor=None, **kwargs):
     from beneficiaries import services
     from beneficiaries.events import BeneficiaryPurpose
 
     actor = actor or user_for(owner)
-    fields = {k: kwargs[k] for k in _OTHER_BANK_FIELDS if k in kwargs}
+    # The fields the fingerprint binds, as the wizard passes them (the service's own list).
+    fields = {k: kwargs[k] for k in services.OTHER_BANK_FIELDS if k in kwargs}
     signature = signed(
         actor,
         purpose=BeneficiaryPurpose.REGISTER,
