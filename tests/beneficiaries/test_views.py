@@ -42,6 +42,17 @@ def _other_bank_post(chosen_bank, **overrides):
     return data
 
 
+def _member_post(number):
+    """The member path's "Siguiente" for ``number`` (a savings account, alias "Silvia")."""
+    return {
+        "product_type": "savings",
+        "number": number,
+        "alias": "Silvia",
+        "email": "",
+        "action": "next",
+    }
+
+
 def _key(client):
     return client.session["beneficiary_wizard"]["key"]
 
@@ -89,13 +100,7 @@ def test_member_path_without_javascript(logged_client, member, silvia_account):
     assert "Ferrufino" not in page
     response = logged_client.post(
         ADD_MEMBER,
-        {
-            "product_type": "savings",
-            "number": silvia_account.number,
-            "alias": "Silvia",
-            "email": "",
-            "action": "next",
-        },
+        _member_post(silvia_account.number),
     )
     assert response.url == SIGN
     page = logged_client.get(SIGN).content.decode()
@@ -322,13 +327,7 @@ def test_search_of_another_number_after_next_forgets_the_kept_data(
     )
     logged_client.post(
         ADD_MEMBER,
-        {
-            "product_type": "savings",
-            "number": silvia_account.number,
-            "alias": "Silvia",
-            "email": "",
-            "action": "next",
-        },
+        _member_post(silvia_account.number),
     )
     old_key = _key(logged_client)
     assert logged_client.post(LOOKUP, {"number": carlos_account.number}).json()["found"]
@@ -343,13 +342,7 @@ def test_search_of_another_number_after_next_forgets_the_kept_data(
     # A search of the kept number itself (the same "Buscar" again) keeps the data.
     logged_client.post(
         ADD_MEMBER,
-        {
-            "product_type": "savings",
-            "number": silvia_account.number,
-            "alias": "Silvia",
-            "email": "",
-            "action": "next",
-        },
+        _member_post(silvia_account.number),
     )
     logged_client.post(LOOKUP, {"number": silvia_account.number})
     assert "Silvia F*** F***" in logged_client.get(SIGN).content.decode()
